@@ -1,0 +1,15 @@
+"""The `guichet` console script: the project's manage.py (`guichet migrate`, `guichet catalog load`…)."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""TMF Open API endpoints over the same services and selectors."""

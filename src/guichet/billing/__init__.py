@@ -1,0 +1,1 @@
+"""Billing accounts, bill run, invoices, PDFs, bill advance, security deposit."""

@@ -1,0 +1,1 @@
+"""Orders, requests (démarches), trouble tickets, activity log, notification outbox."""

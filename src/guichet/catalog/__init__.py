@@ -1,0 +1,1 @@
+"""Plans, options, top-ups, fees, tariff zones and rates, loaded from the brochure data files."""

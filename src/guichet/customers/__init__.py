@@ -1,0 +1,1 @@
+"""People: identity, credentials, addresses, contact preferences, directory listing."""

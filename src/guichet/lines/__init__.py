@@ -1,0 +1,1 @@
+"""Lines (mobile and fixed), SIM, PUK, status lifecycle, subscriptions, equipment."""

@@ -1,0 +1,1 @@
+"""Card payments through a PSP, SEPA mandates, instalment plans, dunning."""

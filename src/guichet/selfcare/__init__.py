@@ -1,0 +1,1 @@
+"""The customer web pages: five sections, act registry, act finder, unpaid banner."""

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from guichet.selfcare import views
+
+app_name = "selfcare"
+
+urlpatterns = [
+    path("connexion/", views.LoginView.as_view(), name="login"),
+    path("deconnexion/", views.LogoutView.as_view(), name="logout"),
+    path("", views.home, name="home"),
+]
