@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "guichet.selfcare",
     "guichet.api",
     "guichet.backoffice",
+    "guichet.demo",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +139,10 @@ EMAIL_BACKEND = os.environ.get(
     "GUICHET_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("GUICHET_DEFAULT_FROM_EMAIL", "espace-client@guichet.local")
+
+# How SMS leave (care.sms): a class with `send(*, to, text)`. The default writes each SMS to
+# the `guichet.sms` logger, for the demo and tests; production names its SMS gateway adapter.
+GUICHET_SMS_SENDER = os.environ.get("GUICHET_SMS_SENDER", "guichet.care.sms.LogSmsSender")
 
 # The catalog data files (versioned, from the operator's brochure).
 GUICHET_CATALOG_DIR = Path(

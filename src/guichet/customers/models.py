@@ -1,9 +1,14 @@
-"""People and their credentials."""
+"""People and their credentials, identity, addresses, contact preferences and directory listing.
+
+Rows here change only through `guichet.customers.services`; other contexts read them through
+`guichet.customers.selectors`.
+"""
 
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 
@@ -37,3 +42,167 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+
+class Civility(models.TextChoices):
+    MADAME = "mme", "Madame"
+    MONSIEUR = "m", "Monsieur"
+
+
+class NumberSequence(models.Model):
+    """A counter that hands out customer numbers; locked row by row, so numbers never repeat."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    next_value = models.PositiveBigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.next_value}"
+
+
+class Customer(models.Model):
+    """The holder of the contract (CGS 3.1: an adult natural person) and of the self-care login."""
+
+    # Default related name `customer`: `customers.auth.LoginBackend` looks users up by
+    # `customer__number`.
+    user = models.OneToOneField(User, on_delete=models.PROTECT)
+    # "C" + 8 digits, always upper-case so that the login by number can compare exactly.
+    number = models.CharField(max_length=12, unique=True)
+    civility = models.CharField(max_length=3, choices=Civility.choices)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    birth_date = models.DateField()
+    # Where the operator writes to; may differ from the login email (`user.email`).
+    contact_email = models.EmailField()
+    contact_phone = models.CharField(max_length=16, help_text="E.164, e.g. +33612345678.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(number=Upper("number")), name="customer_number_upper_case"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.first_name} {self.last_name}"
+
+
+class AddressKind(models.TextChoices):
+    BILLING = "billing", "Adresse de facturation"
+    POSTAL = "postal", "Adresse postale"
+    INSTALLATION = "installation", "Adresse d'installation"
+
+
+class Address(models.Model):
+    """One address per customer and kind; `address_set` replaces it in place."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    kind = models.CharField(max_length=20, choices=AddressKind.choices)
+    # Street lines of an AFNOR NF Z10-011 address, 38 characters each; line1 is required.
+    line1 = models.CharField(max_length=38)
+    line2 = models.CharField(max_length=38, blank=True)
+    line3 = models.CharField(max_length=38, blank=True)
+    postcode = models.CharField(max_length=10)
+    city = models.CharField(max_length=100)
+    country = models.CharField(max_length=2, default="FR", help_text="ISO 3166-1 alpha-2.")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["customer", "kind"], name="address_one_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return ", ".join(self.lines)
+
+    @property
+    def lines(self) -> list[str]:
+        street = [line for line in (self.line1, self.line2, self.line3) if line]
+        return [*street, f"{self.postcode} {self.city}", self.country]
+
+
+class ContactTopic(models.TextChoices):
+    INVOICES = "invoices", "Factures"
+    USAGE_ALERTS = "usage_alerts", "Alertes de consommation"
+    SERVICE_INFORMATION = "service_information", "Informations sur vos services"
+    OFFERS = "offers", "Offres commerciales"
+
+
+class ContactChannel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "SMS"
+    POST = "post", "Courrier"
+
+
+class ContactPreference(models.Model):
+    """A customer's explicit choice for one topic and channel; absent rows mean the default.
+
+    `changed_at` is when the customer gave or withdrew consent (proof of opt-in for offers).
+    """
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="contact_preferences"
+    )
+    topic = models.CharField(max_length=30, choices=ContactTopic.choices)
+    channel = models.CharField(max_length=10, choices=ContactChannel.choices)
+    opted_in = models.BooleanField()
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["customer", "topic", "channel"], name="contact_preference_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic}/{self.channel}={'yes' if self.opted_in else 'no'}"
+
+
+class AddressPublication(models.TextChoices):
+    FULL = "full", "Adresse complète"
+    # CGS 11.1: "adresse postale complète ou non": the partial form shows the city only.
+    PARTIAL = "partial", "Ville seulement"
+    NONE = "none", "Pas d'adresse"
+
+
+class DirectoryListing(models.Model):
+    """CGS 11.1 (annuaire universel): whether and how the customer appears in directories.
+
+    No row means not listed: the customer's details go to directory publishers only if they
+    communicate them.
+    """
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, related_name="directory_listing"
+    )
+    listed = models.BooleanField()
+    # CGS 11.1: "nom, prénom ou initiales": the first name may be reduced to its initial.
+    first_name_initial_only = models.BooleanField(default=False)
+    address_publication = models.CharField(
+        max_length=10, choices=AddressPublication.choices, default=AddressPublication.NONE
+    )
+    publish_email = models.BooleanField(default=False)
+    # CGS 11.1: "liste anti-prospection": no commercial use of the listed details.
+    anti_prospecting = models.BooleanField(default=False)
+    # CGS 11.1: "liste anti-annuaire inversé": no lookup of the details from the number.
+    anti_reverse_lookup = models.BooleanField(default=False)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(listed=True)
+                | models.Q(
+                    first_name_initial_only=False,
+                    address_publication=AddressPublication.NONE,
+                    publish_email=False,
+                    anti_prospecting=False,
+                    anti_reverse_lookup=False,
+                ),
+                name="directory_options_only_when_listed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {'listed' if self.listed else 'unlisted'}"

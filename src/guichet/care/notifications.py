@@ -1,0 +1,112 @@
+"""The texts of the notifications the outbox sends, in French, one entry per template key.
+
+Placeholders use `str.format` names; `outbox_enqueue` renders a message once before saving it,
+so a missing key is refused in the transaction of the act rather than at sending time.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from guichet.care.models import OutboxChannel
+from guichet.customers.rules import paris_date
+
+
+@dataclass(frozen=True)
+class NotificationTemplate:
+    subject: str
+    email_body: str
+    sms_body: str
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    subject: str
+    body: str
+
+
+_SIGNATURE = "\n\nVotre service client"
+
+TEMPLATES: dict[str, NotificationTemplate] = {
+    "line_activated": NotificationTemplate(
+        subject="Votre ligne {line} est en service",
+        email_body="Bonjour {first_name},\n\nVotre ligne {line} est en service depuis le {date}."
+        + _SIGNATURE,
+        sms_body="Votre ligne {line} est en service depuis le {date}.",
+    ),
+    "line_suspended": NotificationTemplate(
+        subject="Suspension de votre ligne {line}",
+        email_body="Bonjour {first_name},\n\nVotre ligne {line} est suspendue depuis le {date}"
+        " (motif : {reason}).\nLa suspension n'arrête pas la facturation, sauf cas de force"
+        " majeure (CGS 2.4)." + _SIGNATURE,
+        sms_body="Votre ligne {line} est suspendue depuis le {date} (motif : {reason}).",
+    ),
+    "line_reinstated": NotificationTemplate(
+        subject="Remise en service de votre ligne {line}",
+        email_body="Bonjour {first_name},\n\nVotre ligne {line} est de nouveau en service depuis"
+        " le {date}." + _SIGNATURE,
+        sms_body="Votre ligne {line} est de nouveau en service depuis le {date}.",
+    ),
+    "line_terminated": NotificationTemplate(
+        subject="Résiliation de votre ligne {line}",
+        email_body="Bonjour {first_name},\n\nVotre ligne {line} est résiliée depuis le {date}"
+        " (motif : {reason})." + _SIGNATURE,
+        sms_body="Votre ligne {line} est résiliée depuis le {date} (motif : {reason}).",
+    ),
+    "order_shipped": NotificationTemplate(
+        subject="Votre commande n° {order} est expédiée",
+        email_body="Bonjour {first_name},\n\nVotre commande n° {order} a été expédiée le {date}."
+        "\nNuméro de suivi : {tracking_number}." + _SIGNATURE,
+        sms_body="Votre commande n° {order} est expédiée. Suivi : {tracking_number}.",
+    ),
+    "order_cancelled": NotificationTemplate(
+        subject="Votre commande n° {order} est annulée",
+        email_body="Bonjour {first_name},\n\nVotre commande n° {order} a été annulée le {date}."
+        + _SIGNATURE,
+        sms_body="Votre commande n° {order} a été annulée le {date}.",
+    ),
+    "request_completed": NotificationTemplate(
+        subject="Votre démarche « {kind} » est terminée",
+        email_body="Bonjour {first_name},\n\nVotre démarche « {kind} » (n° {request}) est"
+        " terminée depuis le {date}.\n{resolution}" + _SIGNATURE,
+        sms_body="Votre démarche « {kind} » (n° {request}) est terminée.",
+    ),
+    "request_rejected": NotificationTemplate(
+        subject="Votre démarche « {kind} » n'a pas pu aboutir",
+        email_body="Bonjour {first_name},\n\nVotre démarche « {kind} » (n° {request}) a été"
+        " refusée le {date}.\nMotif : {resolution}" + _SIGNATURE,
+        sms_body="Votre démarche « {kind} » (n° {request}) a été refusée : {resolution}",
+    ),
+    "ticket_resolved": NotificationTemplate(
+        subject="Votre incident n° {ticket} est résolu",
+        email_body="Bonjour {first_name},\n\nVotre incident n° {ticket} est résolu depuis le"
+        " {date}. S'il persiste, signalez-le depuis votre espace client." + _SIGNATURE,
+        sms_body="Votre incident n° {ticket} est résolu. S'il persiste, signalez-le.",
+    ),
+    "login_email_changed": NotificationTemplate(
+        subject="Votre identifiant de connexion a changé",
+        email_body="Bonjour {first_name},\n\nL'adresse de connexion de votre espace client est"
+        " désormais {new_email} (modification du {date}). Si vous n'êtes pas à l'origine de ce"
+        " changement, contactez le service client." + _SIGNATURE,
+        sms_body="Votre identifiant de connexion a changé le {date}.",
+    ),
+    "password_changed": NotificationTemplate(
+        subject="Votre mot de passe a changé",
+        email_body="Bonjour {first_name},\n\nLe mot de passe de votre espace client a été"
+        " modifié le {date}. Si vous n'êtes pas à l'origine de ce changement, contactez le"
+        " service client." + _SIGNATURE,
+        sms_body="Le mot de passe de votre espace client a été modifié le {date}.",
+    ),
+}
+
+
+def french_date(moment: datetime) -> str:
+    """The French calendar date of an instant, as notifications and summaries write it."""
+    return f"{paris_date(moment):%d/%m/%Y}"
+
+
+def render(template: str, *, channel: OutboxChannel, context: dict[str, Any]) -> RenderedMessage:
+    """Raises `KeyError` for an unknown template or a placeholder missing from `context`."""
+    texts = TEMPLATES[template]
+    body = texts.email_body if channel == OutboxChannel.EMAIL else texts.sms_body
+    return RenderedMessage(subject=texts.subject.format(**context), body=body.format(**context))

@@ -1,0 +1,71 @@
+"""Reads of the care context; every read for a customer is scoped to that customer."""
+
+from django.db import models
+
+from guichet.care.models import (
+    OPEN_REQUEST_STATUSES,
+    Activity,
+    Order,
+    Request,
+    TroubleTicket,
+)
+from guichet.customers.models import Customer
+
+
+def activities_for_customer(*, customer: Customer) -> models.QuerySet[Activity]:
+    """Newest first (index `activity_customer_newest`); a queryset so that pages can slice it."""
+    return Activity.objects.filter(customer=customer).order_by("-at", "-id")
+
+
+def activities_for_subject(*, subject: models.Model) -> list[Activity]:
+    return list(
+        Activity.objects.filter(
+            subject_type=subject._meta.label_lower, subject_id=subject.pk
+        ).order_by("-at", "-id")
+    )
+
+
+def orders_for_customer(*, customer: Customer) -> list[Order]:
+    return list(
+        Order.objects.filter(customer=customer)
+        .select_related("line")
+        .prefetch_related("items")
+        .order_by("-created_at", "-id")
+    )
+
+
+def order_get_for_customer(*, customer: Customer, order_id: int) -> Order | None:
+    return (
+        Order.objects.filter(customer=customer, pk=order_id)
+        .select_related("line")
+        .prefetch_related("items")
+        .first()
+    )
+
+
+def requests_for_customer(*, customer: Customer, open_only: bool = False) -> list[Request]:
+    requests = Request.objects.filter(customer=customer).select_related("line")
+    if open_only:
+        requests = requests.filter(status__in=OPEN_REQUEST_STATUSES)
+    return list(requests.order_by("-created_at", "-id"))
+
+
+def request_get_for_customer(*, customer: Customer, request_id: int) -> Request | None:
+    return Request.objects.filter(customer=customer, pk=request_id).select_related("line").first()
+
+
+def tickets_for_customer(*, customer: Customer) -> list[TroubleTicket]:
+    return list(
+        TroubleTicket.objects.filter(customer=customer)
+        .select_related("line")
+        .order_by("-created_at", "-id")
+    )
+
+
+def ticket_get_for_customer(*, customer: Customer, ticket_id: int) -> TroubleTicket | None:
+    return (
+        TroubleTicket.objects.filter(customer=customer, pk=ticket_id)
+        .select_related("line")
+        .prefetch_related("notes")
+        .first()
+    )

@@ -1,0 +1,31 @@
+"""Typed refusals of the customers context: a stable code for the API and pages, a French text."""
+
+from enum import StrEnum
+from typing import Any
+
+
+class CustomerErrorCode(StrEnum):
+    EMAIL_INVALID = "customer_email_invalid"
+    EMAIL_TAKEN = "customer_email_taken"
+    PASSWORD_INVALID = "customer_password_invalid"
+    PASSWORD_WRONG = "customer_password_wrong"
+    NAME_INVALID = "customer_name_invalid"
+    BIRTH_DATE_INVALID = "customer_birth_date_invalid"
+    PHONE_INVALID = "customer_phone_invalid"
+    ADDRESS_INVALID = "customer_address_invalid"
+    INSTALLATION_OUTSIDE_METROPOLE = "customer_installation_outside_metropole"
+    LOGIN_EMAIL_ADVISOR_FORBIDDEN = "customer_login_email_advisor_forbidden"
+    CONTACT_CHANNEL_INVALID = "customer_contact_channel_invalid"
+    CONTACT_CHANNEL_REQUIRED = "customer_contact_channel_required"
+    DIRECTORY_OPTIONS_NEED_LISTING = "customer_directory_options_need_listing"
+    DIRECTORY_NEEDS_POSTAL_ADDRESS = "customer_directory_needs_postal_address"
+
+
+class CustomerError(Exception):
+    def __init__(
+        self, *, code: CustomerErrorCode, message: str, extra: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.extra = extra or {}

@@ -1,0 +1,77 @@
+"""Typed refusals of the lines context: a stable code for the API and pages, a French message."""
+
+from enum import StrEnum
+from typing import Any
+
+
+class LineErrorCode(StrEnum):
+    # Lifecycle refusals: the code names the refused action, `extra` the status it came from.
+    ACTIVATE_NOT_ALLOWED = "line_activate_not_allowed"
+    SUSPEND_NOT_ALLOWED = "line_suspend_not_allowed"
+    REINSTATE_NOT_ALLOWED = "line_reinstate_not_allowed"
+    TERMINATE_NOT_ALLOWED = "line_terminate_not_allowed"
+    REASON_NOT_ALLOWED_FOR_CUSTOMER = "line_reason_not_allowed_for_customer"
+    BILLING_ACCOUNT_CLOSED = "line_billing_account_closed"
+    MSISDN_INVALID = "line_msisdn_invalid"
+    MSISDN_IN_USE = "line_msisdn_in_use"
+    ACCESS_REFERENCE_INVALID = "line_access_reference_invalid"
+    ACCESS_REFERENCE_IN_USE = "line_access_reference_in_use"
+    ICCID_INVALID = "line_iccid_invalid"
+    ICCID_IN_USE = "line_iccid_in_use"
+    PUK_INVALID = "line_puk_invalid"
+    IDENTIFIER_MISMATCH = "line_identifier_mismatch"
+    NO_ACTIVE_MAIN_OFFER = "line_no_active_main_offer"
+    COMMITMENT_INVALID = "line_commitment_invalid"
+    DECLARED_USER_INVALID = "line_declared_user_invalid"
+
+
+class SubscriptionErrorCode(StrEnum):
+    PRODUCT_NOT_FOR_LINE = "subscription_product_not_for_line"
+    LINE_NOT_OPEN = "subscription_line_not_open"
+    MAIN_OFFER_ALREADY_ACTIVE = "subscription_main_offer_already_active"
+    MAIN_OFFER_ALREADY_SCHEDULED = "subscription_main_offer_already_scheduled"
+    MAIN_OFFER_REQUIRED = "subscription_main_offer_required"
+    PERIOD_INVALID = "subscription_period_invalid"
+    NOT_SCHEDULED = "subscription_not_scheduled"
+    NOT_DUE = "subscription_not_due"
+    ALREADY_ENDED = "subscription_already_ended"
+
+
+class EquipmentErrorCode(StrEnum):
+    LINE_NOT_CUSTOMERS = "equipment_line_not_customers"
+    MARKET_MISMATCH = "equipment_market_mismatch"
+    IMEI_INVALID = "equipment_imei_invalid"
+    IMEI_REQUIRED = "equipment_imei_required"
+    IMEI_NOT_APPLICABLE = "equipment_imei_not_applicable"
+    SERIAL_NUMBER_REQUIRED = "equipment_serial_number_required"
+    MODEL_REQUIRED = "equipment_model_required"
+
+
+class LineError(Exception):
+    def __init__(
+        self, *, code: LineErrorCode, message: str, extra: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.extra = extra or {}
+
+
+class SubscriptionError(Exception):
+    def __init__(
+        self, *, code: SubscriptionErrorCode, message: str, extra: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.extra = extra or {}
+
+
+class EquipmentError(Exception):
+    def __init__(
+        self, *, code: EquipmentErrorCode, message: str, extra: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.extra = extra or {}

@@ -1,0 +1,246 @@
+"""Lines (a mobile number or a fixed access), their subscriptions, and the customer's equipment."""
+
+from typing import ClassVar
+
+from django.db import models
+
+from guichet.catalog.models import Market, ProductKind
+
+
+class LineStatus(models.TextChoices):
+    PENDING = "pending", "En attente de mise en service"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspendue"
+    TERMINATED = "terminated", "Résiliée"
+
+
+class SuspensionReason(models.TextChoices):
+    # CGS 2.4, in its order, then the customer's own reasons (CGS 6.1).
+    MISSING_DOCUMENTS = "missing_documents", "Pièces justificatives manquantes"
+    FRAUD = "fraud", "Fraude ou tentative de fraude"
+    STOLEN_DEVICE_USE = "stolen_device_use", "Utilisation d'un terminal déclaré volé"
+    SECURITY_DEPOSIT_PENDING = "security_deposit_pending", "Dépôt de garantie en attente"
+    BILL_ADVANCE_PENDING = "bill_advance_pending", "Avance sur facture en attente"
+    UNPAID = "unpaid", "Facture impayée"
+    LEGAL_VIOLATION = "legal_violation", "Violation des dispositions légales"
+    # CGS 2.4: the only suspension that also stops billing.
+    FORCE_MAJEURE = "force_majeure", "Force majeure"
+    LOSS = "loss", "Perte de la carte SIM ou du mobile"
+    THEFT = "theft", "Vol de la carte SIM ou du mobile"
+    CUSTOMER_REQUEST = "customer_request", "Demande du client"
+
+
+class TerminationReason(models.TextChoices):
+    CUSTOMER_REQUEST = "customer_request", "Demande du client"  # CGS 8.1
+    LEGITIMATE_REASON = "legitimate_reason", "Motif légitime"  # CGS 8.1, without fees
+    PORTING_OUT = "porting_out", "Portabilité vers un autre opérateur"  # CGS 8.1 and 10
+    WITHDRAWAL = "withdrawal", "Rétractation"  # CGS 9
+    ACTIVATION_IMPOSSIBLE = "activation_impossible", "Mise en service impossible"  # CGS 4.5
+    NO_COVERAGE = "no_coverage", "Zone non couverte"  # CGS 4.6
+    PRICE_CHANGE = "price_change", "Modification du prix"  # CGS 5.2, within 4 months
+    UNPAID = "unpaid", "Non-paiement"  # CGS 8.2
+    FALSE_DECLARATION = "false_declaration", "Fausse déclaration"  # CGS 8.2
+    FORCE_MAJEURE = "force_majeure", "Force majeure"  # CGS 8.2
+
+
+class Line(models.Model):
+    """One subscribed service: a mobile number (MSISDN) or a fixed access.
+
+    Lifecycle (lines.rules.LINE_TRANSITIONS): pending → active ⇄ suspended, and any of them →
+    terminated, which is final.
+    """
+
+    billing_account = models.ForeignKey(
+        "billing.BillingAccount", on_delete=models.PROTECT, related_name="lines"
+    )
+    market = models.CharField(max_length=10, choices=Market.choices)
+    # Mobile lines: E.164, e.g. +33612345678. A number is unique among lines that are not
+    # terminated: CGS 8.2, termination means "la perte du numéro", which may be reassigned.
+    msisdn = models.CharField(max_length=16, blank=True)
+    # Fixed lines: the network operator's reference of the access.
+    access_reference = models.CharField(max_length=30, blank=True)
+    # SIM card (mobile lines, and fixed 4G boxes): 19–20 digits with a Luhn check digit.
+    iccid = models.CharField(max_length=20, blank=True)
+    puk = models.CharField(max_length=8, blank=True, help_text="8 digits, shown to the holder.")
+    status = models.CharField(max_length=12, choices=LineStatus.choices, default=LineStatus.PENDING)
+    suspension_reason = models.CharField(
+        max_length=30, choices=SuspensionReason.choices, blank=True
+    )
+    termination_reason = models.CharField(
+        max_length=30, choices=TerminationReason.choices, blank=True
+    )
+    created_at = models.DateTimeField()
+    # CGS 4: "Le contrat prend effet à la date de Mise en Service de la ligne".
+    activated_at = models.DateTimeField(null=True, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    terminated_at = models.DateTimeField(null=True, blank=True)
+    # Last day of the minimum commitment period (French date); null without commitment.
+    commitment_end_date = models.DateField(null=True, blank=True)
+    # Self-care act "Déclarer utilisateurs": who uses the line when it is not the holder.
+    user_name = models.CharField(max_length=200, blank=True)
+    user_is_minor = models.BooleanField(default=False)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["created_at", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=LineStatus.values), name="line_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(market=Market.MOBILE, access_reference="") & ~models.Q(msisdn="")
+                )
+                | (models.Q(market=Market.FIXED, msisdn="") & ~models.Q(access_reference="")),
+                name="line_identifier_matches_market",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status=LineStatus.SUSPENDED,
+                    suspended_at__isnull=False,
+                    suspension_reason__in=SuspensionReason.values,
+                )
+                | (
+                    ~models.Q(status=LineStatus.SUSPENDED)
+                    & models.Q(suspended_at__isnull=True, suspension_reason="")
+                ),
+                name="line_suspension_iff_suspended",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status=LineStatus.TERMINATED,
+                    terminated_at__isnull=False,
+                    termination_reason__in=TerminationReason.values,
+                )
+                | (
+                    ~models.Q(status=LineStatus.TERMINATED)
+                    & models.Q(terminated_at__isnull=True, termination_reason="")
+                ),
+                name="line_termination_iff_terminated",
+            ),
+            models.UniqueConstraint(
+                fields=["msisdn"],
+                condition=~models.Q(status=LineStatus.TERMINATED) & ~models.Q(msisdn=""),
+                name="line_msisdn_unique_while_open",
+            ),
+            models.UniqueConstraint(
+                fields=["access_reference"],
+                condition=~models.Q(status=LineStatus.TERMINATED) & ~models.Q(access_reference=""),
+                name="line_access_reference_unique_while_open",
+            ),
+            # A SIM card is never reused, even after the line ends.
+            models.UniqueConstraint(
+                fields=["iccid"], condition=~models.Q(iccid=""), name="line_iccid_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        """The number as customers write it ("06 12 34 56 78"), or the fixed access reference."""
+        if self.msisdn:
+            national = "0" + self.msisdn[3:]
+            return " ".join(national[i : i + 2] for i in range(0, len(national), 2))
+        return self.access_reference
+
+
+class SubscriptionStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Programmée"
+    ACTIVE = "active", "Active"
+    ENDED = "ended", "Terminée"
+
+
+# Plans and box offers: a line has at most one of them active at a time.
+MAIN_OFFER_KINDS = (ProductKind.PLAN, ProductKind.BOX_OFFER)
+
+
+class Subscription(models.Model):
+    """A line's plan or box offer, option, top-up or bonus, over a period."""
+
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="subscriptions")
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    # Copied from `product.kind` when subscribing: a database constraint cannot follow the
+    # foreign key, and "one active plan per line" needs the kind on this row.
+    kind = models.CharField(max_length=20, choices=ProductKind.choices)
+    status = models.CharField(max_length=10, choices=SubscriptionStatus.choices)
+    starts_at = models.DateTimeField()
+    # End of a top-up's validity, or when the subscription was ended; null while it runs on.
+    ends_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["starts_at", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=SubscriptionStatus.values),
+                name="subscription_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind=ProductKind.SERVICE_FEE),
+                name="subscription_not_service_fee",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(ends_at__gte=models.F("starts_at")),
+                name="subscription_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["line"],
+                condition=models.Q(status=SubscriptionStatus.ACTIVE, kind__in=MAIN_OFFER_KINDS),
+                name="subscription_one_active_main_offer",
+            ),
+            models.UniqueConstraint(
+                fields=["line"],
+                condition=models.Q(status=SubscriptionStatus.SCHEDULED, kind__in=MAIN_OFFER_KINDS),
+                name="subscription_one_scheduled_main_offer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.product_id} on line {self.line_id} ({self.status})"
+
+
+class EquipmentKind(models.TextChoices):
+    PHONE = "phone", "Téléphone mobile"
+    BOX = "box", "Box"
+    TV_DECODER = "tv_decoder", "Décodeur TV"
+    KEY_4G = "4g_key", "Clé 4G"
+    BOX_4G = "4g_box", "4G box"
+    SIM = "sim", "Carte SIM"
+
+
+class Ownership(models.TextChoices):
+    OWNED = "owned", "Achat"
+    # Rented equipment goes back with a return slip at the end of the contract.
+    RENTED = "rented", "Location"
+
+
+class Equipment(models.Model):
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="equipment"
+    )
+    line = models.ForeignKey(
+        Line, null=True, blank=True, on_delete=models.PROTECT, related_name="equipment"
+    )
+    kind = models.CharField(max_length=12, choices=EquipmentKind.choices)
+    model = models.CharField(max_length=120)
+    # 15 digits with a Luhn check digit (3GPP TS 23.003), for equipment with a radio.
+    imei = models.CharField(max_length=15, blank=True)
+    serial_number = models.CharField(max_length=60, blank=True)
+    ownership = models.CharField(max_length=10, choices=Ownership.choices)
+    acquired_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["acquired_at", "id"]
+        verbose_name_plural = "equipment"
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=~models.Q(imei="", serial_number=""),
+                name="equipment_identified",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.model}"

@@ -1,0 +1,644 @@
+"""Acts on lines, subscriptions and equipment. Each is one transaction that validates everything
+before changing anything, saves, logs the act and, when the customer must be told, writes the
+notification to the outbox.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from guichet.billing.models import BillingAccount, BillingAccountStatus
+from guichet.care.actors import Actor
+from guichet.care.acts import Act
+from guichet.care.notifications import french_date
+from guichet.care.services import activity_record, outbox_notify_customer
+from guichet.catalog.models import Market, Product, ProductKind
+from guichet.customers.models import ContactTopic, Customer
+from guichet.customers.rules import paris_date
+from guichet.lines.errors import (
+    EquipmentError,
+    EquipmentErrorCode,
+    LineError,
+    LineErrorCode,
+    SubscriptionError,
+    SubscriptionErrorCode,
+)
+from guichet.lines.models import (
+    MAIN_OFFER_KINDS,
+    Equipment,
+    EquipmentKind,
+    Line,
+    LineStatus,
+    Ownership,
+    Subscription,
+    SubscriptionStatus,
+    SuspensionReason,
+    TerminationReason,
+)
+from guichet.lines.rules import (
+    COMMITMENT_MONTHS_MAX,
+    CUSTOMER_SUSPENSION_REASONS,
+    CUSTOMER_TERMINATION_REASONS,
+    EQUIPMENT_MARKETS,
+    EQUIPMENT_WITH_IMEI,
+    SUBSCRIBABLE_KINDS,
+    LineAction,
+    add_months,
+    next_status,
+    normalize_access_reference,
+    normalize_iccid,
+    normalize_imei,
+    normalize_msisdn,
+    normalize_puk,
+)
+from guichet.lines.selectors import active_plan, line_get_for_customer
+
+_ACTION_ERROR_CODES = {
+    LineAction.ACTIVATE: LineErrorCode.ACTIVATE_NOT_ALLOWED,
+    LineAction.SUSPEND: LineErrorCode.SUSPEND_NOT_ALLOWED,
+    LineAction.REINSTATE: LineErrorCode.REINSTATE_NOT_ALLOWED,
+    LineAction.TERMINATE: LineErrorCode.TERMINATE_NOT_ALLOWED,
+}
+_ACTION_VERBS = {
+    LineAction.ACTIVATE: "mettre en service",
+    LineAction.SUSPEND: "suspendre",
+    LineAction.REINSTATE: "remettre en service",
+    LineAction.TERMINATE: "résilier",
+}
+# Lines that can take new subscriptions: not suspended (CGS 2.4) and not terminated.
+_OPEN_STATUSES = (LineStatus.PENDING, LineStatus.ACTIVE)
+
+
+def _holder(line: Line) -> Customer:
+    return line.billing_account.customer
+
+
+def _transition(line: Line, action: LineAction) -> tuple[LineStatus, LineStatus]:
+    """(from, to) of `action` on `line`, or a `LineError` naming the refused transition."""
+    current = LineStatus(line.status)
+    target = next_status(current, action)
+    if target is None:
+        raise LineError(
+            code=_ACTION_ERROR_CODES[action],
+            message=f"Impossible de {_ACTION_VERBS[action]} la ligne {line.display_number} :"
+            f" elle est {current.label.lower()} ({action} refusé depuis « {current} »).",
+            extra={"action": action, "from_status": current, "line_id": line.pk},
+        )
+    return current, target
+
+
+def _check_customer_reason(
+    actor: Actor, reason: SuspensionReason | TerminationReason, allowed: frozenset[Any]
+) -> None:
+    if actor.is_customer and reason not in allowed:
+        raise LineError(
+            code=LineErrorCode.REASON_NOT_ALLOWED_FOR_CUSTOMER,
+            message=f"Le motif « {reason.label} » relève du service client.",
+            extra={"reason": reason},
+        )
+
+
+def _notify(*, line: Line, template: str, now: datetime, **context: Any) -> None:
+    outbox_notify_customer(
+        customer=_holder(line),
+        topic=ContactTopic.SERVICE_INFORMATION,
+        template=template,
+        context={"line": line.display_number, "date": french_date(now), **context},
+        now=now,
+    )
+
+
+def _valid(code: LineErrorCode, normalize: Any, raw: str) -> str:
+    try:
+        value: str = normalize(raw)
+    except ValueError as invalid:
+        raise LineError(code=code, message=str(invalid)) from None
+    return value
+
+
+# Lines -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def line_create(
+    *,
+    billing_account: BillingAccount,
+    market: Market,
+    actor: Actor,
+    now: datetime,
+    msisdn: str = "",
+    access_reference: str = "",
+    iccid: str = "",
+    puk: str = "",
+) -> Line:
+    """A new line, pending until `line_activate` (CGS 4: "Mise en Service").
+
+    Mobile lines have a number, a SIM (ICCID) and its PUK; fixed lines have an access reference
+    and, for a 4G box, may have a SIM.
+    """
+    market = Market(market)
+    if billing_account.status != BillingAccountStatus.ACTIVE:
+        raise LineError(
+            code=LineErrorCode.BILLING_ACCOUNT_CLOSED,
+            message=f"Le compte de facturation {billing_account.number} est clôturé.",
+        )
+    mobile = market == Market.MOBILE
+    if (
+        (mobile and (not msisdn or access_reference or not iccid or not puk))
+        or (not mobile and (not access_reference or msisdn))
+        or (iccid and not puk)
+    ):
+        raise LineError(
+            code=LineErrorCode.IDENTIFIER_MISMATCH,
+            message="Une ligne mobile a un numéro, un ICCID et un code PUK ; une ligne fixe a une"
+            " référence d'accès (et un ICCID avec son PUK pour une 4G box).",
+            extra={"market": market},
+        )
+    open_lines = Line.objects.exclude(status=LineStatus.TERMINATED)
+    if msisdn:
+        msisdn = _valid(LineErrorCode.MSISDN_INVALID, normalize_msisdn, msisdn)
+        if open_lines.filter(msisdn=msisdn).exists():
+            raise LineError(
+                code=LineErrorCode.MSISDN_IN_USE,
+                message=f"Le numéro {msisdn} est déjà attribué à une ligne.",
+                extra={"msisdn": msisdn},
+            )
+    if access_reference:
+        access_reference = _valid(
+            LineErrorCode.ACCESS_REFERENCE_INVALID, normalize_access_reference, access_reference
+        )
+        if open_lines.filter(access_reference=access_reference).exists():
+            raise LineError(
+                code=LineErrorCode.ACCESS_REFERENCE_IN_USE,
+                message=f"La référence d'accès {access_reference} est déjà attribuée.",
+                extra={"access_reference": access_reference},
+            )
+    if iccid:
+        iccid = _valid(LineErrorCode.ICCID_INVALID, normalize_iccid, iccid)
+        puk = _valid(LineErrorCode.PUK_INVALID, normalize_puk, puk)
+        if Line.objects.filter(iccid=iccid).exists():
+            raise LineError(
+                code=LineErrorCode.ICCID_IN_USE,
+                message=f"La carte SIM {iccid} est déjà attribuée.",
+                extra={"iccid": iccid},
+            )
+    line = Line.objects.create(
+        billing_account=billing_account,
+        market=market,
+        msisdn=msisdn,
+        access_reference=access_reference,
+        iccid=iccid,
+        puk=puk,
+        created_at=now,
+    )
+    activity_record(
+        customer=billing_account.customer,
+        actor=actor,
+        act=Act.LINE_CREATE,
+        subject=line,
+        summary=f"Ligne {line.display_number} créée, en attente de mise en service",
+        at=now,
+        new_values={"status": line.status, "market": market, "number": line.display_number},
+    )
+    return line
+
+
+@transaction.atomic
+def line_activate(*, line: Line, actor: Actor, now: datetime, commitment_months: int = 0) -> Line:
+    """Mise en service: the contract takes effect (CGS 4) and billing starts (CGS 7).
+
+    The line needs an active plan or box offer; `commitment_months` (0 = none) sets the end of
+    the minimum commitment period from the French activation date.
+    """
+    current, target = _transition(line, LineAction.ACTIVATE)
+    if not 0 <= commitment_months <= COMMITMENT_MONTHS_MAX:
+        raise LineError(
+            code=LineErrorCode.COMMITMENT_INVALID,
+            message=f"La durée d'engagement va de 0 à {COMMITMENT_MONTHS_MAX} mois.",
+            extra={"commitment_months": commitment_months},
+        )
+    if active_plan(line=line) is None:
+        raise LineError(
+            code=LineErrorCode.NO_ACTIVE_MAIN_OFFER,
+            message=f"La ligne {line.display_number} n'a pas de forfait ou d'offre box actif.",
+        )
+    line.status = target
+    line.activated_at = now
+    line.commitment_end_date = (
+        add_months(paris_date(now), commitment_months) if commitment_months else None
+    )
+    line.save(update_fields=["status", "activated_at", "commitment_end_date"])
+    activity_record(
+        customer=_holder(line),
+        actor=actor,
+        act=Act.LINE_ACTIVATE,
+        subject=line,
+        summary=f"Mise en service de la ligne {line.display_number}",
+        at=now,
+        old_values={"status": current},
+        new_values={"status": target, "commitment_end_date": line.commitment_end_date},
+    )
+    _notify(line=line, template="line_activated", now=now)
+    return line
+
+
+@transaction.atomic
+def line_suspend(*, line: Line, reason: SuspensionReason, actor: Actor, now: datetime) -> Line:
+    """CGS 2.4 (operator's reasons) and 6.1 (loss or theft reported by the customer).
+
+    The customer is told (CGS 2.4: "après vous en avoir informé par tout moyen").
+    """
+    current, target = _transition(line, LineAction.SUSPEND)
+    reason = SuspensionReason(reason)
+    _check_customer_reason(actor, reason, CUSTOMER_SUSPENSION_REASONS)
+    line.status = target
+    line.suspension_reason = reason
+    line.suspended_at = now
+    line.save(update_fields=["status", "suspension_reason", "suspended_at"])
+    activity_record(
+        customer=_holder(line),
+        actor=actor,
+        act=Act.LINE_SUSPEND,
+        subject=line,
+        summary=f"Suspension de la ligne {line.display_number} ({reason.label.lower()})",
+        at=now,
+        old_values={"status": current},
+        new_values={"status": target, "suspension_reason": reason},
+    )
+    _notify(line=line, template="line_suspended", now=now, reason=reason.label.lower())
+    return line
+
+
+@transaction.atomic
+def line_reinstate(*, line: Line, actor: Actor, now: datetime) -> Line:
+    """Remise en service. A customer lifts only a suspension they asked for (loss, theft, own
+    request); the others end when their cause does (payment, documents…)."""
+    current, target = _transition(line, LineAction.REINSTATE)
+    reason = SuspensionReason(line.suspension_reason)
+    _check_customer_reason(actor, reason, CUSTOMER_SUSPENSION_REASONS)
+    suspended_at = line.suspended_at
+    line.status = target
+    line.suspension_reason = ""
+    line.suspended_at = None
+    line.save(update_fields=["status", "suspension_reason", "suspended_at"])
+    activity_record(
+        customer=_holder(line),
+        actor=actor,
+        act=Act.LINE_REINSTATE,
+        subject=line,
+        summary=f"Remise en service de la ligne {line.display_number}",
+        at=now,
+        old_values={"status": current, "suspension_reason": reason, "suspended_at": suspended_at},
+        new_values={"status": target},
+    )
+    _notify(line=line, template="line_reinstated", now=now)
+    return line
+
+
+def _end_instant(subscription: Subscription, now: datetime) -> datetime:
+    """When a subscription ended now really ends: never before it starts, never after its end."""
+    if subscription.starts_at > now:
+        return subscription.starts_at
+    if subscription.ends_at is not None and subscription.ends_at < now:
+        return subscription.ends_at
+    return now
+
+
+@transaction.atomic
+def line_terminate(*, line: Line, reason: TerminationReason, actor: Actor, now: datetime) -> Line:
+    """Résiliation, effective at `now`: every running or scheduled subscription ends with it.
+
+    CGS 8.2: termination is final ("désactivation définitive de la carte SIM et la perte du
+    numéro"). Notice periods (CGS 8.1) are counted by the termination request, which calls this
+    on its effective date.
+    """
+    current, target = _transition(line, LineAction.TERMINATE)
+    reason = TerminationReason(reason)
+    _check_customer_reason(actor, reason, CUSTOMER_TERMINATION_REASONS)
+    running = list(
+        Subscription.objects.filter(
+            line=line, status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.SCHEDULED]
+        )
+    )
+    for subscription in running:
+        subscription.status = SubscriptionStatus.ENDED
+        subscription.ends_at = _end_instant(subscription, now)
+    Subscription.objects.bulk_update(running, ["status", "ends_at"])
+    old_values = {"status": current, "suspension_reason": line.suspension_reason}
+    line.status = target
+    line.termination_reason = reason
+    line.terminated_at = now
+    line.suspension_reason = ""
+    line.suspended_at = None
+    line.save(
+        update_fields=[
+            "status",
+            "termination_reason",
+            "terminated_at",
+            "suspension_reason",
+            "suspended_at",
+        ]
+    )
+    activity_record(
+        customer=_holder(line),
+        actor=actor,
+        act=Act.LINE_TERMINATE,
+        subject=line,
+        summary=f"Résiliation de la ligne {line.display_number} ({reason.label.lower()})",
+        at=now,
+        old_values=old_values,
+        new_values={
+            "status": target,
+            "termination_reason": reason,
+            "ended_subscriptions": [subscription.pk for subscription in running],
+        },
+    )
+    _notify(line=line, template="line_terminated", now=now, reason=reason.label.lower())
+    return line
+
+
+@transaction.atomic
+def line_declare_user(
+    *, line: Line, user_name: str, user_is_minor: bool, actor: Actor, now: datetime
+) -> Line:
+    """ "Déclarer utilisateurs" (mobile): who uses the line; an empty name clears it."""
+    user_name = " ".join(user_name.split())
+    if line.market != Market.MOBILE or line.status == LineStatus.TERMINATED:
+        raise LineError(
+            code=LineErrorCode.DECLARED_USER_INVALID,
+            message="On déclare l'utilisateur d'une ligne mobile non résiliée.",
+        )
+    if len(user_name) > 200 or (user_is_minor and not user_name):
+        raise LineError(
+            code=LineErrorCode.DECLARED_USER_INVALID,
+            message="Indiquez le nom de l'utilisateur (200 caractères au plus).",
+        )
+    old = {"user_name": line.user_name, "user_is_minor": line.user_is_minor}
+    new = {"user_name": user_name, "user_is_minor": user_is_minor}
+    if old == new:
+        return line
+    line.user_name, line.user_is_minor = user_name, user_is_minor
+    line.save(update_fields=["user_name", "user_is_minor"])
+    activity_record(
+        customer=_holder(line),
+        actor=actor,
+        act=Act.LINE_DECLARE_USER,
+        subject=line,
+        summary=f"Utilisateur de la ligne {line.display_number} déclaré",
+        at=now,
+        old_values=old,
+        new_values=new,
+    )
+    return line
+
+
+# Subscriptions ---------------------------------------------------------------------------------
+
+
+def _check_line_open(line: Line) -> None:
+    if line.status not in _OPEN_STATUSES:
+        raise SubscriptionError(
+            code=SubscriptionErrorCode.LINE_NOT_OPEN,
+            message=f"La ligne {line.display_number} est"
+            f" {LineStatus(line.status).label.lower()} : pas de nouvelle souscription.",
+            extra={"line_status": line.status},
+        )
+
+
+def _check_main_offer_active(line: Line) -> None:
+    if active_plan(line=line) is None:
+        raise SubscriptionError(
+            code=SubscriptionErrorCode.MAIN_OFFER_REQUIRED,
+            message="Une option, une recharge ou un bonus s'ajoute à un forfait ou une offre box"
+            " actif.",
+        )
+
+
+@transaction.atomic
+def subscription_add(
+    *,
+    line: Line,
+    product: Product,
+    actor: Actor,
+    now: datetime,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+) -> Subscription:
+    """Subscribe `line` to `product`, now or at a later `starts_at` (then scheduled).
+
+    A top-up needs `ends_at`, the end of its validity (brochure). A plan or box offer cannot be
+    added while another is active: end it first, or schedule the new one.
+    """
+    kind = ProductKind(product.kind)
+    market = Market(line.market)
+    _check_line_open(line)
+    if product.market != market or kind not in SUBSCRIBABLE_KINDS[market]:
+        raise SubscriptionError(
+            code=SubscriptionErrorCode.PRODUCT_NOT_FOR_LINE,
+            message=f"« {product.name} » ({kind.label.lower()}, {product.get_market_display()})"
+            f" ne peut pas être souscrit sur une ligne {market.label.lower()}.",
+            extra={"product": product.code, "kind": kind, "market": market},
+        )
+    starts_at = starts_at or now
+    if (
+        starts_at < now
+        or (ends_at is not None and ends_at <= starts_at)
+        or (kind == ProductKind.TOP_UP and ends_at is None)
+    ):
+        raise SubscriptionError(
+            code=SubscriptionErrorCode.PERIOD_INVALID,
+            message="La période de souscription est invalide : elle commence maintenant ou plus"
+            " tard, finit après son début, et une recharge a une fin de validité.",
+            extra={"starts_at": starts_at, "ends_at": ends_at},
+        )
+    status = SubscriptionStatus.SCHEDULED if starts_at > now else SubscriptionStatus.ACTIVE
+    if kind in MAIN_OFFER_KINDS:
+        others = Subscription.objects.filter(line=line, status=status, kind__in=MAIN_OFFER_KINDS)
+        if others.exists():
+            code = (
+                SubscriptionErrorCode.MAIN_OFFER_ALREADY_ACTIVE
+                if status == SubscriptionStatus.ACTIVE
+                else SubscriptionErrorCode.MAIN_OFFER_ALREADY_SCHEDULED
+            )
+            raise SubscriptionError(
+                code=code,
+                message=f"La ligne {line.display_number} a déjà un forfait ou une offre box"
+                f" {status.label.lower()}.",
+            )
+    else:
+        _check_main_offer_active(line)
+    subscription = Subscription.objects.create(
+        line=line,
+        product=product,
+        kind=kind,
+        status=status,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        created_at=now,
+    )
+    activity_record(
+        customer=_holder(line),
+        actor=actor,
+        act=Act.SUBSCRIPTION_ADD,
+        subject=subscription,
+        summary=f"Souscription « {product.name} » sur la ligne {line.display_number}",
+        at=now,
+        new_values={
+            "product": product.code,
+            "status": status,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+        },
+    )
+    return subscription
+
+
+@transaction.atomic
+def subscription_end(*, subscription: Subscription, actor: Actor, now: datetime) -> Subscription:
+    """End a running or scheduled subscription now (a scheduled one never starts)."""
+    if subscription.status == SubscriptionStatus.ENDED:
+        raise SubscriptionError(
+            code=SubscriptionErrorCode.ALREADY_ENDED,
+            message=f"La souscription « {subscription.product.name} » est déjà terminée.",
+        )
+    old = {"status": subscription.status, "ends_at": subscription.ends_at}
+    subscription.status = SubscriptionStatus.ENDED
+    subscription.ends_at = _end_instant(subscription, now)
+    subscription.save(update_fields=["status", "ends_at"])
+    activity_record(
+        customer=_holder(subscription.line),
+        actor=actor,
+        act=Act.SUBSCRIPTION_END,
+        subject=subscription,
+        summary=f"Fin de la souscription « {subscription.product.name} » sur la ligne"
+        f" {subscription.line.display_number}",
+        at=now,
+        old_values=old,
+        new_values={"status": subscription.status, "ends_at": subscription.ends_at},
+    )
+    return subscription
+
+
+@transaction.atomic
+def subscription_start(*, subscription: Subscription, actor: Actor, now: datetime) -> Subscription:
+    """Start a scheduled subscription once due; a scheduled plan replaces the active one."""
+    line = subscription.line
+    if subscription.status != SubscriptionStatus.SCHEDULED:
+        raise SubscriptionError(
+            code=SubscriptionErrorCode.NOT_SCHEDULED,
+            message=f"La souscription « {subscription.product.name} » n'est pas programmée.",
+            extra={"status": subscription.status},
+        )
+    if subscription.starts_at > now:
+        raise SubscriptionError(
+            code=SubscriptionErrorCode.NOT_DUE,
+            message=f"La souscription « {subscription.product.name} » commence le"
+            f" {french_date(subscription.starts_at)}.",
+            extra={"starts_at": subscription.starts_at},
+        )
+    _check_line_open(line)
+    if subscription.kind in MAIN_OFFER_KINDS:
+        replaced = active_plan(line=line)
+        if replaced is not None:
+            subscription_end(subscription=replaced, actor=actor, now=now)
+    else:
+        _check_main_offer_active(line)
+    subscription.status = SubscriptionStatus.ACTIVE
+    subscription.save(update_fields=["status"])
+    activity_record(
+        customer=_holder(line),
+        actor=actor,
+        act=Act.SUBSCRIPTION_START,
+        subject=subscription,
+        summary=f"Début de la souscription « {subscription.product.name} » sur la ligne"
+        f" {line.display_number}",
+        at=now,
+        old_values={"status": SubscriptionStatus.SCHEDULED},
+        new_values={"status": SubscriptionStatus.ACTIVE},
+    )
+    return subscription
+
+
+# Equipment -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def equipment_register(
+    *,
+    customer: Customer,
+    kind: EquipmentKind,
+    model: str,
+    ownership: Ownership,
+    acquired_at: datetime,
+    actor: Actor,
+    now: datetime,
+    line: Line | None = None,
+    imei: str = "",
+    serial_number: str = "",
+) -> Equipment:
+    """Record a device the customer owns or rents. A phone is identified by its IMEI; other
+    equipment by its serial number (or IMEI for 4G keys and boxes)."""
+    kind, ownership = EquipmentKind(kind), Ownership(ownership)
+    if line is not None:
+        owned = line_get_for_customer(customer=customer, line_id=line.pk)
+        if owned is None:
+            raise EquipmentError(
+                code=EquipmentErrorCode.LINE_NOT_CUSTOMERS,
+                message="Cette ligne n'appartient pas au client.",
+            )
+        if owned.market != EQUIPMENT_MARKETS[kind]:
+            raise EquipmentError(
+                code=EquipmentErrorCode.MARKET_MISMATCH,
+                message=f"Un équipement « {kind.label} » ne s'utilise pas sur une ligne"
+                f" {owned.get_market_display().lower()}.",
+                extra={"kind": kind, "market": owned.market},
+            )
+    model = " ".join(model.split())
+    if not model:
+        raise EquipmentError(
+            code=EquipmentErrorCode.MODEL_REQUIRED, message="Indiquez le modèle de l'équipement."
+        )
+    serial_number = serial_number.strip()
+    if imei:
+        if kind not in EQUIPMENT_WITH_IMEI:
+            raise EquipmentError(
+                code=EquipmentErrorCode.IMEI_NOT_APPLICABLE,
+                message=f"Un équipement « {kind.label} » n'a pas d'IMEI.",
+            )
+        try:
+            imei = normalize_imei(imei)
+        except ValueError as invalid:
+            raise EquipmentError(
+                code=EquipmentErrorCode.IMEI_INVALID, message=str(invalid)
+            ) from None
+    elif kind == EquipmentKind.PHONE:
+        raise EquipmentError(
+            code=EquipmentErrorCode.IMEI_REQUIRED, message="Indiquez l'IMEI du téléphone."
+        )
+    elif not serial_number:
+        raise EquipmentError(
+            code=EquipmentErrorCode.SERIAL_NUMBER_REQUIRED,
+            message=f"Indiquez le numéro de série de l'équipement « {kind.label} ».",
+        )
+    equipment = Equipment.objects.create(
+        customer=customer,
+        line=line,
+        kind=kind,
+        model=model,
+        imei=imei,
+        serial_number=serial_number,
+        ownership=ownership,
+        acquired_at=acquired_at,
+        created_at=now,
+    )
+    activity_record(
+        customer=customer,
+        actor=actor,
+        act=Act.EQUIPMENT_REGISTER,
+        subject=equipment,
+        summary=f"{kind.label} {model} enregistré ({ownership.label.lower()})",
+        at=now,
+        new_values={"kind": kind, "model": model, "imei": imei, "serial_number": serial_number},
+    )
+    return equipment
