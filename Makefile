@@ -8,9 +8,12 @@ DEMO_ENV := GUICHET_DEBUG=1 DATABASE_URL=sqlite:///var/demo.sqlite3
 DEMO_CUSTOMERS ?= 200
 DEMO_SEED ?= 2026
 
-.PHONY: install demo test test-sqlite test-postgres bench lint messages clean
+.PHONY: install demo test test-sqlite test-postgres bench lint makemessages
 
-install: $(STAMP)
+# Compiled translations (.mo) are build output, made from the committed .po files.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard src/guichet/locale/*/LC_MESSAGES/django.po))
+
+install: $(STAMP) $(MO_FILES)
 
 # Reinstalls only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml
@@ -18,11 +21,13 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
-	@$(MAKE) --no-print-directory messages
 
-# Compiled translations (.mo) are build output, made from the committed .po files.
-messages:
-	@cd src/guichet && GUICHET_DEBUG=1 ../../$(GUICHET) compilemessages >/dev/null
+%.mo: %.po
+	msgfmt --check-format -o $@ $<
+
+# After adding translatable strings: refresh the catalogs, then translate the new msgids.
+makemessages:
+	@cd src/guichet && GUICHET_DEBUG=1 ../../$(GUICHET) makemessages -l fr -l en --no-wrap --ignore "*/tests/*"
 
 demo: install
 	@mkdir -p var

@@ -1,2 +1,19 @@
 """Shared fixtures. Each test database is created by pytest-django (SQLite in memory, or a
 `test_<name>` database on the PostgreSQL server named by DATABASE_URL)."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import guichet.catalog
+from guichet.catalog.models import CatalogRelease
+from guichet.catalog.services import catalog_load
+
+CATALOG_DATA_DIR = Path(guichet.catalog.__file__).parent / "data"
+
+
+@pytest.fixture
+def loaded_catalog(db: None) -> CatalogRelease:
+    """The real brochure catalog, loaded into the test database through `catalog_load`."""
+    return catalog_load(directory=CATALOG_DATA_DIR, now=datetime(2022, 12, 8, 9, 0, tzinfo=UTC))

@@ -145,9 +145,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("GUICHET_DEFAULT_FROM_EMAIL", "espace-client
 GUICHET_SMS_SENDER = os.environ.get("GUICHET_SMS_SENDER", "guichet.care.sms.LogSmsSender")
 
 # The catalog data files (versioned, from the operator's brochure).
-GUICHET_CATALOG_DIR = Path(
-    os.environ.get("GUICHET_CATALOG_DIR", PACKAGE_DIR / "catalog" / "data")
-)
+GUICHET_CATALOG_DIR = Path(os.environ.get("GUICHET_CATALOG_DIR", PACKAGE_DIR / "catalog" / "data"))
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,1 @@
+"""Demo data: the four personas and generated customers, created through the real services."""

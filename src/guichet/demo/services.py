@@ -1,0 +1,406 @@
+"""Creates the demo: four named personas and generated customers, through the real services.
+
+Nothing here writes a row directly: every customer, account, line, subscription, order and
+piece of equipment is made by the service that makes it in production, at the date it would
+have happened, so the activity log tells a true story. History that later parts produce
+(usage, invoices, instalment plans) is added by those parts, through their own services.
+"""
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from guichet.billing.models import BillingAccount, PaymentMethod
+from guichet.billing.services import billing_account_open
+from guichet.care.actors import Actor
+from guichet.care.models import OrderKind, OrderStatus
+from guichet.care.services import OrderItemIn, order_advance, order_create
+from guichet.catalog.models import Market
+from guichet.catalog.selectors import product_get
+from guichet.customers.models import AddressKind, Civility, Customer
+from guichet.customers.selectors import customer_get_by_login_email
+from guichet.customers.services import address_set, customer_create
+from guichet.demo.identities import Identity, generate_identities
+from guichet.lines.models import EquipmentKind, Line, Ownership
+from guichet.lines.rules import luhn_valid
+from guichet.lines.services import (
+    equipment_register,
+    line_activate,
+    line_create,
+    subscription_add,
+)
+
+DEMO_PASSWORD = "Demo-Guichet-2026"
+PARIS = ZoneInfo("Europe/Paris")
+PLAN_CODE = "woot-100go"
+BOX_OFFER_CODE = "bbox-fibre-exemple"
+SIM_ACTIVATION_FEE_CENTS = 1000  # brochure, récapitulatif contractuel: "Carte SIM : 10€"
+# Options a generated customer may have taken, with how often (a demo, not statistics).
+OPTION_CHOICES: tuple[tuple[str, float], ...] = (
+    ("securite-kaspersky", 0.15),
+    ("double-appel", 0.2),
+    ("appels-fixes-85-destinations", 0.08),
+    ("maghreb-turquie-30min", 0.05),
+)
+
+
+@dataclass(frozen=True)
+class Persona:
+    email: str
+    identity: Identity
+    description: str
+
+
+@dataclass
+class DemoReport:
+    personas: list[Persona]
+    generated: int
+    already_present: bool = False
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+
+PERSONAS: tuple[Persona, ...] = (
+    Persona(
+        email="camille@demo.guichet.fr",
+        identity=Identity(
+            "mme", "Camille", "Martin", date(1987, 4, 12), "8 rue Mercière", "69002", "Lyon"
+        ),
+        description="cliente depuis plus de 36 mois, une ligne mobile Woot 100 Go",
+    ),
+    Persona(
+        email="karim@demo.guichet.fr",
+        identity=Identity(
+            "m",
+            "Karim",
+            "Benali",
+            date(1992, 9, 3),
+            "27 boulevard de la Libération",
+            "13001",
+            "Marseille",
+        ),
+        description="ligne mobile payée par carte (facture impayée : avec la facturation)",
+    ),
+    Persona(
+        email="lea@demo.guichet.fr",
+        identity=Identity(
+            "mme",
+            "Léa",
+            "Dubois",
+            date(1999, 1, 25),
+            "14 rue Sainte-Catherine",
+            "33000",
+            "Bordeaux",
+        ),
+        description="ligne mobile, Samsung Galaxy S24 (facilité de paiement : avec les paiements)",
+    ),
+    Persona(
+        email="hugo@demo.guichet.fr",
+        identity=Identity(
+            "m",
+            "Hugo",
+            "Lefebvre",
+            date(1984, 11, 7),
+            "3 place du Général de Gaulle",
+            "59000",
+            "Lille",
+        ),
+        description="une ligne mobile et une ligne box",
+    ),
+)
+
+
+@transaction.atomic
+def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
+    """Idempotent: when the personas exist, nothing is created again."""
+    if customers < 0:
+        raise ValueError("--customers must be zero or more")
+    if customer_get_by_login_email(email=PERSONAS[0].email) is not None:
+        return DemoReport(personas=list(PERSONAS), generated=0, already_present=True)
+    rng = random.Random(seed)
+    numbers = _UniqueNumbers(rng)
+    today = now.astimezone(PARIS).date()
+    _create_camille(numbers, today)
+    _create_karim(numbers, today)
+    _create_lea(numbers, today)
+    _create_hugo(numbers, today)
+    identities = generate_identities(count=customers, seed=seed, today=today)
+    for serial, identity in enumerate(identities, start=1):
+        _create_generated(identity, serial, rng, numbers, today)
+    return DemoReport(personas=list(PERSONAS), generated=customers)
+
+
+# Personas ----------------------------------------------------------------------------------
+
+
+def _create_camille(numbers: "_UniqueNumbers", today: date) -> None:
+    joined = _months_before(today, 41)
+    customer, account = _new_customer(PERSONAS[0], joined, PaymentMethod.DIRECT_DEBIT)
+    _new_mobile_line(customer, account, numbers, joined, options=("option-internationale",))
+
+
+def _create_karim(numbers: "_UniqueNumbers", today: date) -> None:
+    joined = _months_before(today, 14)
+    customer, account = _new_customer(PERSONAS[1], joined, PaymentMethod.CARD)
+    _new_mobile_line(customer, account, numbers, joined)
+
+
+def _create_lea(numbers: "_UniqueNumbers", today: date) -> None:
+    joined = _months_before(today, 20)
+    customer, account = _new_customer(PERSONAS[2], joined, PaymentMethod.DIRECT_DEBIT)
+    line = _new_mobile_line(customer, account, numbers, joined, options=("securite-kaspersky",))
+    renewal_day = _months_before(today, 5)
+    order = _deliver_order(
+        customer,
+        line,
+        OrderKind.DEVICE_RENEWAL,
+        [OrderItemIn(label="Samsung Galaxy S24 128 Go", quantity=1, unit_price_cents=79_900)],
+        renewal_day,
+    )
+    equipment_register(
+        customer=customer,
+        kind=EquipmentKind.PHONE,
+        model="Samsung Galaxy S24 128 Go",
+        ownership=Ownership.OWNED,
+        acquired_at=order.delivered_at,
+        actor=Actor.system(),
+        now=order.delivered_at,
+        line=line,
+        imei=numbers.imei(),
+    )
+
+
+def _create_hugo(numbers: "_UniqueNumbers", today: date) -> None:
+    joined = _months_before(today, 26)
+    customer, account = _new_customer(PERSONAS[3], joined, PaymentMethod.DIRECT_DEBIT)
+    _new_mobile_line(customer, account, numbers, joined, options=("double-appel",))
+    _new_box_line(customer, account, numbers, _months_before(today, 18))
+
+
+# Building blocks ---------------------------------------------------------------------------
+
+
+def _new_customer(
+    persona_or_identity: Persona | Identity,
+    joined: date,
+    payment_method: PaymentMethod,
+    email: str | None = None,
+) -> tuple[Customer, BillingAccount]:
+    if isinstance(persona_or_identity, Persona):
+        identity, email = persona_or_identity.identity, persona_or_identity.email
+    else:
+        identity = persona_or_identity
+    assert email is not None
+    at = _at(joined, hour=10)
+    system = Actor.system()
+    customer = customer_create(
+        email=email,
+        password=DEMO_PASSWORD,
+        civility=Civility(identity.civility),
+        first_name=identity.first_name,
+        last_name=identity.last_name,
+        birth_date=identity.birth_date,
+        contact_phone=_landline_like(identity, email),
+        actor=system,
+        now=at,
+    )
+    address_set(
+        customer=customer,
+        kind=AddressKind.BILLING,
+        street_lines=[identity.street],
+        postcode=identity.postcode,
+        city=identity.city,
+        actor=system,
+        now=at,
+    )
+    account = billing_account_open(
+        customer=customer,
+        payment_method=payment_method,
+        debit_day=5 if payment_method == PaymentMethod.DIRECT_DEBIT else 1,
+        actor=system,
+        now=at,
+    )
+    return customer, account
+
+
+def _new_mobile_line(
+    customer: Customer,
+    account: BillingAccount,
+    numbers: "_UniqueNumbers",
+    ordered_on: date,
+    options: tuple[str, ...] = (),
+) -> Line:
+    system = Actor.system()
+    ordered_at = _at(ordered_on, hour=10, minute=5)
+    line = line_create(
+        billing_account=account,
+        market=Market.MOBILE,
+        actor=system,
+        now=ordered_at,
+        msisdn=numbers.msisdn(),
+        iccid=numbers.iccid(),
+        puk=numbers.puk(),
+    )
+    subscription_add(line=line, product=product_get(code=PLAN_CODE), actor=system, now=ordered_at)
+    _deliver_order(
+        customer,
+        line,
+        OrderKind.ACQUISITION,
+        [
+            OrderItemIn(
+                label="Carte SIM Woot 100 Go", quantity=1, unit_price_cents=SIM_ACTIVATION_FEE_CENTS
+            )
+        ],
+        ordered_on,
+    )
+    # CGS 4: activation within 3 working days of the subscription.
+    activated_at = _at(ordered_on + timedelta(days=3), hour=9)
+    line_activate(line=line, actor=system, now=activated_at)
+    # The free international option opens after the first month (brochure, compatibility table).
+    options_at = _at(ordered_on + timedelta(days=40), hour=18)
+    for code in options:
+        subscription_add(line=line, product=product_get(code=code), actor=system, now=options_at)
+    return line
+
+
+def _new_box_line(
+    customer: Customer, account: BillingAccount, numbers: "_UniqueNumbers", ordered_on: date
+) -> Line:
+    system = Actor.system()
+    ordered_at = _at(ordered_on, hour=11)
+    line = line_create(
+        billing_account=account,
+        market=Market.FIXED,
+        actor=system,
+        now=ordered_at,
+        access_reference=numbers.access_reference(),
+    )
+    subscription_add(
+        line=line, product=product_get(code=BOX_OFFER_CODE), actor=system, now=ordered_at
+    )
+    order = _deliver_order(
+        customer,
+        line,
+        OrderKind.ACQUISITION,
+        [OrderItemIn(label="Bbox Fibre (exemple)", quantity=1, unit_price_cents=0)],
+        ordered_on,
+    )
+    for kind, model in ((EquipmentKind.BOX, "Bbox"), (EquipmentKind.TV_DECODER, "Décodeur TV")):
+        equipment_register(
+            customer=customer,
+            kind=kind,
+            model=model,
+            ownership=Ownership.RENTED,
+            acquired_at=order.delivered_at,
+            actor=system,
+            now=order.delivered_at,
+            line=line,
+            serial_number=numbers.serial(),
+        )
+    line_activate(
+        line=line,
+        actor=system,
+        now=_at(ordered_on + timedelta(days=9), hour=14),
+        commitment_months=12,
+    )
+    return line
+
+
+def _deliver_order(
+    customer: Customer, line: Line, kind: OrderKind, items: list[OrderItemIn], ordered_on: date
+):
+    system = Actor.system()
+    order = order_create(
+        customer=customer,
+        kind=kind,
+        items=items,
+        actor=system,
+        now=_at(ordered_on, hour=10, minute=6),
+        line=line,
+    )
+    for days, status in (
+        (0, OrderStatus.IN_PREPARATION),
+        (1, OrderStatus.SHIPPED),
+        (2, OrderStatus.DELIVERED),
+    ):
+        order = order_advance(
+            order=order,
+            to_status=status,
+            actor=system,
+            now=_at(ordered_on + timedelta(days=days), hour=16),
+            tracking_number=f"6A{order.pk:011d}" if status == OrderStatus.SHIPPED else "",
+        )
+    return order
+
+
+def _create_generated(
+    identity: Identity, serial: int, rng: random.Random, numbers: "_UniqueNumbers", today: date
+) -> None:
+    joined = today - timedelta(days=rng.randint(20, 5 * 365))
+    method = PaymentMethod.DIRECT_DEBIT if rng.random() < 0.7 else PaymentMethod.CARD
+    customer, account = _new_customer(identity, joined, method, email=identity.email(serial))
+    options = tuple(code for code, share in OPTION_CHOICES if rng.random() < share)
+    _new_mobile_line(customer, account, numbers, joined, options=options)
+    if rng.random() < 0.15:
+        _new_box_line(customer, account, numbers, joined + timedelta(days=rng.randint(1, 200)))
+
+
+def _landline_like(identity: Identity, email: str) -> str:
+    # A contact number derived from the login, stable across runs and distinct per customer.
+    digest = sum(ord(ch) * (i + 1) for i, ch in enumerate(email + identity.last_name))
+    return f"+3361{digest % 10_000_000:07d}"
+
+
+def _months_before(today: date, months: int) -> date:
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return date(year, month + 1, min(today.day, 28))
+
+
+def _at(day: date, *, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=PARIS)
+
+
+class _UniqueNumbers:
+    """Deterministic, never-repeating identifiers for SIMs, numbers and devices."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+        self._seen: set[str] = set()
+
+    def _unique(self, make) -> str:  # type: ignore[no-untyped-def]
+        for value in iter(make, None):
+            if value not in self._seen:
+                self._seen.add(value)
+                return value
+        raise AssertionError("unreachable")
+
+    def msisdn(self) -> str:
+        return self._unique(lambda: f"+33{self._rng.choice('67')}{self._rng.randrange(10**8):08d}")
+
+    def iccid(self) -> str:
+        # 89 (telecom) 33 (France) 20 (issuer), then 12 digits and the Luhn check digit.
+        return self._unique(lambda: _with_luhn(f"893320{self._rng.randrange(10**12):012d}"))
+
+    def imei(self) -> str:
+        return self._unique(lambda: _with_luhn(f"35{self._rng.randrange(10**12):012d}"))
+
+    def puk(self) -> str:
+        return f"{self._rng.randrange(10**8):08d}"
+
+    def access_reference(self) -> str:
+        return self._unique(lambda: f"FTTH-{self._rng.randrange(10**10):010d}")
+
+    def serial(self) -> str:
+        return self._unique(lambda: f"SN{self._rng.randrange(10**10):010d}")
+
+
+def _with_luhn(digits: str) -> str:
+    return next(digits + check for check in "0123456789" if luhn_valid(digits + check))
+
+
+def persona_logins() -> Iterator[tuple[str, str]]:
+    for persona in PERSONAS:
+        yield persona.email, persona.description

@@ -1,0 +1,14 @@
+"""Display helpers for the customer pages."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def national_number(msisdn: str) -> str:
+    """+33612345678 → 06 12 34 56 78, the way French customers read their number."""
+    if not msisdn.startswith("+33") or len(msisdn) != 12:
+        return msisdn
+    digits = "0" + msisdn[3:]
+    return " ".join(digits[i : i + 2] for i in range(0, 10, 2))

@@ -1,0 +1,123 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.db import transaction
+
+from guichet.care.models import Activity, Order, OrderStatus
+from guichet.customers.models import Customer
+from guichet.customers.selectors import customer_get_by_login_email
+from guichet.demo.services import DEMO_PASSWORD, PERSONAS, demo_data_create
+from guichet.lines.models import Equipment, Line, LineStatus
+from guichet.lines.selectors import lines_with_main_offer_for_customer
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
+
+pytestmark = pytest.mark.django_db
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _snapshot() -> list[tuple[str, str, str, str]]:
+    return sorted(
+        (line.billing_account.customer.user.email, line.msisdn, line.iccid, line.access_reference)
+        for line in Line.objects.select_related("billing_account__customer__user")
+    )
+
+
+def _lines_of(email: str) -> list[Line]:
+    customer = customer_get_by_login_email(email=email)
+    assert customer is not None
+    return lines_with_main_offer_for_customer(customer=customer)
+
+
+def test_personas_have_the_lines_the_readme_promises(loaded_catalog):
+    demo_data_create(customers=0, seed=1, now=NOW)
+
+    camille = _lines_of("camille@demo.guichet.fr")
+    assert [(line.market, line.status) for line in camille] == [("mobile", LineStatus.ACTIVE)]
+    assert camille[0].main_offers[0].product.code == "woot-100go"
+    assert (
+        camille[0].activated_at.astimezone(ZoneInfo("Europe/Paris")).date()
+        <= datetime(2023, 11, 23).date()
+    )
+    hugo = _lines_of("hugo@demo.guichet.fr")
+    assert sorted((line.market, line.main_offers[0].product.code) for line in hugo) == [
+        ("fixed", "bbox-fibre-exemple"),
+        ("mobile", "woot-100go"),
+    ]
+    lea = customer_get_by_login_email(email="lea@demo.guichet.fr")
+    assert [e.model for e in Equipment.objects.filter(customer=lea, kind="phone")] == [
+        "Samsung Galaxy S24 128 Go"
+    ]
+    assert _lines_of("karim@demo.guichet.fr")[0].status == LineStatus.ACTIVE
+
+
+def test_every_persona_logs_in_with_the_demo_password(loaded_catalog):
+    demo_data_create(customers=0, seed=1, now=NOW)
+
+    for persona in PERSONAS:
+        assert authenticate(username=persona.email, password=DEMO_PASSWORD) is not None
+        assert authenticate(username=persona.email, password="wrong-password-2026") is None
+
+
+def test_history_is_made_by_the_services_at_the_dates_it_happened(loaded_catalog):
+    demo_data_create(customers=0, seed=1, now=NOW)
+
+    camille = customer_get_by_login_email(email="camille@demo.guichet.fr")
+    acts = list(Activity.objects.filter(customer=camille).order_by("at", "id"))
+    assert acts[0].act == "customer.create"
+    assert acts[0].at < datetime(2023, 7, 1, tzinfo=ZoneInfo("Europe/Paris"))
+    assert {"line.create", "line.activate", "subscription.add", "order.create"} <= {
+        a.act for a in acts
+    }
+    assert set(Order.objects.filter(customer=camille).values_list("status", flat=True)) == {
+        OrderStatus.DELIVERED
+    }
+
+
+def test_generated_customers_are_deterministic_for_a_seed(loaded_catalog):
+    snapshots = []
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                demo_data_create(customers=15, seed=7, now=NOW)
+                snapshots.append(_snapshot())
+                raise _Rollback
+        except _Rollback:
+            pass
+
+    assert snapshots[0] == snapshots[1]
+    assert len({email for email, *_ in snapshots[0]}) == 4 + 15
+
+
+def test_a_second_run_creates_nothing(loaded_catalog):
+    demo_data_create(customers=5, seed=3, now=NOW)
+    before = (Customer.objects.count(), Line.objects.count(), Activity.objects.count())
+
+    report = demo_data_create(customers=5, seed=3, now=NOW)
+
+    assert report.already_present is True
+    assert (Customer.objects.count(), Line.objects.count(), Activity.objects.count()) == before
+
+
+def test_command_prints_the_logins_and_refuses_an_empty_catalog(capsys, db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="catalog load"):
+        call_command("demo-data", "--customers", "0")
+    assert Customer.objects.count() == 0
+
+
+def test_command_creates_personas_and_customers(loaded_catalog, capsys):
+    call_command("demo-data", "--customers", "3", "--seed", "5", "--today", "2026-11-23")
+
+    out = capsys.readouterr().out
+    assert "Created 4 personas and 3 customers." in out
+    assert "camille@demo.guichet.fr" in out
+    assert DEMO_PASSWORD in out
+    assert Customer.objects.count() == 7
