@@ -1,4 +1,4 @@
-"""The `guichet` console script: the project's manage.py (`guichet migrate`, `guichet catalog`…)."""
+"""The `guichet` console script, the project's manage.py: `guichet migrate`, `guichet catalog`…"""
 
 import os
 import sys
