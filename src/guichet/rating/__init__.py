@@ -1,1 +1,1 @@
-"""The usage-rating core: pure Python + Polars, no Django import (it must run in a Spark executor)."""
+"""The usage-rating core: pure Python + Polars, no Django import (it runs in Spark executors)."""
