@@ -52,6 +52,9 @@ COMMUNES: tuple[tuple[str, str], ...] = (
 )
 
 
+MAX_SENIORITY_YEARS = 5
+
+
 @dataclass(frozen=True)
 class Identity:
     civility: str  # "mme" or "m"
@@ -79,7 +82,8 @@ def generate_identities(*, count: int, seed: int, today: date) -> list[Identity]
 def _identity(rng: random.Random, faker: Faker, today: date) -> Identity:
     female = rng.random() < 0.5
     postcode, city = rng.choice(COMMUNES)
-    age_days = rng.randint(18 * 365 + 5, 85 * 365)
+    # Generated customers joined up to MAX_SENIORITY_YEARS ago and were adults then (CGS 3.1).
+    age_days = rng.randint((18 + MAX_SENIORITY_YEARS) * 365 + 10, 85 * 365)
     return Identity(
         civility="mme" if female else "m",
         first_name=faker.first_name_female() if female else faker.first_name_male(),

@@ -24,7 +24,7 @@ from guichet.catalog.selectors import product_get
 from guichet.customers.models import AddressKind, Civility, Customer
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.customers.services import address_set, customer_create
-from guichet.demo.identities import Identity, generate_identities
+from guichet.demo.identities import MAX_SENIORITY_YEARS, Identity, generate_identities
 from guichet.lines.models import EquipmentKind, Line, Ownership
 from guichet.lines.rules import luhn_valid
 from guichet.lines.services import (
@@ -339,7 +339,7 @@ def _deliver_order(
 def _create_generated(
     identity: Identity, serial: int, rng: random.Random, numbers: "_UniqueNumbers", today: date
 ) -> None:
-    joined = today - timedelta(days=rng.randint(20, 5 * 365))
+    joined = today - timedelta(days=rng.randint(20, MAX_SENIORITY_YEARS * 365))
     method = PaymentMethod.DIRECT_DEBIT if rng.random() < 0.7 else PaymentMethod.CARD
     customer, account = _new_customer(identity, joined, method, email=identity.email(serial))
     options = tuple(code for code, share in OPTION_CHOICES if rng.random() < share)
