@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "guichet.catalog",
     "guichet.customers",
     "guichet.lines",
+    "guichet.usage",
     "guichet.billing",
     "guichet.payments",
     "guichet.care",

@@ -1,0 +1,114 @@
+"""Rating throughput: N usage records (GUICHET_BENCH_RATING_RECORDS, default 1,000,000) with a
+realistic mix (~60 % data, 25 % voice, 15 % SMS/MMS; ~5 % of records abroad), rated end to end
+(read CSV, rate, write CSV) against a bare Polars read + write of the same file."""
+
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from guichet.catalog.schema import load_catalog  # noqa: E402
+from guichet.rating import tariff_for_plan  # noqa: E402
+from guichet.usage.files import rate_file  # noqa: E402
+
+DEFAULT_RECORDS = 1_000_000
+
+
+def _pick(random: pl.Expr, choices: list[str]) -> pl.Expr:
+    return (random % len(choices)).replace_strict(dict(enumerate(choices)), return_dtype=pl.String)
+
+
+def generate(path: Path, count: int) -> None:
+    i = pl.int_range(count, dtype=pl.UInt64)
+    r1, r2, r3, r4 = (i.hash(seed) for seed in (1, 2, 3, 4))
+    pct = r1 % 100
+    service = (
+        pl.when(pct < 60)
+        .then(pl.lit("data"))
+        .when(pct < 85)
+        .then(pl.lit("voice"))
+        .when(pct < 97)
+        .then(pl.lit("sms"))
+        .otherwise(pl.lit("mms"))
+    )
+    abroad = (r2 % 100) < 5
+    visited = pl.when(abroad).then(_pick(r3, ["DE", "ES", "IT", "US", "CH", "MA", "CN", "GP"]))
+    visited = visited.otherwise(pl.lit("FR"))
+    international = (r3 % 100) < 8
+    other = (
+        pl.when(service == "data")
+        .then(pl.lit(None, dtype=pl.String))
+        .when((r4 % 1000) == 0)
+        .then(_pick(r2, ["112", "0800123456", "766", "200"]))
+        .when(international)
+        .then(
+            pl.concat_str(
+                _pick(r4, ["+4930", "+3491", "+1212555", "+8610", "+21671", "+4144"]),
+                (r4 % 1000).cast(pl.String).str.zfill(4),
+                (r1 % 1000).cast(pl.String).str.zfill(3),
+            )
+        )
+        .otherwise(pl.concat_str(pl.lit("+336"), (r4 % 100_000_000).cast(pl.String).str.zfill(8)))
+    )
+    day = (r2 % 28 + 1).cast(pl.String).str.zfill(2)
+    hour = (r3 % 24).cast(pl.String).str.zfill(2)
+    minute = (r4 % 60).cast(pl.String).str.zfill(2)
+    frame = pl.select(
+        record_id=pl.concat_str(pl.lit("u"), i.cast(pl.String)),
+        line=pl.concat_str(pl.lit("+3361"), (r1 % 100_000).cast(pl.String).str.zfill(7)),
+        started_at=pl.concat_str(
+            pl.lit("2026-11-"), day, pl.lit("T"), hour, pl.lit(":"), minute, pl.lit(":00+01:00")
+        ),
+        service=service,
+        direction=pl.when((service != "data") & ((r3 % 3) == 0))
+        .then(pl.lit("in"))
+        .otherwise(pl.lit("out")),
+        visited_network=visited,
+        other_party=other,
+        duration_s=pl.when(service == "voice").then((r4 % 900).cast(pl.String)),
+        volume_bytes=pl.when(service == "data").then((r2 % 50_000_000).cast(pl.String)),
+    )
+    frame.write_csv(path)
+
+
+def run() -> list[tuple[str, str]]:
+    count = int(os.environ.get("GUICHET_BENCH_RATING_RECORDS", DEFAULT_RECORDS))
+    tariff = tariff_for_plan(
+        load_catalog(ROOT / "src" / "guichet" / "catalog" / "data"), "woot-100go"
+    )
+    with tempfile.TemporaryDirectory() as directory:
+        source = Path(directory) / "usage.csv"
+        generate(source, count)
+        size_mb = source.stat().st_size / 1e6
+
+        started = time.perf_counter()
+        bare = pl.read_csv(source, infer_schema=False)
+        bare.write_csv(Path(directory) / "bare.csv")
+        bare_s = time.perf_counter() - started
+        del bare
+
+        started = time.perf_counter()
+        rating = rate_file(source, Path(directory) / "rated.csv", tariff=tariff)
+        rating_s = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result = rating.result
+    return [
+        ("records (CSV MB)", f"{count:,} ({size_mb:.0f} MB)"),
+        ("rated / rejected", f"{result.rated:,} / {result.rejected:,}"),
+        ("end to end (read, rate, write)", f"{rating_s:.2f} s, {count / rating_s:,.0f} records/s"),
+        ("bare Polars read + write", f"{bare_s:.2f} s, {count / bare_s:,.0f} records/s"),
+        ("rating / bare", f"{rating_s / bare_s:.1f}×"),
+        ("peak RSS (process)", f"{peak_mb:,.0f} MB"),
+    ]
+
+
+if __name__ == "__main__":
+    for label, figure in run():
+        print(f"{label:<40} {figure}")
