@@ -911,3 +911,19 @@ def test_equipment_register_refuses_another_customers_line_or_market(
     assert wrong_market.value.code == EquipmentErrorCode.MARKET_MISMATCH
     assert Equipment.objects.count() == 0
     assert Activity.objects.count() == activities
+
+
+def test_an_act_on_a_stale_copy_of_the_line_sees_the_current_status(
+    account: BillingAccount, catalog: dict[str, Product]
+) -> None:
+    line = line_in_status(account, catalog, LineStatus.ACTIVE)
+    stale_copy = Line.objects.get(pk=line.pk)
+    line_terminate(line=line, reason=TerminationReason.CUSTOMER_REQUEST, actor=SYSTEM, now=LATER)
+    activities = Activity.objects.count()
+
+    with pytest.raises(LineError) as refused:
+        line_suspend(line=stale_copy, reason=SuspensionReason.UNPAID, actor=SYSTEM, now=LATER)
+
+    assert refused.value.code == LineErrorCode.SUSPEND_NOT_ALLOWED
+    assert Line.objects.get(pk=line.pk).status == LineStatus.TERMINATED
+    assert Activity.objects.count() == activities

@@ -61,7 +61,7 @@ def test_persona_logs_in_with_email_and_sees_their_line(client, personas):
     assert camille.number in html
     assert " ".join(national[i : i + 2] for i in range(0, 10, 2)) in html
     assert "Woot 100 Go" in html
-    assert "Active" in html
+    assert '<p class="status status-active">Active' in html
 
 
 def test_persona_logs_in_with_customer_number(client, personas):
@@ -109,3 +109,32 @@ def test_logout_ends_the_session(client, personas):
     client.post(reverse("selfcare:logout"))
 
     assert client.get(reverse("selfcare:home")).status_code == 302
+
+
+def test_a_suspended_line_shows_its_status_and_reason(client, personas):
+    from guichet.care.actors import Actor
+    from guichet.lines.models import SuspensionReason
+    from guichet.lines.services import line_suspend
+
+    karim = customer_get_by_login_email(email="karim@demo.guichet.fr")
+    line = karim.billing_accounts.get().lines.get()
+    line_suspend(line=line, reason=SuspensionReason.THEFT, actor=Actor.system(), now=NOW)
+    _log_in(client, "karim@demo.guichet.fr")
+
+    html = client.get(reverse("selfcare:home")).content.decode()
+
+    assert '<p class="status status-suspended">Suspendue' in html
+    assert "(Vol de la carte SIM ou du mobile)" in html
+    assert "status-active" not in html
+
+
+def test_a_staff_login_without_customer_gets_no_customer_page(client, db):
+    from guichet.customers.models import User
+
+    User.objects.create_user("advisor@operator.example", "Advisor-Password-2026", is_staff=True)
+    _log_in(client, "advisor@operator.example", "Advisor-Password-2026")
+
+    response = client.get(reverse("selfcare:home"))
+
+    assert response.status_code == 403
+    assert "<h1>Cet identifiant n'a pas d'espace client</h1>" in response.content.decode()

@@ -138,19 +138,23 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
 
 def _create_camille(numbers: "_UniqueNumbers", today: date) -> None:
     joined = _months_before(today, 41)
-    customer, account = _new_customer(PERSONAS[0], joined, PaymentMethod.DIRECT_DEBIT)
+    customer, account = _new_customer(
+        PERSONAS[0], joined, PaymentMethod.DIRECT_DEBIT, numbers.msisdn()
+    )
     _new_mobile_line(customer, account, numbers, joined, options=("option-internationale",))
 
 
 def _create_karim(numbers: "_UniqueNumbers", today: date) -> None:
     joined = _months_before(today, 14)
-    customer, account = _new_customer(PERSONAS[1], joined, PaymentMethod.CARD)
+    customer, account = _new_customer(PERSONAS[1], joined, PaymentMethod.CARD, numbers.msisdn())
     _new_mobile_line(customer, account, numbers, joined)
 
 
 def _create_lea(numbers: "_UniqueNumbers", today: date) -> None:
     joined = _months_before(today, 20)
-    customer, account = _new_customer(PERSONAS[2], joined, PaymentMethod.DIRECT_DEBIT)
+    customer, account = _new_customer(
+        PERSONAS[2], joined, PaymentMethod.DIRECT_DEBIT, numbers.msisdn()
+    )
     line = _new_mobile_line(customer, account, numbers, joined, options=("securite-kaspersky",))
     renewal_day = _months_before(today, 5)
     order = _deliver_order(
@@ -175,7 +179,9 @@ def _create_lea(numbers: "_UniqueNumbers", today: date) -> None:
 
 def _create_hugo(numbers: "_UniqueNumbers", today: date) -> None:
     joined = _months_before(today, 26)
-    customer, account = _new_customer(PERSONAS[3], joined, PaymentMethod.DIRECT_DEBIT)
+    customer, account = _new_customer(
+        PERSONAS[3], joined, PaymentMethod.DIRECT_DEBIT, numbers.msisdn()
+    )
     _new_mobile_line(customer, account, numbers, joined, options=("double-appel",))
     _new_box_line(customer, account, numbers, _months_before(today, 18))
 
@@ -187,8 +193,10 @@ def _new_customer(
     persona_or_identity: Persona | Identity,
     joined: date,
     payment_method: PaymentMethod,
+    contact_phone: str,
     email: str | None = None,
 ) -> tuple[Customer, BillingAccount]:
+    """The customer's contact phone is the number their mobile line will get."""
     if isinstance(persona_or_identity, Persona):
         identity, email = persona_or_identity.identity, persona_or_identity.email
     else:
@@ -203,7 +211,7 @@ def _new_customer(
         first_name=identity.first_name,
         last_name=identity.last_name,
         birth_date=identity.birth_date,
-        contact_phone=_landline_like(identity, email),
+        contact_phone=contact_phone,
         actor=system,
         now=at,
     )
@@ -240,7 +248,7 @@ def _new_mobile_line(
         market=Market.MOBILE,
         actor=system,
         now=ordered_at,
-        msisdn=numbers.msisdn(),
+        msisdn=customer.contact_phone,
         iccid=numbers.iccid(),
         puk=numbers.puk(),
     )
@@ -341,17 +349,13 @@ def _create_generated(
 ) -> None:
     joined = today - timedelta(days=rng.randint(20, MAX_SENIORITY_YEARS * 365))
     method = PaymentMethod.DIRECT_DEBIT if rng.random() < 0.7 else PaymentMethod.CARD
-    customer, account = _new_customer(identity, joined, method, email=identity.email(serial))
+    customer, account = _new_customer(
+        identity, joined, method, numbers.msisdn(), email=identity.email(serial)
+    )
     options = tuple(code for code, share in OPTION_CHOICES if rng.random() < share)
     _new_mobile_line(customer, account, numbers, joined, options=options)
     if rng.random() < 0.15:
         _new_box_line(customer, account, numbers, joined + timedelta(days=rng.randint(1, 200)))
-
-
-def _landline_like(identity: Identity, email: str) -> str:
-    # A contact number derived from the login, stable across runs and distinct per customer.
-    digest = sum(ord(ch) * (i + 1) for i, ch in enumerate(email + identity.last_name))
-    return f"+3361{digest % 10_000_000:07d}"
 
 
 def _months_before(today: date, months: int) -> date:

@@ -74,8 +74,27 @@ def _holder(line: Line) -> Customer:
     return line.billing_account.customer
 
 
+def _lock_state(line: Line) -> None:
+    """Re-read the line's lifecycle fields under a row lock: the caller's copy may be stale, and
+    two acts at once on one line must see each other (the second waits, then checks)."""
+    fresh = Line.objects.select_for_update().get(pk=line.pk)
+    for field in _LIFECYCLE_FIELDS:
+        setattr(line, field, getattr(fresh, field))
+
+
+_LIFECYCLE_FIELDS = (
+    "status",
+    "suspension_reason",
+    "termination_reason",
+    "activated_at",
+    "suspended_at",
+    "terminated_at",
+)
+
+
 def _transition(line: Line, action: LineAction) -> tuple[LineStatus, LineStatus]:
     """(from, to) of `action` on `line`, or a `LineError` naming the refused transition."""
+    _lock_state(line)
     current = LineStatus(line.status)
     target = next_status(current, action)
     if target is None:

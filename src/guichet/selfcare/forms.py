@@ -9,6 +9,6 @@ class LoginForm(AuthenticationForm):
     username = forms.CharField(label=_("Email or customer number"), max_length=254)
 
     error_messages = {
+        **AuthenticationForm.error_messages,
         "invalid_login": _("Wrong email, customer number or password. Check them and try again."),
-        "inactive": _("This account is closed."),
     }
