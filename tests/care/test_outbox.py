@@ -11,7 +11,7 @@ from django.core.management import call_command
 from pytest_django.fixtures import Settings
 
 from guichet.care.models import OutboxChannel, OutboxMessage
-from guichet.care.services import outbox_enqueue, outbox_send_pending
+from guichet.care.services import OUTBOX_CLAIM_SECONDS, outbox_enqueue, outbox_send_pending
 from guichet.care.sms import LogSmsSender, get_sms_sender
 from tests.customers.builders import NOW
 
@@ -140,3 +140,37 @@ def test_without_a_setting_sms_go_to_the_log(caplog: pytest.LogCaptureFixture) -
     assert [r.getMessage() for r in caplog.records if r.name == "guichet.sms"] == [
         "SMS to +33612345678: Votre commande n° 42 est expédiée. Suivi : 6A1."
     ]
+
+
+def test_a_message_claimed_by_another_run_is_skipped_until_the_claim_lapses() -> None:
+    message = _enqueue(OutboxChannel.EMAIL, "camille@example.fr")
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        claimed_until=NOW + timedelta(seconds=OUTBOX_CLAIM_SECONDS)
+    )
+
+    during = outbox_send_pending(now=NOW, sms_sender=RecordingSmsSender())
+    after = outbox_send_pending(
+        now=NOW + timedelta(seconds=OUTBOX_CLAIM_SECONDS), sms_sender=RecordingSmsSender()
+    )
+
+    message.refresh_from_db()
+    assert (during.sent, after.sent) == (0, 1)
+    assert (message.sent_at, message.claimed_until) == (NOW + timedelta(seconds=300), None)
+    assert mail.outbox[0].extra_headers["Message-ID"] == f"<outbox-{message.pk}@guichet.local>"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_transaction_is_open_while_the_provider_is_called() -> None:
+    from django.db import connection
+
+    seen: list[bool] = []
+
+    class WatchingSmsSender:
+        def send(self, *, to: str, text: str) -> None:
+            seen.append(connection.in_atomic_block)
+
+    _enqueue(OutboxChannel.SMS, "+33612345678")
+
+    outbox_send_pending(now=NOW, sms_sender=WatchingSmsSender())
+
+    assert seen == [False]

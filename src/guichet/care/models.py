@@ -57,8 +57,10 @@ class OutboxChannel(models.TextChoices):
 class OutboxMessage(models.Model):
     """A notification written in the transaction of the change and sent after commit.
 
-    `guichet outbox send` sends each row at most once: `sent_at` is set in the same transaction
-    that holds the row lock while sending; failures add to `attempts` and keep `last_error`.
+    `guichet outbox send` claims a row (a short transaction sets `claimed_until`), sends it with
+    no transaction open, then records the outcome: `sent_at`, or `last_error` and one more
+    attempt. A run that dies after the provider accepted a message but before recording it
+    sends it again once the claim lapses: delivery is at least once, never lost.
     """
 
     customer = models.ForeignKey(
@@ -77,6 +79,9 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="A run is sending it; others skip it until then."
+    )
 
     class Meta:
         ordering: ClassVar[list[str]] = ["created_at", "id"]

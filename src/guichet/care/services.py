@@ -5,12 +5,13 @@
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from guichet.care.actors import Actor
@@ -199,12 +200,12 @@ class OutboxSendReport:
 def outbox_send_pending(
     *, now: datetime, sms_sender: SmsSender, limit: int = 100, max_attempts: int = 5
 ) -> OutboxSendReport:
-    """Send pending messages, oldest first, each in its own transaction.
+    """Send pending messages, oldest first.
 
-    Not one atomic block: each message commits on its own so that a failure does not undo the
-    messages already sent. The row stays locked while it is sent and `sent_at` is written in the
-    same transaction, so a concurrent run skips it and a rerun never sends it again; a message
-    that failed `max_attempts` times is left for an operator to look at (`last_error`).
+    No transaction is open while a provider is called (house convention 10): each message is
+    claimed in a short transaction, sent, then its outcome recorded in another. A concurrent
+    run skips claimed messages; a message that failed `max_attempts` times is left for an
+    operator to look at (`last_error`).
     """
     pending_ids = list(
         OutboxMessage.objects.filter(sent_at__isnull=True, attempts__lt=max_attempts)
@@ -213,29 +214,48 @@ def outbox_send_pending(
     )
     sent = failed = 0
     for message_id in pending_ids:
-        with transaction.atomic():
-            message = (
-                OutboxMessage.objects.select_for_update(skip_locked=True)
-                .filter(pk=message_id, sent_at__isnull=True, attempts__lt=max_attempts)
-                .first()
-            )
-            if message is None:
-                continue
-            message.attempts += 1
-            message.last_attempt_at = now
-            try:
-                _deliver(message, sms_sender=sms_sender)
-            # Any provider or rendering failure is recorded on the row and the batch goes on.
-            except Exception as error:
-                message.last_error = f"{type(error).__name__}: {error}"
-                failed += 1
-                logger.warning("Outbox message %s failed: %s", message.pk, message.last_error)
-            else:
-                message.sent_at = now
-                message.last_error = ""
-                sent += 1
-            message.save(update_fields=["attempts", "last_attempt_at", "last_error", "sent_at"])
+        message = _outbox_claim(message_id=message_id, now=now, max_attempts=max_attempts)
+        if message is None:
+            continue
+        try:
+            _deliver(message, sms_sender=sms_sender)
+        # Any provider or rendering failure is recorded on the row and the batch goes on.
+        except Exception as error:
+            message.last_error = f"{type(error).__name__}: {error}"
+            failed += 1
+            logger.warning("Outbox message %s failed: %s", message.pk, message.last_error)
+        else:
+            message.sent_at = now
+            message.last_error = ""
+            sent += 1
+        message.claimed_until = None
+        message.save(update_fields=["last_error", "sent_at", "claimed_until"])
     return OutboxSendReport(sent=sent, failed=failed)
+
+
+# Long enough for a slow SMTP server or SMS gateway; a claim left by a run that died lapses.
+OUTBOX_CLAIM_SECONDS = 300
+
+
+@transaction.atomic
+def _outbox_claim(*, message_id: int, now: datetime, max_attempts: int) -> OutboxMessage | None:
+    message = (
+        OutboxMessage.objects.select_for_update(skip_locked=True)
+        .filter(pk=message_id, sent_at__isnull=True, attempts__lt=max_attempts)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .first()
+    )
+    if message is None:
+        return None
+    message.attempts += 1
+    message.last_attempt_at = now
+    message.claimed_until = now + timedelta(seconds=OUTBOX_CLAIM_SECONDS)
+    message.save(update_fields=["attempts", "last_attempt_at", "claimed_until"])
+    return message
+
+
+def _sender_domain() -> str:
+    return settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].rstrip(">")
 
 
 def _deliver(message: OutboxMessage, *, sms_sender: SmsSender) -> None:
@@ -247,6 +267,8 @@ def _deliver(message: OutboxMessage, *, sms_sender: SmsSender) -> None:
             body=rendered.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[message.recipient],
+            # Stable per message, so a resend after a crash can be recognised downstream.
+            headers={"Message-ID": f"<outbox-{message.pk}@{_sender_domain()}>"},
         ).send(fail_silently=False)
     else:
         sms_sender.send(to=message.recipient, text=rendered.body)

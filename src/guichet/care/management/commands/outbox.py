@@ -11,7 +11,7 @@ from guichet.care.sms import get_sms_sender
 
 
 class Command(BaseCommand):
-    help = "Transactional outbox: `send` delivers pending emails and SMS, each at most once."
+    help = "Transactional outbox: `send` delivers pending emails and SMS (claimed, sent, recorded)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
