@@ -138,3 +138,16 @@ def test_a_staff_login_without_customer_gets_no_customer_page(client, db):
 
     assert response.status_code == 403
     assert "<h1>Cet identifiant n'a pas d'espace client</h1>" in response.content.decode()
+
+
+def test_five_failed_logins_lock_the_login_even_with_the_right_password(client, personas):
+    for _ in range(5):
+        assert _log_in(client, "lea@demo.guichet.fr", "guess-2026-guess").status_code == 200
+
+    response = _log_in(client, "lea@demo.guichet.fr")
+
+    assert response.status_code == 200
+    assert "Trop de tentatives échouées" in response.content.decode()
+    assert client.get(reverse("selfcare:home")).status_code == 302
+    # Another customer's login is not locked by Léa's failures.
+    assert _log_in(client, "camille@demo.guichet.fr").status_code == 302

@@ -206,3 +206,21 @@ class DirectoryListing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {'listed' if self.listed else 'unlisted'}"
+
+
+class LoginAttempt(models.Model):
+    """One try to log in, kept to throttle password guessing (see customers.rules)."""
+
+    login = models.CharField(max_length=254, help_text="As typed, trimmed and lower-cased.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    succeeded = models.BooleanField()
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["login", "at"], name="login_attempt_login_at"),
+            models.Index(fields=["ip_address", "at"], name="login_attempt_ip_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.login} {'ok' if self.succeeded else 'failed'} at {self.at:%Y-%m-%d %H:%M}"

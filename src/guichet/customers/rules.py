@@ -5,7 +5,7 @@ raises `ValueError` with a message naming what is wrong; services turn it into a
 """
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -149,3 +149,15 @@ DEFAULT_OPT_INS: dict[tuple[ContactTopic, ContactChannel], bool] = {
     (ContactTopic.OFFERS, ContactChannel.SMS): False,
     (ContactTopic.OFFERS, ContactChannel.POST): False,
 }
+
+
+# Login throttling: after this many failed logins in the window, the login (whatever the
+# address) or the address (whatever the login) waits until the window has passed since the
+# last failure. A success resets the login's count.
+LOGIN_FAILURES_PER_LOGIN = 5
+LOGIN_FAILURES_PER_IP = 30
+LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+
+
+def login_key(raw: str) -> str:
+    return raw.strip().lower()[:254]

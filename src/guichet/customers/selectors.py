@@ -11,9 +11,16 @@ from guichet.customers.models import (
     ContactTopic,
     Customer,
     DirectoryListing,
+    LoginAttempt,
     User,
 )
-from guichet.customers.rules import DEFAULT_OPT_INS
+from guichet.customers.rules import (
+    DEFAULT_OPT_INS,
+    LOGIN_FAILURE_WINDOW,
+    LOGIN_FAILURES_PER_IP,
+    LOGIN_FAILURES_PER_LOGIN,
+    login_key,
+)
 
 
 @dataclass(frozen=True)
@@ -79,3 +86,26 @@ def contact_channels_for(*, customer: Customer, topic: ContactTopic) -> list[Con
 def directory_listing_for(*, customer: Customer) -> DirectoryListing | None:
     """None when the customer never chose: not listed (CGS 11.1 listing is on request)."""
     return DirectoryListing.objects.filter(customer=customer).first()
+
+
+def login_locked_until(*, login: str, ip_address: str | None, now: datetime) -> datetime | None:
+    """When the login (or the address it comes from) may try again, or None if it may now."""
+    since = now - LOGIN_FAILURE_WINDOW
+    key = login_key(login)
+    last_success = (
+        LoginAttempt.objects.filter(login=key, succeeded=True, at__gt=since)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    failures = LoginAttempt.objects.filter(succeeded=False)
+    checks = [
+        (failures.filter(login=key, at__gt=last_success or since), LOGIN_FAILURES_PER_LOGIN),
+    ]
+    if ip_address:
+        checks.append((failures.filter(ip_address=ip_address, at__gt=since), LOGIN_FAILURES_PER_IP))
+    for attempts, limit in checks:
+        recent = list(attempts.order_by("-at").values_list("at", flat=True)[:limit])
+        if len(recent) == limit:
+            return recent[0] + LOGIN_FAILURE_WINDOW
+    return None

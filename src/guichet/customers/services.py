@@ -24,6 +24,7 @@ from guichet.customers.models import (
     ContactTopic,
     Customer,
     DirectoryListing,
+    LoginAttempt,
     NumberSequence,
     User,
 )
@@ -33,6 +34,7 @@ from guichet.customers.rules import (
     REQUIRED_ELECTRONIC_TOPICS,
     check_adult,
     is_metropolitan_postcode,
+    login_key,
     normalize_country,
     normalize_email,
     normalize_name,
@@ -514,3 +516,13 @@ def directory_listing_set(
         new_values=new_values,
     )
     return listing
+
+
+def login_attempt_record(
+    *, login: str, ip_address: str | None, succeeded: bool, now: datetime
+) -> LoginAttempt:
+    """Kept for throttling (`selectors.login_locked_until`); not an act of the activity log,
+    since a failed attempt may name no customer at all."""
+    return LoginAttempt.objects.create(
+        login=login_key(login), ip_address=ip_address, succeeded=succeeded, at=now
+    )

@@ -1,6 +1,12 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from guichet.customers.auth import client_ip
+from guichet.customers.selectors import login_locked_until
 
 
 class LoginForm(AuthenticationForm):
@@ -11,4 +17,19 @@ class LoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("Wrong email, customer number or password. Check them and try again."),
+        "locked": _("Too many failed attempts. For your security, try again after %(time)s."),
     }
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        if username:
+            until = login_locked_until(
+                login=username, ip_address=client_ip(self.request), now=timezone.now()
+            )
+            if until is not None:
+                raise forms.ValidationError(
+                    self.error_messages["locked"],
+                    code="locked",
+                    params={"time": timezone.localtime(until).strftime("%H:%M")},
+                )
+        return super().clean()
