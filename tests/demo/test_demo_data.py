@@ -121,3 +121,18 @@ def test_command_creates_personas_and_customers(loaded_catalog, capsys):
     assert "camille@demo.guichet.fr" in out
     assert DEMO_PASSWORD in out
     assert Customer.objects.count() == 7
+
+
+def test_acquisition_orders_carry_the_catalogs_activation_fees(loaded_catalog):
+    demo_data_create(customers=0, seed=1, now=NOW)
+
+    hugo = customer_get_by_login_email(email="hugo@demo.guichet.fr")
+    items = sorted(
+        (item.label, item.unit_price_cents)
+        for order in Order.objects.filter(customer=hugo, kind="acquisition")
+        for item in order.items.all()
+    )
+    assert items == [
+        ("Carte SIM Woot 100 Go", 1000),
+        ("Mise en service Bbox Fibre (exemple)", 4800),
+    ]

@@ -20,7 +20,7 @@ from guichet.care.actors import Actor
 from guichet.care.models import OrderKind, OrderStatus
 from guichet.care.services import OrderItemIn, order_advance, order_create
 from guichet.catalog.models import Market
-from guichet.catalog.selectors import product_get
+from guichet.catalog.selectors import catalog_current, product_get
 from guichet.customers.models import AddressKind, Civility, Customer
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.customers.services import address_set, customer_create
@@ -38,7 +38,6 @@ DEMO_PASSWORD = "Demo-Guichet-2026"
 PARIS = ZoneInfo("Europe/Paris")
 PLAN_CODE = "woot-100go"
 BOX_OFFER_CODE = "bbox-fibre-exemple"
-SIM_ACTIVATION_FEE_CENTS = 1000  # brochure, récapitulatif contractuel: "Carte SIM : 10€"
 # Options a generated customer may have taken, with how often (a demo, not statistics).
 OPTION_CHOICES: tuple[tuple[str, float], ...] = (
     ("securite-kaspersky", 0.15),
@@ -243,6 +242,7 @@ def _new_mobile_line(
 ) -> Line:
     system = Actor.system()
     ordered_at = _at(ordered_on, hour=10, minute=5)
+    plan = catalog_current().plan(PLAN_CODE)
     line = line_create(
         billing_account=account,
         market=Market.MOBILE,
@@ -259,7 +259,9 @@ def _new_mobile_line(
         OrderKind.ACQUISITION,
         [
             OrderItemIn(
-                label="Carte SIM Woot 100 Go", quantity=1, unit_price_cents=SIM_ACTIVATION_FEE_CENTS
+                label=f"{plan.activation_fee_label} {plan.name}",
+                quantity=1,
+                unit_price_cents=plan.activation_fee_cents,
             )
         ],
         ordered_on,
@@ -279,6 +281,7 @@ def _new_box_line(
 ) -> Line:
     system = Actor.system()
     ordered_at = _at(ordered_on, hour=11)
+    offer = catalog_current().box_offer(BOX_OFFER_CODE)
     line = line_create(
         billing_account=account,
         market=Market.FIXED,
@@ -293,7 +296,13 @@ def _new_box_line(
         customer,
         line,
         OrderKind.ACQUISITION,
-        [OrderItemIn(label="Bbox Fibre (exemple)", quantity=1, unit_price_cents=0)],
+        [
+            OrderItemIn(
+                label=f"Mise en service {offer.name}",
+                quantity=1,
+                unit_price_cents=offer.activation_fee_cents,
+            )
+        ],
         ordered_on,
     )
     for kind, model in ((EquipmentKind.BOX, "Bbox"), (EquipmentKind.TV_DECODER, "Décodeur TV")):
