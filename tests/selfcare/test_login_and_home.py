@@ -33,10 +33,20 @@ def test_login_page_is_in_french_by_default(client):
     assert "Mot de passe" in html
 
 
-def test_login_page_is_available_in_english(client):
-    response = client.get(reverse("selfcare:login"), headers={"accept-language": "en"})
+def test_login_page_stays_french_whatever_the_browser_language(client):
+    response = client.get(reverse("selfcare:login"), headers={"accept-language": "en-US,en"})
 
-    assert "Log in to your customer area" in response.content.decode()
+    assert "Connectez-vous à votre espace client" in response.content.decode()
+
+
+def test_the_customer_can_choose_english(client):
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("selfcare:login")})
+
+    response = client.get(reverse("selfcare:login"))
+
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert "Log in to your customer area" in html
 
 
 def test_home_requires_a_login(client):
