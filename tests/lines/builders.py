@@ -5,7 +5,8 @@ from itertools import count
 
 from guichet.billing.models import BillingAccount, PaymentMethod
 from guichet.billing.services import billing_account_open
-from guichet.catalog.models import CatalogRelease, Market, Product, ProductKind
+from guichet.catalog.models import Market, Product, ProductKind
+from guichet.catalog.services import catalog_load
 from guichet.customers.models import Customer
 from guichet.lines.models import Line, LineStatus, SuspensionReason, TerminationReason
 from guichet.lines.services import (
@@ -15,6 +16,7 @@ from guichet.lines.services import (
     line_terminate,
     subscription_add,
 )
+from tests.conftest import CATALOG_DATA_DIR
 from tests.customers.builders import NOW, SYSTEM
 
 _serial = count(1)
@@ -45,33 +47,51 @@ def new_msisdn() -> str:
     return f"+33698{next(_serial):06d}"
 
 
+# Test keys → the real brochure products (catalog data files), so the add-on rules apply as
+# in production. The brochure sells one plan: "woot-20" is a second plan made for the tests of
+# plan changes, sold with the same add-ons as Woot 100 Go; "bonus-5go" likewise (no bonus in
+# the brochure).
+REAL_PRODUCTS = {
+    "woot-100": "woot-100go",
+    "box-fibre": "bbox-fibre-exemple",
+    "option-roaming": "double-appel",
+    "option-tv": "box-decodeur-supplementaire-exemple",
+    "top-up-1go": "data-usa-canada-500mo",
+    "sim-fee": "remplacement-carte-sim",
+}
+
+
 def make_catalog() -> dict[str, Product]:
-    """A release with one product of each kind used by lines, keyed by code."""
-    release = CatalogRelease.objects.create(
-        version=f"test-{next(_serial)}", checksum="0" * 64, source_document="test", loaded_at=NOW
+    """The real catalog, loaded, plus the test-only plan and bonus, keyed by test code."""
+    release = catalog_load(directory=CATALOG_DATA_DIR, now=NOW)
+    products = {key: Product.objects.get(code=code) for key, code in REAL_PRODUCTS.items()}
+    woot_100 = products["woot-100"]
+    products["woot-20"], _ = Product.objects.get_or_create(
+        code="woot-20-test",
+        defaults={
+            "kind": ProductKind.PLAN,
+            "market": Market.MOBILE,
+            "name": "Woot 20 Go",
+            "price_cents": 999,
+            "source": "tests",
+            "release": release,
+        },
     )
-    specs = [
-        ("woot-100", ProductKind.PLAN, Market.MOBILE, "Woot 100 Go", 1499),
-        ("woot-20", ProductKind.PLAN, Market.MOBILE, "Woot 20 Go", 999),
-        ("box-fibre", ProductKind.BOX_OFFER, Market.FIXED, "Box fibre", 2999),
-        ("option-roaming", ProductKind.OPTION, Market.MOBILE, "Option Europe", 500),
-        ("option-tv", ProductKind.OPTION, Market.FIXED, "Option TV", 700),
-        ("top-up-1go", ProductKind.TOP_UP, Market.MOBILE, "Recharge 1 Go", 300),
-        ("bonus-5go", ProductKind.BONUS, Market.MOBILE, "Bonus 5 Go", 0),
-        ("sim-fee", ProductKind.SERVICE_FEE, Market.MOBILE, "Carte SIM", 1000),
-    ]
-    return {
-        code: Product.objects.create(
-            code=f"{code}-{release.pk}",
-            kind=kind,
-            market=market,
-            name=name,
-            price_cents=price,
-            source="test",
-            release=release,
-        )
-        for code, kind, market, name, price in specs
-    }
+    products["bonus-5go"], _ = Product.objects.get_or_create(
+        code="bonus-5go-test",
+        defaults={
+            "kind": ProductKind.BONUS,
+            "market": Market.MOBILE,
+            "name": "Bonus 5 Go",
+            "price_cents": 0,
+            "source": "tests",
+            "release": release,
+        },
+    )
+    products["bonus-5go"].available_with.add(woot_100, products["woot-20"])
+    for add_on in Product.objects.filter(available_with=woot_100):
+        add_on.available_with.add(products["woot-20"])
+    return products
 
 
 def make_account(customer: Customer) -> BillingAccount:

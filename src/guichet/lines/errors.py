@@ -35,6 +35,13 @@ class SubscriptionErrorCode(StrEnum):
     NOT_SCHEDULED = "subscription_not_scheduled"
     NOT_DUE = "subscription_not_due"
     ALREADY_ENDED = "subscription_already_ended"
+    PRODUCT_WITHDRAWN = "subscription_product_withdrawn"
+    NOT_AVAILABLE_WITH_PLAN = "subscription_not_available_with_plan"
+    ALREADY_SUBSCRIBED = "subscription_already_subscribed"
+    FAMILY_ALREADY_SUBSCRIBED = "subscription_family_already_subscribed"
+    INCOMPATIBLE = "subscription_incompatible"
+    CUSTOMER_SERVICE_ONLY = "subscription_customer_service_only"
+    CONDITION_NOT_MET = "subscription_condition_not_met"
 
 
 class EquipmentErrorCode(StrEnum):

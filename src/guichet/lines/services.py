@@ -4,7 +4,7 @@ notification to the outbox.
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db import transaction
 
@@ -14,6 +14,7 @@ from guichet.care.acts import Act
 from guichet.care.notifications import french_date
 from guichet.care.services import activity_record, outbox_notify_customer
 from guichet.catalog.models import Market, Product, ProductKind
+from guichet.catalog.selectors import catalog_current
 from guichet.customers.models import ContactTopic, Customer
 from guichet.customers.rules import paris_date
 from guichet.lines.errors import (
@@ -425,13 +426,108 @@ def _check_line_open(line: Line) -> None:
         )
 
 
-def _check_main_offer_active(line: Line) -> None:
-    if active_plan(line=line) is None:
+def _check_main_offer_active(line: Line) -> Subscription:
+    main_offer = active_plan(line=line)
+    if main_offer is None:
         raise SubscriptionError(
             code=SubscriptionErrorCode.MAIN_OFFER_REQUIRED,
             message="Une option, une recharge ou un bonus s'ajoute à un forfait ou une offre box"
             " actif.",
         )
+    return main_offer
+
+
+def _refuse(code: SubscriptionErrorCode, message: str, **extra: Any) -> NoReturn:
+    raise SubscriptionError(code=code, message=message, extra=extra)
+
+
+def _check_add_on_rules(
+    *, line: Line, product: Product, main_offer: Subscription, actor: Actor, now: datetime
+) -> None:
+    """The catalog's rules for adding an option or a top-up to this line (brochure, Options
+    et recharges: "disponibles uniquement avec les forfaits indiqués", families printed
+    "… ou …", incompatibilities, channels and conditions)."""
+    if not product.is_current:
+        _refuse(
+            SubscriptionErrorCode.PRODUCT_WITHDRAWN,
+            f"« {product.name} » n'est plus proposé.",
+            product=product.code,
+        )
+    if not product.available_with.filter(pk=main_offer.product_id).exists():
+        _refuse(
+            SubscriptionErrorCode.NOT_AVAILABLE_WITH_PLAN,
+            f"« {product.name} » n'est pas proposé avec « {main_offer.product.name} ».",
+            product=product.code,
+            plan=main_offer.product.code,
+        )
+    if product.kind != ProductKind.OPTION:
+        return
+    option = catalog_current().option(product.code)
+    held = {
+        subscription.product.code: catalog_current().option(subscription.product.code)
+        for subscription in Subscription.objects.filter(
+            line=line,
+            kind=ProductKind.OPTION,
+            status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.SCHEDULED],
+        ).select_related("product")
+    }
+    if option.code in held:
+        _refuse(
+            SubscriptionErrorCode.ALREADY_SUBSCRIBED,
+            f"La ligne {line.display_number} a déjà l'option « {option.name} ».",
+            product=option.code,
+        )
+    for other in held.values():
+        if option.family is not None and other.family == option.family:
+            _refuse(
+                SubscriptionErrorCode.FAMILY_ALREADY_SUBSCRIBED,
+                f"« {option.name} » remplace « {other.name} » : résiliez d'abord celle-ci"
+                " (une seule option de cette famille à la fois).",
+                product=option.code,
+                held=other.code,
+            )
+        if other.code in option.incompatible_with or option.code in other.incompatible_with:
+            _refuse(
+                SubscriptionErrorCode.INCOMPATIBLE,
+                f"« {option.name} » est incompatible avec « {other.name} ».",
+                product=option.code,
+                held=other.code,
+            )
+    if actor.is_customer and "selfcare" not in option.channels:
+        _refuse(
+            SubscriptionErrorCode.CUSTOMER_SERVICE_ONLY,
+            f"« {option.name} » s'active uniquement auprès du Service Client.",
+            product=option.code,
+        )
+    for condition in option.conditions:
+        if not _condition_met(condition.code, line=line, main_offer=main_offer, now=now):
+            _refuse(
+                SubscriptionErrorCode.CONDITION_NOT_MET,
+                f"« {option.name} » : {condition.text}",
+                product=option.code,
+                condition=condition.code,
+            )
+
+
+def _condition_met(code: str, *, line: Line, main_offer: Subscription, now: datetime) -> bool:
+    holder = _holder(line)
+    checks = {
+        # Brochure, compatibility table: "à l'issue du 1er mois de souscription".
+        "after-first-subscription-month": lambda: (
+            paris_date(now) >= add_months(paris_date(main_offer.starts_at), 1)
+        ),
+        # Options §5, parental control: both conditions "cumulatives".
+        "line-user-is-minor": lambda: line.user_is_minor,
+        "line-user-is-not-holder": lambda: (
+            bool(line.user_name)
+            and line.user_name.casefold() != f"{holder.first_name} {holder.last_name}".casefold()
+        ),
+    }
+    # The other conditions are the customer's device and network eligibility, declared, not
+    # verifiable here; "no-unpaid-invoice" is checked by billing's arrears rule once invoices
+    # exist (issue 4), and no unpaid invoice can exist before.
+    check = checks.get(code)
+    return check() if check is not None else True
 
 
 @transaction.atomic
@@ -486,7 +582,8 @@ def subscription_add(
                 f" {status.label.lower()}.",
             )
     else:
-        _check_main_offer_active(line)
+        main_offer = _check_main_offer_active(line)
+        _check_add_on_rules(line=line, product=product, main_offer=main_offer, actor=actor, now=now)
     subscription = Subscription.objects.create(
         line=line,
         product=product,
