@@ -11,6 +11,12 @@ class BillingErrorCode(StrEnum):
     BILLING_ADDRESS_NOT_CUSTOMERS = "billing_address_not_customers"
     BILLING_ADDRESS_REQUIRED = "billing_address_required"
     OPEN_LINES = "billing_account_open_lines"
+    PERIOD_INVALID = "billing_period_invalid"
+    PERIOD_NOT_ENDED = "billing_period_not_ended"
+    INVOICE_EXISTS = "billing_invoice_exists"
+    NOTHING_TO_INVOICE = "billing_nothing_to_invoice"
+    PRODUCT_NOT_PRICED = "billing_product_not_priced"
+    INVOICE_NOT_CANCELLABLE = "billing_invoice_not_cancellable"
 
 
 class BillingError(Exception):

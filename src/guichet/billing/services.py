@@ -1,26 +1,49 @@
-"""Acts on billing accounts. Each is one transaction that validates, saves and logs the act."""
+"""Acts on billing accounts and invoices, and the bill run.
 
-from datetime import datetime
+Each act is one transaction that validates, saves and logs the act. The bill run is a batch of
+acts: one `invoice_issue` transaction per account, so it resumes where it stopped.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from guichet.billing import rules
 from guichet.billing.errors import BillingError, BillingErrorCode
 from guichet.billing.models import (
     MONTH_DAY_MAX,
     MONTH_DAY_MIN,
+    VAT_RATE_STANDARD_BP,
     BillingAccount,
     BillingAccountStatus,
+    CreditNote,
+    Invoice,
     InvoiceDelivery,
+    InvoiceLine,
+    InvoiceStatus,
     NumberSequence,
     PaymentMethod,
+)
+from guichet.billing.selectors import (
+    accounts_for_bill_run,
+    billable_account_ids,
+    invoiced_account_ids,
+    invoices_total_cents,
 )
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
 from guichet.care.services import activity_record
+from guichet.catalog.errors import CatalogError
+from guichet.catalog.models import Product, ProductKind
+from guichet.catalog.schema import BoxOffer, Catalog, Option, Plan, TopUp
+from guichet.catalog.selectors import catalog_current
 from guichet.customers.models import Address, AddressKind, Customer
 from guichet.customers.selectors import address_get
-from guichet.lines.models import LineStatus
+from guichet.lines.models import Line, LineStatus
 from guichet.lines.selectors import lines_for_billing_account
 
 BILLING_ACCOUNT_NUMBER_SEQUENCE = "billing_account"
@@ -315,3 +338,365 @@ def billing_account_close(
         now=now,
     )
     return billing_account
+
+
+# Invoices -------------------------------------------------------------------------------------
+
+PARIS = ZoneInfo("Europe/Paris")
+INVOICE_SEQUENCE = "invoice:{year}"  # "F2026-000001": one gapless sequence per year
+CREDIT_NOTE_SEQUENCE = "credit_note:{year}"  # "A2026-000001": the credit notes' own sequence
+
+
+def _next_document_number(*, sequence_name: str, prefix: str, year: int) -> str:
+    """Lock the counter row until the transaction ends: a rolled-back document gives its
+    number back, so the numbers have no gap (French invoicing rules)."""
+    sequence, _ = NumberSequence.objects.select_for_update().get_or_create(
+        name=sequence_name.format(year=year), defaults={"next_value": 1}
+    )
+    number = sequence.next_value
+    sequence.next_value = number + 1
+    sequence.save(update_fields=["next_value"])
+    return f"{prefix}{year}-{number:06d}"
+
+
+def _paris_date(at: datetime) -> date:
+    if at.tzinfo is None:
+        raise ValueError("billing times must be aware datetimes")
+    return at.astimezone(PARIS).date()
+
+
+def _period_bounds(period: date) -> tuple[datetime, datetime]:
+    """The period's first and next period's first instants, midnight in Paris."""
+    stop = rules.next_period_start(period)
+    return (
+        datetime.combine(period, time(0), tzinfo=PARIS),
+        datetime.combine(stop, time(0), tzinfo=PARIS),
+    )
+
+
+def _check_period(*, period: date, now: datetime) -> None:
+    if period.day != 1:
+        raise BillingError(
+            code=BillingErrorCode.PERIOD_INVALID,
+            message="Une période de facturation commence le 1er du mois.",
+            extra={"period": period.isoformat()},
+        )
+    if _paris_date(now) <= rules.period_end_of(period):
+        raise BillingError(
+            code=BillingErrorCode.PERIOD_NOT_ENDED,
+            message=f"La période {period:%m/%Y} n'est pas terminée : elle sera facturée à partir"
+            f" du {rules.next_period_start(period):%d/%m/%Y}.",
+            extra={"period": period.isoformat()},
+        )
+
+
+@transaction.atomic
+def invoice_issue(
+    *,
+    billing_account: BillingAccount,
+    period: date,
+    charges: Sequence[rules.Charge],
+    actor: Actor,
+    now: datetime,
+) -> Invoice:
+    """Issue the account's invoice for the month starting on `period`, with `charges`.
+
+    Refused when the period has not ended, when the account already has its invoice for the
+    period (the bill run is idempotent on that), or when there is nothing to invoice.
+    Issue date: today in Paris. Due date: `rules.due_date` (card +15 days; direct debit on the
+    first debit day at least 10 days later, CGS 7.1).
+    """
+    _check_period(period=period, now=now)
+    if not charges:
+        raise BillingError(
+            code=BillingErrorCode.NOTHING_TO_INVOICE,
+            message=f"Rien à facturer sur le compte {billing_account.number} pour {period:%m/%Y}.",
+            extra={"number": billing_account.number, "period": period.isoformat()},
+        )
+    issued_on = _paris_date(now)
+    # The counter is locked first: invoice creations are serialised, so the check below
+    # cannot race with another bill run.
+    number = _next_document_number(sequence_name=INVOICE_SEQUENCE, prefix="F", year=issued_on.year)
+    if Invoice.objects.filter(billing_account=billing_account, period_start=period).exists():
+        raise BillingError(
+            code=BillingErrorCode.INVOICE_EXISTS,
+            message=f"Le compte {billing_account.number} a déjà sa facture de {period:%m/%Y}.",
+            extra={"number": billing_account.number, "period": period.isoformat()},
+        )
+    totals = rules.totals(charges)
+    invoice = Invoice.objects.create(
+        billing_account=billing_account,
+        number=number,
+        period_start=period,
+        period_end=rules.period_end_of(period),
+        issued_on=issued_on,
+        due_on=rules.due_date(
+            issued_on=issued_on,
+            direct_debit=billing_account.payment_method == PaymentMethod.DIRECT_DEBIT,
+            debit_day=billing_account.debit_day,
+        ),
+        issued_at=now,
+        payment_method=billing_account.payment_method,
+        status=InvoiceStatus.ISSUED,
+        total_cents=totals.total_cents,
+        vat_cents=totals.vat_cents,
+        total_excl_vat_cents=totals.total_excl_vat_cents,
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            position=position,
+            kind=charge.kind.value,
+            label=charge.label[:300],
+            line_id=charge.line_id,
+            product_code=charge.product_code,
+            quantity=charge.quantity,
+            unit_price_cents=charge.unit_price_cents,
+            amount_cents=charge.amount_cents,
+            vat_rate_bp=VAT_RATE_STANDARD_BP,
+            vat_cents=charge.vat_cents,
+            service_start=charge.service_start,
+            service_end=charge.service_end,
+            rule=charge.rule[:400],
+        )
+        for position, charge in enumerate(charges, start=1)
+    )
+    activity_record(
+        customer=billing_account.customer,
+        actor=actor,
+        act=Act.INVOICE_ISSUE,
+        subject=invoice,
+        summary=f"Facture {invoice.number} de {period:%m/%Y} :"
+        f" {rules.format_eur(invoice.total_cents)} €",
+        at=now,
+        new_values={
+            "number": invoice.number,
+            "period_start": period.isoformat(),
+            "total_cents": invoice.total_cents,
+            "due_on": invoice.due_on.isoformat(),
+        },
+    )
+    return invoice
+
+
+@transaction.atomic
+def invoice_credit(*, invoice: Invoice, reason: str, actor: Actor, now: datetime) -> CreditNote:
+    """Cancel an issued invoice wholly with a credit note (avoir) of the same totals.
+
+    The invoice's lines and totals stay as issued (append-only); only its status becomes
+    cancelled. A paid or partly paid invoice is refunded through payments (later), not here.
+    """
+    locked = Invoice.objects.select_for_update().select_related("billing_account__customer")
+    invoice = locked.get(pk=invoice.pk)
+    if invoice.status != InvoiceStatus.ISSUED:
+        raise BillingError(
+            code=BillingErrorCode.INVOICE_NOT_CANCELLABLE,
+            message=f"La facture {invoice.number} ne peut pas être annulée : elle est"
+            f" {InvoiceStatus(invoice.status).label.lower()}.",
+            extra={"number": invoice.number, "status": invoice.status},
+        )
+    issued_on = _paris_date(now)
+    credit_note = CreditNote.objects.create(
+        invoice=invoice,
+        billing_account=invoice.billing_account,
+        number=_next_document_number(
+            sequence_name=CREDIT_NOTE_SEQUENCE, prefix="A", year=issued_on.year
+        ),
+        issued_on=issued_on,
+        issued_at=now,
+        reason=reason[:300],
+        total_cents=invoice.total_cents,
+        vat_cents=invoice.vat_cents,
+        total_excl_vat_cents=invoice.total_excl_vat_cents,
+    )
+    invoice.status = InvoiceStatus.CANCELLED
+    invoice.save(update_fields=["status"])
+    activity_record(
+        customer=invoice.billing_account.customer,
+        actor=actor,
+        act=Act.INVOICE_CREDIT,
+        subject=invoice,
+        summary=f"Avoir {credit_note.number} annulant la facture {invoice.number}",
+        at=now,
+        old_values={"status": InvoiceStatus.ISSUED},
+        new_values={"status": InvoiceStatus.CANCELLED, "credit_note": credit_note.number},
+    )
+    return credit_note
+
+
+# Bill run -------------------------------------------------------------------------------------
+
+BILL_RUN_CHUNK = 500
+
+
+@dataclass
+class BillRunReport:
+    period: date
+    # Accounts with a line in service during the period; each ends with exactly one invoice
+    # (created now or before), unless it had nothing to invoice or failed.
+    accounts: int = 0
+    created: int = 0
+    existing: int = 0
+    empty: int = 0
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    # Sum of all the period's invoices of the accounts in scope, created now or before.
+    total_cents: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"accounts={self.accounts} created={self.created} existing={self.existing}"
+            f" total_eur={rules.format_eur(self.total_cents)}"
+        )
+
+
+def _price(product: Product, catalog: Catalog) -> rules.Price:
+    if product.kind == ProductKind.BONUS:
+        return rules.Price(
+            code=product.code,
+            name=product.name,
+            kind=rules.PriceKind.FREE,
+            price_cents=0,
+            list_price_cents=0,
+        )
+    try:
+        entry = catalog.product(product.code)
+    except CatalogError:
+        entry = None
+    if isinstance(entry, Plan):
+        return rules.Price(
+            code=entry.code,
+            name=entry.name,
+            kind=rules.PriceKind.MAIN_OFFER,
+            price_cents=entry.price_cents,
+            list_price_cents=entry.list_price_cents,
+            discount_cents=entry.discount_cents,
+            activation_fee_cents=entry.activation_fee_cents,
+            activation_fee_label=entry.activation_fee_label,
+            source=entry.source,
+        )
+    if isinstance(entry, BoxOffer):
+        return rules.Price(
+            code=entry.code,
+            name=entry.name,
+            kind=rules.PriceKind.MAIN_OFFER,
+            price_cents=entry.price_cents,
+            list_price_cents=entry.price_cents,
+            activation_fee_cents=entry.activation_fee_cents,
+            source=entry.source,
+        )
+    if isinstance(entry, Option):
+        return rules.Price(
+            code=entry.code,
+            name=entry.name,
+            kind=rules.PriceKind.OPTION,
+            price_cents=entry.price_cents,
+            list_price_cents=entry.price_cents,
+            free_months=entry.free_months,
+            source=entry.source,
+        )
+    if isinstance(entry, TopUp):
+        return rules.Price(
+            code=entry.code,
+            name=entry.name,
+            kind=rules.PriceKind.TOP_UP,
+            price_cents=entry.price_cents,
+            list_price_cents=entry.price_cents,
+            source=entry.source,
+        )
+    raise BillingError(
+        code=BillingErrorCode.PRODUCT_NOT_PRICED,
+        message=f"« {product.name} » ({product.code}) n'a pas de prix dans le catalogue en"
+        " vigueur.",
+        extra={"product": product.code},
+    )
+
+
+def _line_facts(line: Line) -> rules.LineFacts:
+    assert line.activated_at is not None  # selected on it
+    return rules.LineFacts(
+        line_id=line.pk,
+        label=line.display_number,
+        in_service=rules.Span(
+            _paris_date(line.activated_at),
+            _paris_date(line.terminated_at) if line.terminated_at else None,
+        ),
+        subscriptions=tuple(
+            rules.SubscriptionFacts(
+                code=subscription.product.code,
+                span=rules.Span(
+                    _paris_date(subscription.starts_at),
+                    _paris_date(subscription.ends_at) if subscription.ends_at else None,
+                ),
+            )
+            for subscription in line.billed_subscriptions  # type: ignore[attr-defined]
+        ),
+    )
+
+
+def _account_charges(
+    *,
+    billing_account: BillingAccount,
+    period: date,
+    prices: dict[str, rules.Price],
+    catalog: Catalog,
+) -> list[rules.Charge]:
+    """The charges of an account loaded by `accounts_for_bill_run`, its lines in order."""
+    charges: list[rules.Charge] = []
+    for line in billing_account.lines_in_service:  # type: ignore[attr-defined]
+        for subscription in line.billed_subscriptions:
+            product = subscription.product
+            if product.code not in prices:
+                prices[product.code] = _price(product, catalog)
+        charges.extend(
+            rules.line_charges(line=_line_facts(line), period_start=period, prices=prices)
+        )
+    return charges
+
+
+def bill_run(
+    *,
+    period: date,
+    now: datetime,
+    account_id: int | None = None,
+    chunk_size: int = BILL_RUN_CHUNK,
+) -> BillRunReport:
+    """Invoice every account with a line in service during the month starting on `period`.
+
+    Idempotent and resumable: each account's invoice is issued in its own transaction and at
+    most once per period (unique constraint, checked under the counter lock), so a second run
+    creates nothing and a run stopped halfway is finished by running it again. Accounts with no
+    line in service during the period get no invoice. Reads are in bulk: four queries per chunk
+    of `chunk_size` accounts, then one short transaction per new invoice.
+    """
+    _check_period(period=period, now=now)
+    start, stop = _period_bounds(period)
+    catalog = catalog_current()
+    prices: dict[str, rules.Price] = {}
+    actor = Actor.system()
+    report = BillRunReport(period=period)
+    ids = billable_account_ids(start=start, stop=stop, account_id=account_id)
+    report.accounts = len(ids)
+    for offset in range(0, len(ids), chunk_size):
+        chunk = ids[offset : offset + chunk_size]
+        done = invoiced_account_ids(account_ids=chunk, period_start=period)
+        report.existing += len(done)
+        todo = [pk for pk in chunk if pk not in done]
+        for account in accounts_for_bill_run(account_ids=todo, stop=stop):
+            try:
+                charges = _account_charges(
+                    billing_account=account, period=period, prices=prices, catalog=catalog
+                )
+                invoice_issue(
+                    billing_account=account, period=period, charges=charges, actor=actor, now=now
+                )
+            except BillingError as error:
+                if error.code == BillingErrorCode.INVOICE_EXISTS:
+                    report.existing += 1  # issued by a concurrent run meanwhile
+                elif error.code == BillingErrorCode.NOTHING_TO_INVOICE:
+                    report.empty += 1
+                else:
+                    report.failed.append((account.pk, error.code.value))
+            else:
+                report.created += 1
+    report.total_cents = invoices_total_cents(period_start=period, account_id=account_id)
+    return report

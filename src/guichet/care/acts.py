@@ -55,3 +55,5 @@ class Act(models.TextChoices):
     TICKET_OPEN = "ticket.open", "Nouvel incident"
     TICKET_ADVANCE = "ticket.advance", "Suivi d'incident"
     TICKET_ADD_NOTE = "ticket.add_note", "Note sur un incident"
+    INVOICE_ISSUE = "invoice.issue", "Émission de facture"
+    INVOICE_CREDIT = "invoice.credit", "Avoir sur facture"

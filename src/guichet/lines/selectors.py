@@ -1,5 +1,6 @@
 """Reads of the lines context; every read for a customer is scoped to that customer."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db.models import Prefetch, Q
@@ -35,6 +36,42 @@ def lines_with_main_offer_for_customer(*, customer: Customer) -> list[Line]:
         .prefetch_related(Prefetch("subscriptions", queryset=main_offers, to_attr="main_offers"))
         .order_by("created_at", "id")
     )
+
+
+def billing_account_ids_with_lines_in_service(
+    *, start: datetime, stop: datetime, account_id: int | None = None
+) -> list[int]:
+    """Ids of the billing accounts with a line in service at some instant of [start, stop)."""
+    lines = Line.objects.filter(activated_at__isnull=False, activated_at__lt=stop).filter(
+        Q(terminated_at__isnull=True) | Q(terminated_at__gt=start)
+    )
+    if account_id is not None:
+        lines = lines.filter(billing_account_id=account_id)
+    return sorted(set(lines.values_list("billing_account_id", flat=True)))
+
+
+def activated_lines_by_billing_account(
+    *, account_ids: Sequence[int], stop: datetime
+) -> dict[int, list[Line]]:
+    """The activated lines of these accounts, each with `billed_subscriptions`: every
+    subscription that started before `stop`, ended or not, with its product. Two queries."""
+    subscriptions = (
+        Subscription.objects.exclude(status=SubscriptionStatus.SCHEDULED)
+        .filter(starts_at__lt=stop)
+        .select_related("product")
+        .order_by("starts_at", "id")
+    )
+    lines = (
+        Line.objects.filter(billing_account_id__in=account_ids, activated_at__isnull=False)
+        .prefetch_related(
+            Prefetch("subscriptions", queryset=subscriptions, to_attr="billed_subscriptions")
+        )
+        .order_by("created_at", "id")
+    )
+    by_account: dict[int, list[Line]] = {}
+    for line in lines:
+        by_account.setdefault(line.billing_account_id, []).append(line)
+    return by_account
 
 
 def lines_for_billing_account(*, billing_account: BillingAccount) -> list[Line]:

@@ -1,0 +1,145 @@
+"""Bill-run throughput: N billing accounts (GUICHET_BENCH_BILLING_ACCOUNTS, default 2,000), each
+with one Woot 100 Go line in service all month, one with the mobile security option in its free
+month, invoiced by `bill_run` for one month, then run again (idempotent: nothing created).
+
+The database is a temporary SQLite file, or GUICHET_BENCH_DATABASE_URL (e.g. a scratch
+PostgreSQL database, which is flushed: never point it at a real one). The accounts, customers
+and lines are inserted with bulk_create to set the bench up quickly; only the bill run is timed.
+Issue 4's target: ≥ 2,000 invoices/s on PostgreSQL for 100,000 accounts.
+"""
+
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+DEFAULT_ACCOUNTS = 2_000
+PERIOD = date(2026, 10, 1)
+ACTIVATED = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+RUN_AT = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+def _setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
+    os.environ.setdefault("GUICHET_DEBUG", "1")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+
+
+def _populate(count: int) -> None:
+    from guichet.billing.models import BillingAccount, PaymentMethod
+    from guichet.catalog.models import Market, Product, ProductKind
+    from guichet.catalog.services import catalog_load
+    from guichet.customers.models import Civility, Customer, User
+    from guichet.lines.models import Line, LineStatus, Subscription, SubscriptionStatus
+
+    catalog_load(directory=ROOT / "src" / "guichet" / "catalog" / "data", now=ACTIVATED)
+    woot = Product.objects.get(code="woot-100go")
+    security = Product.objects.get(code="securite-kaspersky")
+    users = User.objects.bulk_create(
+        User(email=f"bench{n}@example.fr", password="!") for n in range(count)
+    )
+    customers = Customer.objects.bulk_create(
+        Customer(
+            user=user,
+            number=f"BC{n:08d}",
+            civility=Civility.MADAME,
+            first_name="Camille",
+            last_name="Martin",
+            birth_date=date(1990, 5, 17),
+            contact_email=user.email,
+            contact_phone="+33612345678",
+            created_at=ACTIVATED,
+        )
+        for n, user in enumerate(users)
+    )
+    accounts = BillingAccount.objects.bulk_create(
+        BillingAccount(
+            customer=customer,
+            number=f"CF{n:08d}",
+            payment_method=PaymentMethod.DIRECT_DEBIT,
+            debit_day=5,
+            created_at=ACTIVATED,
+        )
+        for n, customer in enumerate(customers)
+    )
+    lines = Line.objects.bulk_create(
+        Line(
+            billing_account=account,
+            market=Market.MOBILE,
+            msisdn=f"+33698{n:06d}",
+            status=LineStatus.ACTIVE,
+            created_at=ACTIVATED,
+            activated_at=ACTIVATED,
+        )
+        for n, account in enumerate(accounts)
+    )
+    subscriptions = [
+        Subscription(
+            line=line,
+            product=woot,
+            kind=ProductKind.PLAN,
+            status=SubscriptionStatus.ACTIVE,
+            starts_at=ACTIVATED,
+            created_at=ACTIVATED,
+        )
+        for line in lines
+    ]
+    subscriptions += [
+        Subscription(
+            line=line,
+            product=security,
+            kind=ProductKind.OPTION,
+            status=SubscriptionStatus.ACTIVE,
+            starts_at=RUN_AT.replace(month=10),
+            created_at=ACTIVATED,
+        )
+        for line in lines[::2]
+    ]
+    Subscription.objects.bulk_create(subscriptions, batch_size=5_000)
+
+
+def run() -> list[tuple[str, str]]:
+    count = int(os.environ.get("GUICHET_BENCH_BILLING_ACCOUNTS", DEFAULT_ACCOUNTS))
+    with tempfile.TemporaryDirectory() as directory:
+        url = os.environ.get(
+            "GUICHET_BENCH_DATABASE_URL", f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
+        )
+        _setup_django(url)
+        from guichet.billing.services import bill_run
+
+        _populate(count)
+        started = time.perf_counter()
+        report = bill_run(period=PERIOD, now=RUN_AT)
+        first_s = time.perf_counter() - started
+        started = time.perf_counter()
+        again = bill_run(period=PERIOD, now=RUN_AT)
+        again_s = time.perf_counter() - started
+        from django.db import connection
+
+        vendor = connection.vendor
+        connection.close()
+    return [
+        ("database", vendor),
+        ("accounts", f"{count:,}"),
+        ("first run", report.summary()),
+        ("first run time", f"{first_s:.2f} s, {report.created / first_s:,.0f} invoices/s"),
+        ("second run (idempotent)", again.summary()),
+        ("second run time", f"{again_s:.2f} s"),
+    ]
+
+
+if __name__ == "__main__":
+    for label, figure in run():
+        print(f"{label:<30} {figure}")

@@ -1,0 +1,405 @@
+"""Pure billing rules: rounding, prorata, VAT, and the recurring and one-off charges of a line.
+
+No Django, no clock, no I/O: dates and integers in, dataclasses out, so that the rules are
+tested without a database (and property-tested with hypothesis).
+
+Rules chosen (each pinned by tests/billing/test_rules.py):
+
+- **Money** is integer cents including VAT on invoices (brochure prices include VAT).
+- **Rounding** (`round_to_cents`): half away from zero, to the cent, from an exact `Fraction`,
+  `Decimal` or integer micro-euros. Symmetric, so a discount line mirrors its fee line.
+- **Periods** are calendar months of Europe/Paris dates: `period_start` is the 1st,
+  `period_end` the last day (included).
+- **Days in service**: a line or subscription covers the days from the date it starts
+  (included) to the date it ends (excluded); a line terminated on the 20th is billed up to the
+  19th. A day is charged for a subscription only when the line is in service that day too.
+- **Prorata** of a monthly fee: `round_to_cents(fee × days / days_in_month)`, per invoice line
+  (the plan fee and its discount are rounded separately). A full month is exactly the fee.
+- **VAT** is extracted per line from the amount incl. VAT: `round_to_cents(amount × rate /
+  (100 + rate))`, then summed over the invoice; excl. VAT = amount − VAT.
+- **Plan / box offer**: two lines, the list price and the discount (negative), each prorated.
+- **Options** (monthly, tacitly renewed, brochure Options note (3)) are billed per day like the
+  plan. An option with `free_months` (« Premier mois offert », once per line) is free from the
+  first day the line ever had it until the same day `free_months` months later (excluded); the
+  free days appear as a 0-cent line labelled « offert », so that the customer sees the gift.
+  An option whose price is 0 (free options) produces no line.
+- **Top-ups** are one-off: charged at their price in the period of the day they start.
+- **Activation fee** (SIM 10 €, or the box offer's): charged once, in the period that contains
+  the line's activation date — the line's first invoice. The fee is the one of the line's first
+  plan or box offer.
+- **Bonuses** are free and produce no line.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+
+# Standard French VAT rate on electronic communications, in percent; brochure prices include it.
+VAT_RATE_PERCENT = 20
+MICRO_EUROS_PER_CENT = 10_000
+
+
+def round_to_cents(amount: Fraction | Decimal | int, *, unit: str = "cents") -> int:
+    """The one rounding between money layers: half away from zero, to a whole cent.
+
+    `amount` is in cents (`unit="cents"`, a Fraction or Decimal) or integer micro-euros
+    (`unit="micro_eur"`, as rating produces). Never a float.
+    """
+    if isinstance(amount, float):
+        raise TypeError("money is never a float")
+    value = Fraction(amount)
+    if unit == "micro_eur":
+        value /= MICRO_EUROS_PER_CENT
+    elif unit != "cents":
+        raise ValueError(f"unknown unit {unit!r}")
+    magnitude = abs(value)
+    whole, rest = divmod(magnitude.numerator, magnitude.denominator)
+    if 2 * rest >= magnitude.denominator:
+        whole += 1
+    return whole if value >= 0 else -whole
+
+
+def days_in_month(period_start: date) -> int:
+    return calendar.monthrange(period_start.year, period_start.month)[1]
+
+
+def period_end_of(period_start: date) -> date:
+    """Last day (included) of the calendar month that starts on `period_start`."""
+    return period_start.replace(day=days_in_month(period_start))
+
+
+def next_period_start(period_start: date) -> date:
+    return period_end_of(period_start) + timedelta(days=1)
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day `months` months later, or the last day of that month when it is shorter."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def prorata_cents(*, monthly_cents: int, days: int, month_days: int) -> int:
+    """A monthly fee for `days` of a month of `month_days` days, rounded once."""
+    if not 0 <= days <= month_days:
+        raise ValueError(f"{days} days is not within a month of {month_days} days")
+    return round_to_cents(Fraction(monthly_cents * days, month_days))
+
+
+def vat_cents(amount_cents: int, *, rate_percent: int = VAT_RATE_PERCENT) -> int:
+    """The VAT included in `amount_cents` (incl. VAT), rounded per line."""
+    return round_to_cents(Fraction(amount_cents * rate_percent, 100 + rate_percent))
+
+
+@dataclass(frozen=True)
+class Span:
+    """Days from `start` (included) to `end` (excluded); `end` None runs on."""
+
+    start: date
+    end: date | None = None
+
+    def clip(self, start: date, end: date) -> tuple[date, date] | None:
+        """The days of this span within [start, end) as (first, end excluded), or None."""
+        first = max(self.start, start)
+        stop = end if self.end is None else min(self.end, end)
+        return (first, stop) if first < stop else None
+
+
+class ChargeKind(StrEnum):
+    PLAN_FEE = "plan_fee"
+    PLAN_DISCOUNT = "plan_discount"
+    OPTION_FEE = "option_fee"
+    TOP_UP = "top_up"
+    ONE_OFF_FEE = "one_off_fee"
+    ACTIVATION_FEE = "activation_fee"
+    USAGE = "usage"  # out-of-bundle usage, from rating (later)
+    INSTALMENT = "instalment"  # device instalment plans (later)
+    BILL_ADVANCE_CREDIT = "bill_advance_credit"  # CGS 5.1 (i), deducted (later)
+
+
+class PriceKind(StrEnum):
+    MAIN_OFFER = "main_offer"  # plan or box offer
+    OPTION = "option"
+    TOP_UP = "top_up"
+    FREE = "free"  # bonuses
+
+
+@dataclass(frozen=True)
+class Price:
+    """What the catalog says of one product, in cents incl. VAT."""
+
+    code: str
+    name: str
+    kind: PriceKind
+    price_cents: int
+    # Plans: list price and discount (list − discount = price). Others: list = price, no discount.
+    list_price_cents: int
+    discount_cents: int = 0
+    activation_fee_cents: int = 0
+    activation_fee_label: str = ""
+    free_months: int = 0
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class SubscriptionFacts:
+    code: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class LineFacts:
+    line_id: int
+    label: str  # "06 12 34 56 78" or the fixed access reference
+    in_service: Span  # activation date to termination date
+    subscriptions: tuple[SubscriptionFacts, ...]
+
+
+@dataclass(frozen=True)
+class Charge:
+    kind: ChargeKind
+    label: str
+    line_id: int | None
+    product_code: str
+    quantity: int
+    unit_price_cents: int
+    amount_cents: int
+    service_start: date
+    service_end: date  # included
+    rule: str
+
+    @property
+    def vat_cents(self) -> int:
+        return vat_cents(self.amount_cents)
+
+
+def _fr(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _recurring(
+    *,
+    kind: ChargeKind,
+    label: str,
+    line: LineFacts,
+    code: str,
+    monthly_cents: int,
+    days: tuple[date, date],
+    month_days: int,
+    rule: str,
+) -> Charge:
+    first, stop = days
+    count = (stop - first).days
+    amount = prorata_cents(monthly_cents=monthly_cents, days=count, month_days=month_days)
+    if count != month_days:
+        label = (
+            f"{label} du {_fr(first)} au {_fr(stop - timedelta(days=1))} ({count}/{month_days} j)"
+        )
+        rule = f"{rule} ; prorata {monthly_cents} × {count} / {month_days} j arrondi au centime"
+    return Charge(
+        kind=kind,
+        label=f"{label} — ligne {line.label}",
+        line_id=line.line_id,
+        product_code=code,
+        quantity=1,
+        unit_price_cents=amount,
+        amount_cents=amount,
+        service_start=first,
+        service_end=stop - timedelta(days=1),
+        rule=rule,
+    )
+
+
+def _first_start(line: LineFacts, code: str) -> date:
+    return min(s.span.start for s in line.subscriptions if s.code == code)
+
+
+def line_charges(
+    *, line: LineFacts, period_start: date, prices: Mapping[str, Price]
+) -> list[Charge]:
+    """The charges of one line for the calendar month starting on `period_start`."""
+    stop = next_period_start(period_start)
+    month_days = days_in_month(period_start)
+    in_service = line.in_service.clip(period_start, stop)
+    if in_service is None:
+        return []
+    charges: list[Charge] = []
+    service = Span(*in_service)
+    for subscription in sorted(line.subscriptions, key=lambda s: (s.span.start, s.code)):
+        price = prices[subscription.code]
+        span = subscription.span
+        if price.kind == PriceKind.MAIN_OFFER:
+            days = _intersect(span, service, period_start, stop)
+            if days is None:
+                continue
+            charges.append(
+                _recurring(
+                    kind=ChargeKind.PLAN_FEE,
+                    label=f"Abonnement {price.name}",
+                    line=line,
+                    code=price.code,
+                    monthly_cents=price.list_price_cents,
+                    days=days,
+                    month_days=month_days,
+                    rule=f"Prix mensuel {price.list_price_cents} c TTC ({price.source})",
+                )
+            )
+            if price.discount_cents:
+                charges.append(
+                    _recurring(
+                        kind=ChargeKind.PLAN_DISCOUNT,
+                        label=f"Remise {price.name}",
+                        line=line,
+                        code=price.code,
+                        monthly_cents=-price.discount_cents,
+                        days=days,
+                        month_days=month_days,
+                        rule=f"Remise mensuelle {price.discount_cents} c TTC ({price.source})",
+                    )
+                )
+        elif price.kind == PriceKind.OPTION:
+            if price.price_cents == 0:
+                continue  # free option: no line
+            free_end = (
+                add_months(_first_start(line, price.code), price.free_months)
+                if price.free_months
+                else None
+            )
+            pieces: list[tuple[Span, bool]] = []
+            if free_end is None:
+                pieces.append((span, False))
+            else:
+                pieces.append((Span(span.start, min(free_end, span.end or free_end)), True))
+                pieces.append((Span(max(span.start, free_end), span.end), False))
+            for piece, free in pieces:
+                if piece.end is not None and piece.end <= piece.start:
+                    continue
+                days = _intersect(piece, service, period_start, stop)
+                if days is None:
+                    continue
+                charges.append(
+                    _recurring(
+                        kind=ChargeKind.OPTION_FEE,
+                        label=f"{price.name}" + (" (premier mois offert)" if free else ""),
+                        line=line,
+                        code=price.code,
+                        monthly_cents=0 if free else price.price_cents,
+                        days=days,
+                        month_days=month_days,
+                        rule=(
+                            f"{price.free_months} mois offert(s) à la première souscription"
+                            f" ({price.source})"
+                            if free
+                            else f"Option {price.price_cents} c TTC/mois ({price.source})"
+                        ),
+                    )
+                )
+        elif (
+            price.kind == PriceKind.TOP_UP
+            and period_start <= span.start < stop
+            and service_contains(service, span.start)
+        ):
+            end = span.end - timedelta(days=1) if span.end else span.start
+            charges.append(
+                Charge(
+                    kind=ChargeKind.TOP_UP,
+                    label=f"{price.name} du {_fr(span.start)} — ligne {line.label}",
+                    line_id=line.line_id,
+                    product_code=price.code,
+                    quantity=1,
+                    unit_price_cents=price.price_cents,
+                    amount_cents=price.price_cents,
+                    service_start=span.start,
+                    service_end=max(end, span.start),
+                    rule=f"Recharge ponctuelle {price.price_cents} c TTC ({price.source})",
+                )
+            )
+    activation = _activation_charge(line=line, period_start=period_start, prices=prices)
+    if activation is not None:
+        charges.insert(0, activation)
+    return charges
+
+
+def service_contains(service: Span, day: date) -> bool:
+    return service.clip(day, day + timedelta(days=1)) is not None
+
+
+def _intersect(span: Span, service: Span, start: date, stop: date) -> tuple[date, date] | None:
+    days = span.clip(start, stop)
+    return None if days is None else Span(*days).clip(service.start, service.end or stop)
+
+
+def _activation_charge(
+    *, line: LineFacts, period_start: date, prices: Mapping[str, Price]
+) -> Charge | None:
+    activated_on = line.in_service.start
+    if not period_start <= activated_on < next_period_start(period_start):
+        return None
+    main_offers = [s for s in line.subscriptions if prices[s.code].kind == PriceKind.MAIN_OFFER]
+    if not main_offers:
+        return None
+    price = prices[min(main_offers, key=lambda s: s.span.start).code]
+    if not price.activation_fee_cents:
+        return None
+    what = price.activation_fee_label or "Frais de mise en service"
+    return Charge(
+        kind=ChargeKind.ACTIVATION_FEE,
+        label=f"Frais d'activation {what} — ligne {line.label}",
+        line_id=line.line_id,
+        product_code=price.code,
+        quantity=1,
+        unit_price_cents=price.activation_fee_cents,
+        amount_cents=price.activation_fee_cents,
+        service_start=activated_on,
+        service_end=activated_on,
+        rule=f"Frais d'activation {price.activation_fee_cents} c TTC, première facture de la"
+        f" ligne ({price.source})",
+    )
+
+
+@dataclass(frozen=True)
+class Totals:
+    total_cents: int
+    vat_cents: int
+    total_excl_vat_cents: int
+
+
+def totals(charges: Iterable[Charge]) -> Totals:
+    """VAT per line, then summed (issue 4); excl. VAT is what remains."""
+    items: Sequence[Charge] = list(charges)
+    total = sum(c.amount_cents for c in items)
+    vat = sum(c.vat_cents for c in items)
+    return Totals(total_cents=total, vat_cents=vat, total_excl_vat_cents=total - vat)
+
+
+def due_date(*, issued_on: date, direct_debit: bool, debit_day: int) -> date:
+    """When the invoice is due.
+
+    Card (and any other payment): 15 days after the issue date. Direct debit: the first debit
+    day at least 10 days after the issue date, so that the invoice is the pre-notification CGS
+    7.1 asks for ("informé au moins 10 jours avant la date d'échéance").
+    """
+    if not direct_debit:
+        return issued_on + timedelta(days=CARD_PAYMENT_DAYS)
+    earliest = issued_on + timedelta(days=DIRECT_DEBIT_NOTICE_DAYS)
+    candidate = earliest.replace(day=debit_day)  # debit days are 1–28: every month has them
+    if candidate < earliest:
+        candidate = add_months(candidate, 1)
+    return candidate
+
+
+CARD_PAYMENT_DAYS = 15
+DIRECT_DEBIT_NOTICE_DAYS = 10  # CGS 7.1
+
+
+def format_eur(cents: int) -> str:
+    """Cents as euros with two decimals and a dot ("-12.05"), for reports; no float."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{rest:02d}"

@@ -1,0 +1,341 @@
+"""The pure billing rules: no database. Amounts are hand-computed from the brochure."""
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from itertools import pairwise
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from guichet.billing.rules import (
+    ChargeKind,
+    LineFacts,
+    Price,
+    PriceKind,
+    Span,
+    SubscriptionFacts,
+    add_months,
+    days_in_month,
+    due_date,
+    format_eur,
+    line_charges,
+    prorata_cents,
+    round_to_cents,
+    totals,
+    vat_cents,
+)
+
+WOOT = Price(
+    code="woot-100go",
+    name="Woot 100 Go",
+    kind=PriceKind.MAIN_OFFER,
+    price_cents=1299,
+    list_price_cents=1799,
+    discount_cents=500,
+    activation_fee_cents=1000,
+    activation_fee_label="Carte SIM",
+)
+KASPERSKY = Price(
+    code="securite-kaspersky",
+    name="Option sécurité du mobile par Kaspersky",
+    kind=PriceKind.OPTION,
+    price_cents=300,
+    list_price_cents=300,
+    free_months=1,
+)
+FREE_OPTION = Price(
+    code="option-internationale",
+    name="Option internationale",
+    kind=PriceKind.OPTION,
+    price_cents=0,
+    list_price_cents=0,
+)
+TOP_UP = Price(
+    code="voyage-7j",
+    name="Recharge voyage 7 jours",
+    kind=PriceKind.TOP_UP,
+    price_cents=999,
+    list_price_cents=999,
+)
+BOX = Price(
+    code="bbox",
+    name="Bbox fibre",
+    kind=PriceKind.MAIN_OFFER,
+    price_cents=3099,
+    list_price_cents=3099,
+    activation_fee_cents=4800,
+)
+PRICES = {p.code: p for p in (WOOT, KASPERSKY, FREE_OPTION, TOP_UP, BOX)}
+NOVEMBER = date(2026, 11, 1)  # 30 days
+OCTOBER = date(2026, 10, 1)  # 31 days
+
+
+def line(
+    activated: date, terminated: date | None = None, *subscriptions: SubscriptionFacts
+) -> LineFacts:
+    return LineFacts(
+        line_id=7,
+        label="06 12 34 56 78",
+        in_service=Span(activated, terminated),
+        subscriptions=subscriptions or (SubscriptionFacts("woot-100go", Span(activated)),),
+    )
+
+
+def amounts(charges) -> list[tuple[str, int]]:
+    return [(c.kind.value, c.amount_cents) for c in charges]
+
+
+# Rounding, prorata, VAT ---------------------------------------------------------------------
+
+
+def test_round_to_cents_is_half_away_from_zero_and_symmetric() -> None:
+    assert round_to_cents(Fraction(1, 2)) == 1
+    assert round_to_cents(Fraction(-1, 2)) == -1
+    assert round_to_cents(Fraction(1499, 10)) == 150
+    assert round_to_cents(Fraction(14949, 100)) == 149
+    assert round_to_cents(Decimal("216.5")) == 217
+    assert round_to_cents(Decimal("-333.33")) == -333
+    assert round_to_cents(12_345, unit="micro_eur") == 1  # 0.012345 € → 1 cent
+    assert round_to_cents(15_000, unit="micro_eur") == 2  # 0.015 € → 2 cents
+    assert round_to_cents(14_999, unit="micro_eur") == 1
+
+
+def test_round_to_cents_refuses_floats() -> None:
+    with pytest.raises(TypeError):
+        round_to_cents(0.5)  # type: ignore[arg-type]
+
+
+def test_vat_of_woot_price_is_217_cents() -> None:
+    # 1299 × 20 / 120 = 216.5 → 217 (half away from zero).
+    assert vat_cents(1299) == 217
+    assert vat_cents(1799) == 300  # 299.83
+    assert vat_cents(-500) == -83  # -83.33
+
+
+def test_prorata_activated_on_the_11th_of_a_30_day_month() -> None:
+    # 20 days of 30: 1799 × 20 / 30 = 1199.33 → 1199; 500 × 20 / 30 = 333.33 → 333.
+    assert prorata_cents(monthly_cents=1799, days=20, month_days=30) == 1199
+    assert prorata_cents(monthly_cents=500, days=20, month_days=30) == 333
+
+
+@given(
+    monthly=st.integers(min_value=-100_000, max_value=100_000),
+    month_days=st.sampled_from([28, 29, 30, 31]),
+)
+def test_prorata_of_a_full_month_is_the_fee(monthly: int, month_days: int) -> None:
+    assert prorata_cents(monthly_cents=monthly, days=month_days, month_days=month_days) == monthly
+    assert prorata_cents(monthly_cents=monthly, days=0, month_days=month_days) == 0
+
+
+@given(
+    monthly=st.integers(min_value=0, max_value=100_000),
+    month_days=st.sampled_from([28, 29, 30, 31]),
+    data=st.data(),
+)
+def test_split_period_proratas_stay_within_a_cent_per_split(
+    monthly: int, month_days: int, data: st.DataObject
+) -> None:
+    cuts = sorted(
+        data.draw(st.sets(st.integers(min_value=1, max_value=month_days - 1), max_size=5))
+    )
+    bounds = [0, *cuts, month_days]
+    parts = [
+        prorata_cents(monthly_cents=monthly, days=b - a, month_days=month_days)
+        for a, b in pairwise(bounds)
+    ]
+    # Each part is off by at most half a cent, so the sum by at most a cent per split.
+    assert abs(sum(parts) - monthly) <= len(cuts)
+    assert sum(parts) <= monthly + len(cuts)
+
+
+@given(st.lists(st.integers(min_value=-1_000_000, max_value=1_000_000), max_size=20))
+def test_vat_plus_excl_vat_is_total(amounts_cents: list[int]) -> None:
+    base = line_charges(line=line(OCTOBER), period_start=NOVEMBER, prices=PRICES)[0]
+    charges = [replace(base, amount_cents=a, unit_price_cents=a) for a in amounts_cents]
+    result = totals(charges)
+    assert result.vat_cents + result.total_excl_vat_cents == result.total_cents
+    assert result.total_cents == sum(amounts_cents)
+    assert result.vat_cents == sum(vat_cents(a) for a in amounts_cents)
+
+
+# Charges of a line ---------------------------------------------------------------------------
+
+
+def test_full_month_of_woot_is_fee_and_discount() -> None:
+    charges = line_charges(line=line(date(2026, 9, 15)), period_start=OCTOBER, prices=PRICES)
+    assert amounts(charges) == [("plan_fee", 1799), ("plan_discount", -500)]
+    assert totals(charges).total_cents == 1299
+    assert totals(charges).vat_cents == 300 - 83
+    assert charges[0].service_start == OCTOBER
+    assert charges[0].service_end == date(2026, 10, 31)
+
+
+def test_activation_on_the_11th_adds_sim_fee_and_prorates() -> None:
+    charges = line_charges(line=line(date(2026, 11, 11)), period_start=NOVEMBER, prices=PRICES)
+    assert amounts(charges) == [
+        ("activation_fee", 1000),
+        ("plan_fee", 1199),
+        ("plan_discount", -333),
+    ]
+    assert totals(charges).total_cents == 1866
+    assert charges[1].service_start == date(2026, 11, 11)
+    assert charges[1].service_end == date(2026, 11, 30)
+    assert "20/30 j" in charges[1].label
+    # The next month: full price, no fee.
+    december = line_charges(
+        line=line(date(2026, 11, 11)), period_start=date(2026, 12, 1), prices=PRICES
+    )
+    assert amounts(december) == [("plan_fee", 1799), ("plan_discount", -500)]
+
+
+def test_termination_day_is_not_billed() -> None:
+    # Terminated on 20 November: 19 days of 30. 1799 × 19/30 = 1139.37 → 1139; 500 × 19/30 =
+    # 316.67 → 317.
+    charges = line_charges(
+        line=line(date(2026, 1, 5), date(2026, 11, 20)), period_start=NOVEMBER, prices=PRICES
+    )
+    assert amounts(charges) == [("plan_fee", 1139), ("plan_discount", -317)]
+    after = line_charges(
+        line=line(date(2026, 1, 5), date(2026, 11, 20)),
+        period_start=date(2026, 12, 1),
+        prices=PRICES,
+    )
+    assert after == []
+
+
+def test_security_option_first_month_free_then_300() -> None:
+    facts = line(
+        date(2026, 9, 1),
+        None,
+        SubscriptionFacts("woot-100go", Span(date(2026, 9, 1))),
+        SubscriptionFacts("securite-kaspersky", Span(OCTOBER)),
+    )
+    october = line_charges(line=facts, period_start=OCTOBER, prices=PRICES)
+    assert amounts(october) == [("plan_fee", 1799), ("plan_discount", -500), ("option_fee", 0)]
+    assert "premier mois offert" in october[2].label
+    november = line_charges(line=facts, period_start=NOVEMBER, prices=PRICES)
+    assert amounts(november) == [("plan_fee", 1799), ("plan_discount", -500), ("option_fee", 300)]
+
+
+def test_security_option_from_the_11th_is_free_until_the_10th_of_next_month() -> None:
+    facts = line(
+        date(2026, 9, 1),
+        None,
+        SubscriptionFacts("woot-100go", Span(date(2026, 9, 1))),
+        SubscriptionFacts("securite-kaspersky", Span(date(2026, 10, 11))),
+    )
+    october = line_charges(line=facts, period_start=OCTOBER, prices=PRICES)
+    assert [c.amount_cents for c in october if c.kind == ChargeKind.OPTION_FEE] == [0]
+    november = line_charges(line=facts, period_start=NOVEMBER, prices=PRICES)
+    options = [c for c in november if c.kind == ChargeKind.OPTION_FEE]
+    # Free 1–10 November; paid 11–30: 300 × 20 / 30 = 200.
+    assert [(c.amount_cents, c.service_start, c.service_end) for c in options] == [
+        (0, NOVEMBER, date(2026, 11, 10)),
+        (200, date(2026, 11, 11), date(2026, 11, 30)),
+    ]
+
+
+def test_security_option_free_month_is_once_per_line() -> None:
+    facts = line(
+        date(2026, 1, 1),
+        None,
+        SubscriptionFacts("woot-100go", Span(date(2026, 1, 1))),
+        SubscriptionFacts("securite-kaspersky", Span(date(2026, 2, 1), date(2026, 4, 1))),
+        SubscriptionFacts("securite-kaspersky", Span(OCTOBER)),
+    )
+    october = line_charges(line=facts, period_start=OCTOBER, prices=PRICES)
+    assert [c.amount_cents for c in october if c.kind == ChargeKind.OPTION_FEE] == [300]
+
+
+def test_free_option_gives_no_line_and_top_up_is_one_off() -> None:
+    facts = line(
+        date(2026, 9, 1),
+        None,
+        SubscriptionFacts("woot-100go", Span(date(2026, 9, 1))),
+        SubscriptionFacts("option-internationale", Span(date(2026, 10, 2))),
+        SubscriptionFacts("voyage-7j", Span(date(2026, 10, 30), date(2026, 11, 6))),
+    )
+    october = line_charges(line=facts, period_start=OCTOBER, prices=PRICES)
+    assert amounts(october) == [("plan_fee", 1799), ("plan_discount", -500), ("top_up", 999)]
+    assert (october[2].service_start, october[2].service_end) == (
+        date(2026, 10, 30),
+        date(2026, 11, 5),
+    )
+    november = line_charges(line=facts, period_start=NOVEMBER, prices=PRICES)
+    assert amounts(november) == [("plan_fee", 1799), ("plan_discount", -500)]
+
+
+def test_box_offer_has_no_discount_line() -> None:
+    facts = LineFacts(
+        line_id=1,
+        label="FTTH-1",
+        in_service=Span(date(2026, 10, 1)),
+        subscriptions=(SubscriptionFacts("bbox", Span(date(2026, 9, 20))),),
+    )
+    assert amounts(line_charges(line=facts, period_start=OCTOBER, prices=PRICES)) == [
+        ("activation_fee", 4800),
+        ("plan_fee", 3099),
+    ]
+
+
+def test_plan_change_mid_month_bills_each_plan_for_its_days() -> None:
+    other = Price(
+        code="petit",
+        name="Petit forfait",
+        kind=PriceKind.MAIN_OFFER,
+        price_cents=900,
+        list_price_cents=900,
+    )
+    facts = line(
+        date(2026, 1, 1),
+        None,
+        SubscriptionFacts("woot-100go", Span(date(2026, 1, 1), date(2026, 11, 16))),
+        SubscriptionFacts("petit", Span(date(2026, 11, 16))),
+    )
+    charges = line_charges(line=facts, period_start=NOVEMBER, prices={**PRICES, "petit": other})
+    # 15 days each: 1799/2 = 899.5 → 900; 500/2 = 250; 900/2 = 450.
+    assert amounts(charges) == [("plan_fee", 900), ("plan_discount", -250), ("plan_fee", 450)]
+
+
+def test_line_not_in_service_has_no_charge() -> None:
+    assert line_charges(line=line(date(2026, 12, 1)), period_start=NOVEMBER, prices=PRICES) == []
+
+
+# Dates ---------------------------------------------------------------------------------------
+
+
+def test_due_dates() -> None:
+    # Card: issue + 15 days.
+    assert due_date(issued_on=date(2026, 11, 2), direct_debit=False, debit_day=5) == date(
+        2026, 11, 17
+    )
+    # Direct debit on the 5th: 2 Nov + 10 = 12 Nov, so the 5th of December.
+    assert due_date(issued_on=date(2026, 11, 2), direct_debit=True, debit_day=5) == date(
+        2026, 12, 5
+    )
+    # Direct debit on the 12th: exactly 10 days later is allowed.
+    assert due_date(issued_on=date(2026, 11, 2), direct_debit=True, debit_day=12) == date(
+        2026, 11, 12
+    )
+
+
+@given(
+    issued=st.dates(min_value=date(2020, 1, 1), max_value=date(2040, 12, 31)),
+    debit_day=st.integers(min_value=1, max_value=28),
+)
+def test_direct_debit_due_date_respects_ten_days_notice(issued: date, debit_day: int) -> None:
+    due = due_date(issued_on=issued, direct_debit=True, debit_day=debit_day)
+    assert due.day == debit_day
+    assert 10 <= (due - issued).days < 10 + 31
+
+
+def test_calendar_helpers() -> None:
+    assert days_in_month(date(2028, 2, 1)) == 29
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2026, 12, 15), 1) == date(2027, 1, 15)
+    assert format_eur(129_900) == "1299.00"
+    assert format_eur(-5) == "-0.05"
+    assert format_eur(0) == "0.00"
