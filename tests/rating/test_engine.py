@@ -250,3 +250,33 @@ def test_split_files_rated_in_order_equal_one_file(tariff, seed, count, draw):
     assert pl.concat([first.records, second.records]).equals(whole.records)
     assert second.counters.as_dict() == whole.counters.as_dict()
     assert first.total_micro_eur + second.total_micro_eur == whole.total_micro_eur
+
+
+def test_started_at_fast_path_parses_like_the_timestamp_format():
+    from guichet.rating.records import TIMESTAMP_FORMAT, parse_started
+
+    rng = random.Random(3)
+
+    def one() -> str:
+        parts = [
+            rng.choice(["2026", "2024", "2023", "0000"]),
+            "-" + rng.choice(["01", "02", "04", "11", "13", "00"]),
+            "-" + rng.choice(["01", "28", "29", "30", "31", "32", "00"]),
+            "T" + rng.choice(["00", "12", "23", "24"]),
+            ":" + rng.choice(["00", "59", "60"]),
+            ":" + rng.choice(["00", "59", "60"]),
+        ]
+        offset = rng.choice(
+            ["Z", "+01:00", "-05:30", "+23:59", "+24:00", "+0100", "", "+01", ".5+01:00", ".1Z"]
+        )
+        return "".join(parts) + offset
+
+    values = [one() for _ in range(20_000)] + [" 2026-11-01T10:00:00+01:00 ", None, "", "x"]
+    records = pl.DataFrame({"started_at": values}, schema={"started_at": pl.String})
+    expected = records.select(
+        pl.col("started_at")
+        .str.strip_chars()
+        .str.replace(r"Z$", "+00:00")
+        .str.to_datetime(TIMESTAMP_FORMAT, strict=False, time_zone="UTC")
+    ).to_series()
+    assert parse_started(records).equals(expected.alias("started"), check_names=False)

@@ -36,7 +36,7 @@ import polars as pl
 from guichet.rating.counters import Counters
 from guichet.rating.money import BYTES_PER_KO, KO_PER_MO, SECONDS_PER_MINUTE
 from guichet.rating.money import div_round_half_up_expr as rounded
-from guichet.rating.records import CALLS, parse_columns
+from guichet.rating.records import CALLS, first_reason, parse_columns
 from guichet.rating.tariff import HOME, Tariff
 from guichet.rating.zones import resolve_destinations
 
@@ -71,6 +71,10 @@ class RatingResult:
     rated: int
     rejected: int
     total_micro_eur: int
+    # Per line, (started, record_id) of the first and the last record, in allowance order, that
+    # consumed a data allowance (ALLOWANCE_SPAN_SCHEMA): a split of the period rates like one
+    # batch when each line's records of the next batch come after its last one here.
+    allowance_span: pl.DataFrame | None = None
 
     def rated_ids(self) -> pl.Series:
         """The record ids rated in this batch: add them to `seen_ids` for the next one."""
@@ -84,11 +88,13 @@ def rate_usage(
     counters: Counters | None = None,
     seen_ids: Collection[str] | pl.Series = (),
     known_lines: Collection[str] | None = None,
+    earlier_ids: Collection[str] | pl.Series = (),
 ) -> RatingResult:
     """Rate one batch of usage records of one billing period for lines on `tariff`'s plan, with
     no option, starting from `counters` (default: a fresh period). A record_id in `seen_ids`
     or seen earlier in the batch is rejected as duplicate; with `known_lines`, a record of
-    another line is rejected as unknown."""
+    another line is rejected as unknown. `earlier_ids` are ids rated in earlier chunks of the same
+    input (a chunked read of one file): their duplicates are "earlier in this input"."""
     counters = counters or Counters()
     read = records.height
     frame = parse_columns(records.with_row_index("_row"), tariff)
@@ -97,13 +103,11 @@ def rate_usage(
     if known_lines is not None:
         known = pl.Series(list(known_lines), dtype=pl.String)
         unknown = pl.format("unknown line '{}'", pl.col("line"))
-        frame = frame.with_columns(
-            reason=pl.coalesce(
-                "reason",
-                pl.when(~pl.col("line").str.strip_chars().is_in(known.implode())).then(unknown),
-            )
+        unknown_reason = first_reason(
+            frame, [(~pl.col("line").str.strip_chars().is_in(known.implode()), unknown)]
         )
-    frame = _duplicates(frame, seen_ids)
+        frame = frame.with_columns(reason=pl.coalesce("reason", unknown_reason))
+    frame = _duplicates(frame, seen_ids, earlier_ids)
     valid = frame.filter(pl.col("reason").is_null())
     rejected = frame.filter(pl.col("reason").is_not_null()).select(
         *_kept(),
@@ -115,8 +119,9 @@ def rate_usage(
         throttled=pl.lit(None, dtype=pl.Boolean),
         reason=pl.col("reason"),
     )
-    priced = _price(valid, tariff, counters)
-    out = pl.concat([priced.select(rejected.columns), rejected]).sort("_row")
+    priced, span = _price(valid, tariff, counters)
+    # Both parts are in input order (_row ascending): merge them, no sort.
+    out = priced.select(rejected.columns).merge_sorted(rejected, key="_row")
     rated_count = priced.height
     if read != rated_count + rejected.height or out.height != read:
         raise RatingInvariantError(
@@ -131,6 +136,7 @@ def rate_usage(
         rated=rated_count,
         rejected=rejected.height,
         total_micro_eur=total,
+        allowance_span=span,
     )
 
 
@@ -146,46 +152,67 @@ def _special_reasons(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     premium_message = (pl.col("special_pricing") == "surcharged") & pl.col(
         "service"
     ).str.strip_chars().is_in(["sms", "mms"])
-    return frame.with_columns(
-        reason=pl.coalesce(
-            "reason",
-            "dest_reason",
-            pl.when(premium_message).then(
+    premium = first_reason(
+        frame,
+        [
+            (
+                premium_message,
                 pl.format(
                     "no {} price for the premium voice service {} (Services multimédia)",
                     pl.col("service"),
                     pl.col("special_name"),
-                )
-            ),
-        )
+                ),
+            )
+        ],
     )
+    return frame.with_columns(reason=pl.coalesce("reason", "dest_reason", premium))
 
 
-def _duplicates(frame: pl.DataFrame, seen_ids: Collection[str] | pl.Series) -> pl.DataFrame:
+def _ids(ids: Collection[str] | pl.Series) -> pl.Series:
+    return (ids if isinstance(ids, pl.Series) else pl.Series(list(ids))).cast(pl.String)
+
+
+def _duplicates(
+    frame: pl.DataFrame,
+    seen_ids: Collection[str] | pl.Series,
+    earlier_ids: Collection[str] | pl.Series,
+) -> pl.DataFrame:
     """Among rows valid so far, a record_id already seen (earlier batch, or an earlier row of
-    this one) is a duplicate; the first occurrence in input order is kept."""
-    seen = (
-        seen_ids if isinstance(seen_ids, pl.Series) else pl.Series(list(seen_ids), dtype=pl.String)
-    )
+    this input) is a duplicate; the first occurrence in input order is kept."""
+    seen, earlier = _ids(seen_ids), _ids(earlier_ids)
     record_id = pl.col("record_id").str.strip_chars()
     valid = pl.col("reason").is_null()
     first = pl.when(valid).then(record_id).is_first_distinct() | ~valid
     # is_first_distinct over the valid rows only: invalid rows map to null, which is one value,
     # so exclude them from the comparison by ORing ~valid.
-    return frame.with_columns(
-        reason=pl.coalesce(
-            "reason",
-            pl.when(valid & record_id.is_in(seen.cast(pl.String).implode())).then(
-                pl.format("duplicate record_id '{}' (rated in an earlier batch)", record_id)
+    with_first = frame.with_columns(_first=first)
+    duplicate = first_reason(
+        with_first,
+        [
+            (
+                valid & record_id.is_in(seen.implode()),
+                pl.format("duplicate record_id '{}' (rated in an earlier batch)", record_id),
             ),
-            pl.when(valid & ~first).then(
-                pl.format("duplicate record_id '{}' (earlier in this input)", record_id)
+            (
+                valid & (~pl.col("_first") | record_id.is_in(earlier.implode())),
+                pl.format("duplicate record_id '{}' (earlier in this input)", record_id),
             ),
-        )
+        ],
     )
+    return frame.with_columns(reason=pl.coalesce("reason", duplicate))
 
 
-def _price(valid: pl.DataFrame, tariff: Tariff, counters: Counters) -> pl.DataFrame:
+Span = pl.DataFrame
+ALLOWANCE_SPAN_SCHEMA = {
+    "line": pl.String,
+    "first_started": pl.Datetime("us", "UTC"),
+    "first_id": pl.String,
+    "last_started": pl.Datetime("us", "UTC"),
+    "last_id": pl.String,
+}
+
+
+def _price(valid: pl.DataFrame, tariff: Tariff, counters: Counters) -> tuple[pl.DataFrame, Span]:
     service = pl.col("service").str.strip_chars()
     direction = pl.col("direction").str.strip_chars()
     home = pl.col("origin") == HOME
@@ -223,7 +250,7 @@ def _price(valid: pl.DataFrame, tariff: Tariff, counters: Counters) -> pl.DataFr
         how="left",
         maintain_order="left",
     )
-    frame = _data_allowance(frame, tariff, counters)
+    frame, span = _data_allowance(frame, tariff, counters)
     in_roaming_zone = pl.col("origin").is_in(roaming_zones)
     free_special = (pl.col("special_pricing") == "free").fill_null(False)
     included_call = (
@@ -276,12 +303,15 @@ def _price(valid: pl.DataFrame, tariff: Tariff, counters: Counters) -> pl.DataFr
         # included: nothing charged out of bundle for this record (plan, allowance, free number)
         included=(pl.col("_base") + pl.col("_surcharge")) == 0,
         throttled=pl.col("throttled_ko") > 0,
-        reason=_reason(tariff, free_special, included_call, surcharged),
     )
-    return frame
+    return frame.with_columns(
+        reason=_reason(frame, tariff, free_special, included_call, surcharged)
+    ), span
 
 
-def _data_allowance(frame: pl.DataFrame, tariff: Tariff, counters: Counters) -> pl.DataFrame:
+def _data_allowance(
+    frame: pl.DataFrame, tariff: Tariff, counters: Counters
+) -> tuple[pl.DataFrame, Span]:
     """Split each data record of France and of the roaming zones into included, throttled and
     charged Ko, consuming the line's allowances in (started, record_id) order.
 
@@ -289,27 +319,40 @@ def _data_allowance(frame: pl.DataFrame, tariff: Tariff, counters: Counters) -> 
     The roaming allowance after record k is E_k = min(cumE_k, cummin_j≤k g_j), where cumE is E at
     the batch start plus the roaming Ko so far, cap_k = min(17 Go, 100 Go − F_k) never increases,
     and g_k = max(cumE_{k−1}, cap_k): E grows with usage until it meets the cap, then stays.
-    A France record is included up to 100 Go − (F + E) before it, the rest is throttled."""
+    A France record is included up to 100 Go − (F + E) before it, the rest is throttled.
+
+    Only the data records of France and of the roaming zones move the allowances (any other
+    record has _fr = _eu = 0, so F, cumE, cap and E stay as they were and its shares are 0): the
+    cumulative sums run on a narrow frame of those records alone, sorted, and are joined back by
+    row, so the wide frame is never sorted."""
     total, roaming = tariff.data_total_ko, tariff.data_roaming_ko
-    frame = (
-        frame.join(counters.data_frame(), on="line", how="left", maintain_order="left")
-        .with_columns(pl.col("start_france_ko", "start_roaming_ko").fill_null(0))
-        .sort("line", "started", "record_id")
-    )
     is_data = pl.col("service") == "data"
     home = pl.col("origin") == HOME
     roaming_use = is_data & pl.col("origin").is_in(sorted(tariff.roaming_zones))
-    by_line = "line"
     frame = frame.with_columns(
         _fr=pl.when(is_data & home).then(pl.col("ko")).otherwise(0),
         _eu=pl.when(roaming_use).then(pl.col("ko")).otherwise(0),
-    ).with_columns(
-        _F=pl.col("start_france_ko") + pl.col("_fr").cum_sum().over(by_line),
-        _cumE=pl.col("start_roaming_ko") + pl.col("_eu").cum_sum().over(by_line),
+    )
+    by_line = "line"
+    narrow = (
+        frame.lazy()
+        .filter((is_data & home) | roaming_use)
+        .select("_row", "line", "started", "record_id", "_fr", "_eu")
+        .sort("line", "started", "record_id")
+        .cache()
+    )
+    span = _span(narrow.select("line", "started", "record_id").collect())
+    narrow = (
+        narrow.join(counters.data_frame().lazy(), on="line", how="left", maintain_order="left")
+        .with_columns(pl.col("start_france_ko", "start_roaming_ko").fill_null(0))
+        .with_columns(
+            _F=pl.col("start_france_ko") + pl.col("_fr").cum_sum().over(by_line),
+            _cumE=pl.col("start_roaming_ko") + pl.col("_eu").cum_sum().over(by_line),
+        )
     )
     cap = pl.min_horizontal(pl.lit(roaming), pl.lit(total) - pl.col("_F"))
-    frame = (
-        frame.with_columns(
+    narrow = (
+        narrow.with_columns(
             _g=pl.max_horizontal(pl.col("_cumE") - pl.col("_eu"), cap),
         )
         .with_columns(
@@ -320,14 +363,33 @@ def _data_allowance(frame: pl.DataFrame, tariff: Tariff, counters: Counters) -> 
         )
     )
     room = pl.lit(total) - (pl.col("_F") - pl.col("_fr")) - pl.col("_E_before")
-    frame = frame.with_columns(
-        roaming_included_ko=pl.col("_E") - pl.col("_E_before"),
-        france_included_ko=pl.min_horizontal(pl.col("_fr"), pl.max_horizontal(room, pl.lit(0))),
+    shares = (
+        narrow.with_columns(
+            roaming_included_ko=pl.col("_E") - pl.col("_E_before"),
+            france_included_ko=pl.min_horizontal(pl.col("_fr"), pl.max_horizontal(room, pl.lit(0))),
+        )
+        .select("_row", "roaming_included_ko", "france_included_ko")
+        .collect()
     )
-    return frame.with_columns(
-        roaming_charged_ko=pl.col("_eu") - pl.col("roaming_included_ko"),
-        throttled_ko=pl.col("_fr") - pl.col("france_included_ko"),
-    ).drop("_F", "_cumE", "_g", "_E", "_E_before", "start_france_ko", "start_roaming_ko")
+    return (
+        frame.join(shares, on="_row", how="left", maintain_order="left")
+        .with_columns(pl.col("roaming_included_ko", "france_included_ko").fill_null(0))
+        .with_columns(
+            roaming_charged_ko=pl.col("_eu") - pl.col("roaming_included_ko"),
+            throttled_ko=pl.col("_fr") - pl.col("france_included_ko"),
+        )
+    ), span
+
+
+def _span(keys: pl.DataFrame) -> Span:
+    """Per line, the first and the last (started, record_id) of `keys`, sorted by line, started,
+    record_id."""
+    return keys.group_by("line").agg(
+        first_started=pl.col("started").first(),
+        first_id=pl.col("record_id").first(),
+        last_started=pl.col("started").last(),
+        last_id=pl.col("record_id").last(),
+    )
 
 
 def _label(column: str, tariff: Tariff) -> pl.Expr:
@@ -335,12 +397,20 @@ def _label(column: str, tariff: Tariff) -> pl.Expr:
 
 
 def _reason(
-    tariff: Tariff, free_special: pl.Expr, included_call: pl.Expr, surcharged: pl.Expr
-) -> pl.Expr:
+    frame: pl.DataFrame,
+    tariff: Tariff,
+    free_special: pl.Expr,
+    included_call: pl.Expr,
+    surcharged: pl.Expr,
+) -> pl.Series:
+    """The reason of each rated row. A `when` chain evaluates every branch on every row, so the
+    rows are first classified (the same conditions, in the same order), then each template is
+    formatted on its own rows only and the texts are put back in row order."""
     service = pl.col("service")
     direction = pl.col("direction")
     is_data = service == "data"
     home = pl.col("origin") == HOME
+    in_roaming_zone = pl.col("origin").is_in(sorted(tariff.roaming_zones))
     origin, destination = _label("origin", tariff), _label("dest_zone", tariff)
     quantity = (
         pl.when(service.is_in(CALLS))
@@ -348,52 +418,89 @@ def _reason(
         .otherwise(pl.lit(""))
     )
     throttle = f"throttled to {tariff.throttled_kbps} kb/s, not charged"
-    data_reason = (
-        pl.when(home & (pl.col("throttled_ko") > 0))
-        .then(
+    templates: list[tuple[pl.Expr, pl.Expr]] = [
+        (free_special, pl.format("free number: {}", pl.col("special_name"))),
+        (
+            is_data & home & (pl.col("throttled_ko") > 0),
             pl.format(
                 "data in France: {} Ko included, {} Ko beyond the allowance: " + throttle,
                 pl.col("france_included_ko"),
                 pl.col("throttled_ko"),
-            )
-        )
-        .when(home)
-        .then(pl.format("data in France: {} Ko included", pl.col("ko")))
-        .when(
-            pl.col("origin").is_in(sorted(tariff.roaming_zones))
-            & (pl.col("roaming_charged_ko") > 0)
-        )
-        .then(
+            ),
+        ),
+        (is_data & home, pl.format("data in France: {} Ko included", pl.col("ko"))),
+        (
+            is_data & in_roaming_zone & (pl.col("roaming_charged_ko") > 0),
             pl.format(
                 "data in {}: {} Ko included, {} Ko beyond the roaming allowance; {}",
                 origin,
                 pl.col("roaming_included_ko"),
                 pl.col("roaming_charged_ko"),
                 pl.col("rate_text"),
-            )
-        )
-        .when(pl.col("origin").is_in(sorted(tariff.roaming_zones)))
-        .then(pl.format("data in {}: {} Ko included", origin, pl.col("ko")))
-        .otherwise(pl.format("{}, {} Ko", pl.col("rate_text"), pl.col("ko")))
+            ),
+        ),
+        (is_data & in_roaming_zone, pl.format("data in {}: {} Ko included", origin, pl.col("ko"))),
+        (is_data, pl.format("{}, {} Ko", pl.col("rate_text"), pl.col("ko"))),
+        (
+            included_call & home & (direction == "in"),
+            pl.concat_str([pl.format("included: {} received in France", service), quantity]),
+        ),
+        (
+            included_call & home,
+            pl.concat_str(
+                [pl.format("included: {} in France to a French number", service), quantity]
+            ),
+        ),
+        (
+            included_call,
+            pl.concat_str(
+                [pl.format("included: {} from {} to {}", service, origin, destination), quantity]
+            ),
+        ),
+        (pl.lit(True), pl.concat_str([pl.col("rate_text"), quantity])),
+    ]
+    kind = pl.coalesce(
+        pl.when(condition).then(pl.lit(number, dtype=pl.UInt8))
+        for number, (condition, _) in enumerate(templates)
     )
-    included_text = (
-        pl.when(home & (direction == "in"))
-        .then(pl.format("included: {} received in France", service))
-        .when(home)
-        .then(pl.format("included: {} in France to a French number", service))
-        .otherwise(pl.format("included: {} from {} to {}", service, origin, destination))
+    # Only the columns the templates read: each template filters its rows out of this frame.
+    used = (
+        "service",
+        "direction",
+        "origin",
+        "dest_zone",
+        "seconds",
+        "ko",
+        "throttled_ko",
+        "france_included_ko",
+        "roaming_included_ko",
+        "roaming_charged_ko",
+        "rate_text",
+        "special_name",
+        "special_text",
+    )
+    classified = (
+        frame.lazy()
+        .select(
+            *used,
+            _kind=kind,
+            _surcharged=surcharged.fill_null(False),
+            _position=pl.int_range(pl.len(), dtype=pl.UInt32),
+        )
+        .collect()
     )
     surcharge_text = pl.format("; + surcharge {}", pl.col("special_text"))
-    base = (
-        pl.when(free_special)
-        .then(pl.format("free number: {}", pl.col("special_name")))
-        .when(is_data)
-        .then(data_reason)
-        .when(included_call)
-        .then(pl.concat_str([included_text, quantity]))
-        .otherwise(pl.concat_str([pl.col("rate_text"), quantity]))
-    )
-    return pl.when(surcharged).then(pl.concat_str([base, surcharge_text])).otherwise(base)
+    parts = []
+    for number, (_, text) in enumerate(templates):
+        rows = classified.filter(pl.col("_kind") == number)
+        if rows.height == 0:
+            continue
+        reason = pl.when(pl.col("_surcharged")).then(pl.concat_str([text, surcharge_text]))
+        parts.append(rows.lazy().select("_position", reason=reason.otherwise(text)).collect())
+    if not parts:
+        return pl.Series("reason", [], dtype=pl.String)
+    texts = pl.concat(parts)
+    return texts.get_column("reason").gather(texts.get_column("_position").arg_sort())
 
 
 def _counter_frames(priced: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

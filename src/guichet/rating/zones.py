@@ -13,7 +13,7 @@ French number; they are French numbers, so zone 1 ("France métropolitaine") fro
 import phonenumbers
 import polars as pl
 
-from guichet.rating.records import E164, FRENCH_NATIONAL, NATIONAL_DIGITS
+from guichet.rating.records import E164, FRENCH_NATIONAL, NATIONAL_DIGITS, sparse_text
 from guichet.rating.tariff import AMBIGUOUS, Tariff
 
 FRANCE_CALLING_CODE = "33"
@@ -27,24 +27,13 @@ def resolve_destinations(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     digits = party.str.slice(1)
     is_e164 = party.str.contains(E164).fill_null(False)
     is_national = party.str.contains(NATIONAL_DIGITS).fill_null(False)
-    by_length: dict[int, dict[str, str]] = {}
-    french_codes: list[str] = []
-    for code, (zone, french) in tariff.calling_codes.items():
-        by_length.setdefault(len(code), {})[code] = zone
-        if french:
-            french_codes.append(code)
-    cc_lookups = [
-        pl.when(digits.str.len_chars() > n)
-        .then(digits.str.slice(0, n))
-        .replace_strict(codes, default=None, return_dtype=pl.String)
-        for n, codes in sorted(by_length.items())
-    ]
-    cc_code = pl.coalesce(
-        [
-            pl.when(digits.str.slice(0, n).is_in(list(codes))).then(digits.str.slice(0, n))
-            for n, codes in sorted(by_length.items())
-        ]
-    )
+    # Calling codes are prefix-free and 1 to 3 digits, and an E.164 number has at least 5
+    # digits: its first 3 digits give its code and zone through one lookup table.
+    prefixes = _prefix_table(tariff)
+    french_codes = [code for code, (_, french) in tariff.calling_codes.items() if french]
+    first3 = digits.str.slice(0, 3)
+    cc_zone = first3.replace_strict(prefixes[0], default=None, return_dtype=pl.String)
+    cc_code = first3.replace_strict(prefixes[1], default=None, return_dtype=pl.String)
     satellite = pl.lit(False)
     for prefix in tariff.satellite_prefixes:
         satellite = satellite | digits.str.starts_with(prefix)
@@ -61,14 +50,18 @@ def resolve_destinations(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
                 dict(tariff.special_prefixes), default=None
             )
         )
-    out = frame.with_columns(
-        _e164=is_e164,
-        _national=is_national,
-        _cc_zone=pl.when(is_e164).then(pl.coalesce(cc_lookups)),
-        _cc=pl.when(is_e164).then(cc_code),
-        _satellite=is_e164 & satellite,
-        special=pl.when(is_national | is_e164).then(pl.coalesce(special_lookups)),
-        _fr_national=party.str.contains(FRENCH_NATIONAL).fill_null(False),
+    out = (
+        frame.lazy()
+        .with_columns(
+            _e164=is_e164,
+            _national=is_national,
+            _cc_zone=pl.when(is_e164).then(cc_zone),
+            _cc=pl.when(is_e164).then(cc_code),
+            _satellite=is_e164 & satellite,
+            special=pl.when(is_national | is_e164).then(pl.coalesce(special_lookups)),
+            _fr_national=party.str.contains(FRENCH_NATIONAL).fill_null(False),
+        )
+        .collect()
     )
     out = _resolve_ambiguous(out, tariff)
     french_number = (
@@ -99,11 +92,33 @@ def resolve_destinations(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
         .when(dest_zone.is_null())
         .then(pl.format("other_party {} matches no country of its calling code", shown))
     )
+    flagged = (
+        (~pl.col("_e164") & ~pl.col("_national"))
+        | (pl.col("_national") & ~french_number)
+        | (pl.col("_e164") & pl.col("_cc").is_null())
+        | dest_zone.is_null()
+    )
     return out.with_columns(
         dest_zone=pl.when(pl.col("service") != "data").then(dest_zone),
         dest_french=(pl.col("service") != "data") & french_number.fill_null(False),
-        dest_reason=dest_reason,
+        dest_reason=sparse_text(out, dest_reason, flagged=flagged),
     ).drop("_e164", "_national", "_cc_zone", "_cc", "_satellite", "_fr_national", "_number_zone")
+
+
+def _prefix_table(tariff: Tariff) -> tuple[dict[str, str], dict[str, str]]:
+    """First 3 digits of an E.164 number → (zone of its calling code, its calling code), for the
+    prefixes that start with a known code."""
+    zones: dict[str, str] = {}
+    codes: dict[str, str] = {}
+    for number in range(100, 1000):
+        prefix = str(number)
+        for length in (1, 2, 3):
+            code = prefix[:length]
+            if code in tariff.calling_codes:
+                zones[prefix] = tariff.calling_codes[code][0]
+                codes[prefix] = code
+                break
+    return zones, codes
 
 
 def _resolve_ambiguous(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:

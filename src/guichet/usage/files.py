@@ -4,6 +4,9 @@ Every column is read as text (explicit string schema, no inference): parsing and
 the rating core's job, so a malformed value becomes a rejected record with a reason, not a crash.
 """
 
+import os
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import polars as pl
 from guichet.rating import (
     OUTPUT_COLUMNS,
     USAGE_COLUMNS,
+    Counters,
     RatingResult,
     Tariff,
     micro_eur_text,
@@ -59,19 +63,178 @@ def write_rated(frame: pl.DataFrame, path: Path) -> None:
 
 @dataclass(frozen=True, slots=True)
 class FileRating:
-    result: RatingResult
+    read: int
+    rated: int
+    rejected: int
+    total_micro_eur: int
+    counters: Counters
+    chunked: bool  # rated chunk by chunk (else in one batch: see rate_file)
 
     @property
     def summary(self) -> str:
-        r = self.result
         return (
-            f"read={r.read} rated={r.rated} rejected={r.rejected} "
-            f"total_eur={micro_eur_text(r.total_micro_eur)}"
+            f"read={self.read} rated={self.rated} rejected={self.rejected} "
+            f"total_eur={micro_eur_text(self.total_micro_eur)}"
         )
 
 
-def rate_file(source: Path, target: Path, *, tariff: Tariff) -> FileRating:
-    """Read, rate (fresh period, no options) and write one file."""
-    result = rate_usage(read_usage(source), tariff=tariff)
-    write_rated(rated_for_output(result), target)
-    return FileRating(result)
+# Records rated at once: memory is bounded by a chunk, not by the file.
+CHUNK_RECORDS = 500_000
+
+
+class _OutOfOrder(Exception):
+    """A chunk has a data record earlier than one of a previous chunk."""
+
+
+def rate_file(
+    source: Path, target: Path, *, tariff: Tariff, chunk_records: int = CHUNK_RECORDS
+) -> FileRating:
+    """Read, rate (fresh period, no options) and write one file, `chunk_records` at a time.
+
+    Chunks are rated in file order carrying the counters and the rated record ids, which rates
+    like one batch when the data records are in started_at order from one chunk to the next
+    (usage files come from mediation in time order; within a chunk any order is fine). Each chunk
+    reports the (started, record_id) span of the records that consumed an allowance: if a chunk
+    starts before the previous one ended, the file is rated again in one batch (same result,
+    memory proportional to the file). Duplicate ids across chunks: the rated ids' 64-bit hashes
+    are kept sorted in memory (8 bytes per record) and the ids themselves in a temporary file,
+    read back only for the hashes seen again, so that a duplicate is exact, never a collision."""
+    _check_readable(source)
+    try:
+        return _rate_chunked(source, target, tariff, chunk_records)
+    except _OutOfOrder:
+        result = rate_usage(read_usage(source), tariff=tariff)
+        write_rated(rated_for_output(result), target)
+        return FileRating(
+            read=result.read,
+            rated=result.rated,
+            rejected=result.rejected,
+            total_micro_eur=result.total_micro_eur,
+            counters=result.counters,
+            chunked=False,
+        )
+
+
+def _check_readable(path: Path) -> None:
+    if not path.is_file():
+        raise UsageFileError(f"{path}: no such file")
+    try:
+        columns = _scan(path).collect_schema().names()
+    except (pl.exceptions.PolarsError, OSError) as error:
+        raise UsageFileError(f"{path}: not a readable usage file ({error})") from error
+    missing = missing_columns(columns)
+    if missing:
+        raise UsageFileError(f"{path}: missing column(s) {', '.join(missing)}")
+
+
+def _scan(path: Path) -> pl.LazyFrame:
+    if path.suffix.lower() == ".parquet":
+        return pl.scan_parquet(path)
+    return pl.scan_csv(path, infer_schema=False, encoding="utf8")
+
+
+def _chunks(path: Path, chunk_records: int) -> Iterator[pl.DataFrame]:
+    frames = (
+        _scan(path)
+        .select(pl.col(name).cast(pl.String) for name in USAGE_COLUMNS)
+        .collect_batches(chunk_size=chunk_records)
+    )
+    try:
+        empty = True
+        for frame in frames:
+            empty = False
+            yield frame
+        if empty:
+            yield pl.DataFrame(schema=dict.fromkeys(USAGE_COLUMNS, pl.String))
+    except (pl.exceptions.PolarsError, OSError) as error:
+        raise UsageFileError(f"{path}: not a readable usage file ({error})") from error
+
+
+def _id_hash(ids: pl.Series) -> pl.Series:
+    return ids.hash(seed=0).alias("hash")
+
+
+def _rate_chunked(source: Path, target: Path, tariff: Tariff, chunk_records: int) -> FileRating:
+    counters = Counters()
+    read = rated = rejected = total = 0
+    last_keys = pl.DataFrame(schema={"line": pl.String, "started": _UTC_US, "record_id": pl.String})
+    seen_hashes = pl.Series("hash", [], dtype=pl.UInt64)  # sorted
+    parquet = target.suffix.lower() == ".parquet"
+    with tempfile.TemporaryDirectory(prefix="guichet-rate-") as scratch:
+        folder = Path(scratch)
+        ids_files: list[Path] = []
+        parts: list[Path] = []
+        with Path(os.devnull if parquet else target).open("wb") as out:
+            for number, chunk in enumerate(_chunks(source, chunk_records)):
+                ids = chunk.get_column("record_id").str.strip_chars()
+                earlier = _earlier_ids(ids, seen_hashes, ids_files)
+                result = rate_usage(chunk, tariff=tariff, counters=counters, earlier_ids=earlier)
+                last_keys = _in_order(last_keys, result.allowance_span)
+                rated_ids = result.rated_ids()
+                if rated_ids.len():
+                    ids_file = folder / f"ids-{number}.parquet"
+                    pl.DataFrame([_id_hash(rated_ids), rated_ids]).write_parquet(ids_file)
+                    ids_files.append(ids_file)
+                    seen_hashes = (
+                        pl.DataFrame([seen_hashes])
+                        .merge_sorted(pl.DataFrame([_id_hash(rated_ids).sort()]), key="hash")
+                        .get_column("hash")
+                    )
+                rows = rated_for_output(result)
+                if parquet:
+                    part = folder / f"part-{number}.parquet"
+                    rows.write_parquet(part)
+                    parts.append(part)
+                else:
+                    rows.write_csv(out, include_header=number == 0)
+                counters = result.counters
+                read += result.read
+                rated += result.rated
+                rejected += result.rejected
+                total += result.total_micro_eur
+        if parquet:
+            pl.scan_parquet(parts).sink_parquet(target)
+    return FileRating(
+        read=read,
+        rated=rated,
+        rejected=rejected,
+        total_micro_eur=total,
+        counters=counters,
+        chunked=True,
+    )
+
+
+_UTC_US = pl.Datetime("us", "UTC")
+
+
+def _in_order(last_keys: pl.DataFrame, span: pl.DataFrame | None) -> pl.DataFrame:
+    """Each line's last (started, record_id) that consumed an allowance, after this chunk; raises
+    _OutOfOrder if a line's first such record of this chunk comes before its last one so far."""
+    if span is None or span.height == 0:
+        return last_keys
+    both = span.join(last_keys, on="line", how="inner")
+    before = (pl.col("first_started") < pl.col("started")) | (
+        (pl.col("first_started") == pl.col("started")) & (pl.col("first_id") < pl.col("record_id"))
+    )
+    if both.select(before.any()).item():
+        raise _OutOfOrder
+    latest = span.select("line", started="last_started", record_id="last_id")
+    return pl.concat([last_keys.join(latest, on="line", how="anti"), latest])
+
+
+def _earlier_ids(ids: pl.Series, seen_hashes: pl.Series, ids_files: list[Path]) -> pl.Series:
+    """The ids of this chunk rated in an earlier chunk (exact)."""
+    none = pl.Series("record_id", [], dtype=pl.String)
+    if seen_hashes.len() == 0:
+        return none
+    hashes = _id_hash(ids.drop_nulls())
+    found = seen_hashes.gather(seen_hashes.search_sorted(hashes).clip(0, seen_hashes.len() - 1))
+    candidates = hashes.filter(found == hashes)
+    if candidates.len() == 0:
+        return none
+    return (
+        pl.scan_parquet(ids_files)
+        .filter(pl.col("hash").is_in(candidates.implode()))
+        .collect()
+        .get_column("record_id")
+    )

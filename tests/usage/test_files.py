@@ -1,0 +1,53 @@
+import random
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from guichet.rating import rate_usage
+from guichet.usage.files import rate_file, rated_for_output
+from tests.rating.conftest import frame
+from tests.rating.test_engine import random_records
+
+
+@pytest.fixture(scope="session")
+def tariff():
+    from guichet.catalog.schema import load_catalog
+    from guichet.rating import tariff_for_plan
+    from tests.rating.conftest import DATA
+
+    return tariff_for_plan(load_catalog(DATA), "woot-100go")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10**6), st.integers(0, 60), st.integers(1, 25), st.booleans(), st.booleans())
+def test_chunked_file_rates_like_one_batch(
+    tariff, tmp_path_factory, seed, count, chunk, in_order, parquet
+):
+    rows = random_records(random.Random(seed), count, bad_share=0.1)
+    rng = random.Random(seed + 1)
+    rows += [rng.choice(rows) for _ in range(count // 5)] if rows else []  # some duplicates
+    if in_order:
+        rows.sort(key=lambda r: r["started_at"] or "")
+    folder = tmp_path_factory.mktemp("chunks")
+    suffix = ".parquet" if parquet else ".csv"
+    source, target = folder / f"usage{suffix}", folder / f"rated{suffix}"
+    (frame(rows).write_parquet if parquet else frame(rows).write_csv)(source)
+    whole = rate_usage(frame(rows), tariff=tariff)
+    rating = rate_file(source, target, tariff=tariff, chunk_records=chunk)
+    expected = rated_for_output(whole)
+    written = pl.read_parquet(target) if parquet else pl.read_csv(target, infer_schema=False)
+    expected = expected if parquet else expected.select(pl.all().cast(pl.String))
+    if not parquet and expected.height == 0:
+        expected = expected.select(pl.all().cast(pl.String))
+    assert written.equals(expected) if parquet else written.rows() == expected.rows()
+    assert (rating.read, rating.rated, rating.rejected, rating.total_micro_eur) == (
+        whole.read,
+        whole.rated,
+        whole.rejected,
+        whole.total_micro_eur,
+    )
+    assert rating.counters.as_dict() == whole.counters.as_dict()
+    if in_order:
+        assert rating.chunked
