@@ -680,8 +680,8 @@ def bill_run(
         chunk = ids[offset : offset + chunk_size]
         done = invoiced_account_ids(account_ids=chunk, period_start=period)
         report.existing += len(done)
-        todo = [pk for pk in chunk if pk not in done]
-        for account in accounts_for_bill_run(account_ids=todo, stop=stop):
+        to_invoice = [pk for pk in chunk if pk not in done]
+        for account in accounts_for_bill_run(account_ids=to_invoice, stop=stop):
             try:
                 charges = _account_charges(
                     billing_account=account, period=period, prices=prices, catalog=catalog
