@@ -208,22 +208,23 @@ def test_second_run_creates_nothing_and_totals_are_identical() -> None:
 
 def test_a_run_killed_halfway_is_finished_by_the_next_run(monkeypatch: pytest.MonkeyPatch) -> None:
     ids = make_accounts(5)
-    real_record = services.activity_record
+    real_record = services.activity_record_many
     calls = {"n": 0}
 
-    def crash_on_third_invoice(**kwargs):  # the 3rd invoice fails after its rows are written
+    def crash_on_second_chunk(**kwargs):  # the 2nd chunk fails after its invoices are written
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == 2:
             raise RuntimeError("killed")
         return real_record(**kwargs)
 
-    monkeypatch.setattr(services, "activity_record", crash_on_third_invoice)
+    monkeypatch.setattr(services, "activity_record_many", crash_on_second_chunk)
     with pytest.raises(RuntimeError, match="killed"):
-        bill_run(period=NOVEMBER, now=RUN_AT)
-    # The first two accounts have their invoice; the third's transaction left nothing.
+        bill_run(period=NOVEMBER, now=RUN_AT, chunk_size=2)
+    # The first chunk (two accounts) has its invoices; the second chunk's transaction left
+    # nothing.
     assert sorted(Invoice.objects.values_list("billing_account_id", flat=True)) == ids[:2]
     assert InvoiceLine.objects.count() == 4
-    monkeypatch.setattr(services, "activity_record", real_record)
+    monkeypatch.setattr(services, "activity_record_many", real_record)
 
     report = bill_run(period=NOVEMBER, now=RUN_AT)
 
@@ -329,12 +330,11 @@ def test_bill_run_reads_in_bulk() -> None:
     four = queries(NOVEMBER)
     again = queries(NOVEMBER)
 
-    # Each new invoice costs 10 queries in a test (its savepoint, lock and bump the counter,
-    # exists, the invoice, its lines in one insert, the activity and its savepoint, release),
-    # whatever its lines and subscriptions; the reads are the same 7 for 2 or 4 accounts
-    # (release, ids, existing, accounts, lines, subscriptions, total).
-    assert (two, four) == (7 + 2 * 10, 7 + 4 * 10)
-    # Nothing left to create: release, ids, existing invoices, total.
+    # Issuing costs the same few queries per chunk whatever its number of accounts (lock the
+    # counter, existing invoices, reserve the numbers, then one insert each for the invoices,
+    # their lines and the activities); the reads are the same 7 for 2 or 4 accounts (release,
+    # ids, existing, accounts, lines, subscriptions, total).
+    assert two == four
     assert again == 4
 
 
@@ -408,3 +408,33 @@ def test_a_product_missing_from_the_catalog_fails_that_account_only(
     assert report.summary() == "accounts=2 created=1 existing=0 total_eur=12.99"
     assert report.failed == [(unpriced.pk, "billing_product_not_priced")]
     assert not Invoice.objects.filter(billing_account=unpriced).exists()
+
+
+def test_an_account_invoiced_meanwhile_is_skipped_without_losing_a_number() -> None:
+    ids = make_accounts(3)
+    bill_run(period=NOVEMBER, now=RUN_AT, account_id=ids[1])
+    accounts = services.accounts_for_bill_run(
+        account_ids=ids, stop=services._period_bounds(NOVEMBER)[1]
+    )
+    drafts = [
+        (
+            account,
+            services._account_charges(
+                billing_account=account,
+                period=NOVEMBER,
+                prices={},
+                catalog=services.catalog_current(),
+            ),
+        )
+        for account in accounts
+    ]
+
+    issued = services.invoices_issue(drafts=drafts, period=NOVEMBER, actor=SYSTEM, now=RUN_AT)
+
+    assert [invoice.billing_account_id for invoice in issued] == [ids[0], ids[2]]
+    assert [invoice_of(pk, NOVEMBER).number for pk in ids] == [
+        "F2026-000002",
+        "F2026-000001",
+        "F2026-000003",
+    ]
+    assert Activity.objects.filter(act=Act.INVOICE_ISSUE).count() == 3

@@ -36,7 +36,7 @@ from guichet.billing.selectors import (
 )
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
-from guichet.care.services import activity_record
+from guichet.care.services import ActivityEntry, activity_record, activity_record_many
 from guichet.catalog.errors import CatalogError
 from guichet.catalog.models import Product, ProductKind
 from guichet.catalog.schema import BoxOffer, Catalog, Option, Plan, TopUp
@@ -348,15 +348,23 @@ CREDIT_NOTE_SEQUENCE = "credit_note:{year}"  # "A2026-000001": the credit notes'
 
 
 def _next_document_number(*, sequence_name: str, prefix: str, year: int) -> str:
-    """Lock the counter row until the transaction ends: a rolled-back document gives its
-    number back, so the numbers have no gap (French invoicing rules)."""
+    return _reserve_document_numbers(sequence_name=sequence_name, prefix=prefix, year=year)[0]
+
+
+def _reserve_document_numbers(
+    *, sequence_name: str, prefix: str, year: int, count: int = 1
+) -> list[str]:
+    """Lock the counter row until the transaction ends and take the next `count` numbers: a
+    rolled-back document gives its number back, so the numbers have no gap (French invoicing
+    rules)."""
     sequence, _ = NumberSequence.objects.select_for_update().get_or_create(
         name=sequence_name.format(year=year), defaults={"next_value": 1}
     )
-    number = sequence.next_value
-    sequence.next_value = number + 1
-    sequence.save(update_fields=["next_value"])
-    return f"{prefix}{year}-{number:06d}"
+    first = sequence.next_value
+    if count:
+        sequence.next_value = first + count
+        sequence.save(update_fields=["next_value"])
+    return [f"{prefix}{year}-{number:06d}" for number in range(first, first + count)]
 
 
 def _paris_date(at: datetime) -> date:
@@ -423,8 +431,93 @@ def invoice_issue(
             message=f"Le compte {billing_account.number} a déjà sa facture de {period:%m/%Y}.",
             extra={"number": billing_account.number, "period": period.isoformat()},
         )
+    invoice = _invoice_for(
+        billing_account=billing_account, period=period, charges=charges, number=number, now=now
+    )
+    invoice.save()
+    InvoiceLine.objects.bulk_create(_invoice_lines_for(invoice=invoice, charges=charges))
+    activity_record(
+        customer=billing_account.customer,
+        actor=actor,
+        act=Act.INVOICE_ISSUE,
+        subject=invoice,
+        summary=_issue_summary(invoice),
+        at=now,
+        new_values=_issue_values(invoice),
+    )
+    return invoice
+
+
+@transaction.atomic
+def invoices_issue(
+    *,
+    drafts: Sequence[tuple[BillingAccount, Sequence[rules.Charge]]],
+    period: date,
+    actor: Actor,
+    now: datetime,
+) -> list[Invoice]:
+    """`invoice_issue` for many accounts at once (the bill run): one transaction, a block of
+    numbers, bulk inserts. Accounts that already have their invoice for the period, or have
+    nothing to invoice, are skipped; the invoices issued are returned."""
+    _check_period(period=period, now=now)
+    issued_on = _paris_date(now)
+    drafts = [(account, charges) for account, charges in drafts if charges]
+    # The counter is locked first: invoice creations are serialised, so the check below
+    # cannot race with another bill run.
+    _reserve_document_numbers(
+        sequence_name=INVOICE_SEQUENCE, prefix="F", year=issued_on.year, count=0
+    )
+    invoiced = set(
+        Invoice.objects.filter(
+            billing_account_id__in=[account.pk for account, _ in drafts], period_start=period
+        ).values_list("billing_account_id", flat=True)
+    )
+    drafts = [(account, charges) for account, charges in drafts if account.pk not in invoiced]
+    numbers = _reserve_document_numbers(
+        sequence_name=INVOICE_SEQUENCE, prefix="F", year=issued_on.year, count=len(drafts)
+    )
+    invoices = Invoice.objects.bulk_create(
+        _invoice_for(
+            billing_account=account, period=period, charges=charges, number=number, now=now
+        )
+        for (account, charges), number in zip(drafts, numbers, strict=True)
+    )
+    InvoiceLine.objects.bulk_create(
+        (
+            line
+            for invoice, (_, charges) in zip(invoices, drafts, strict=True)
+            for line in _invoice_lines_for(invoice=invoice, charges=charges)
+        ),
+        batch_size=1000,
+    )
+    activity_record_many(
+        actor=actor,
+        act=Act.INVOICE_ISSUE,
+        entries=[
+            ActivityEntry(
+                customer=account.customer,
+                subject=invoice,
+                summary=_issue_summary(invoice),
+                new_values=_issue_values(invoice),
+            )
+            for invoice, (account, _) in zip(invoices, drafts, strict=True)
+        ],
+        at=now,
+    )
+    return invoices
+
+
+def _invoice_for(
+    *,
+    billing_account: BillingAccount,
+    period: date,
+    charges: Sequence[rules.Charge],
+    number: str,
+    now: datetime,
+) -> Invoice:
+    issued_on = _paris_date(now)
     totals = rules.totals(charges)
-    invoice = Invoice.objects.create(
+    return Invoice(
         billing_account=billing_account,
         number=number,
         period_start=period,
@@ -442,7 +535,10 @@ def invoice_issue(
         vat_cents=totals.vat_cents,
         total_excl_vat_cents=totals.total_excl_vat_cents,
     )
-    InvoiceLine.objects.bulk_create(
+
+
+def _invoice_lines_for(*, invoice: Invoice, charges: Sequence[rules.Charge]) -> list[InvoiceLine]:
+    return [
         InvoiceLine(
             invoice=invoice,
             position=position,
@@ -460,23 +556,23 @@ def invoice_issue(
             rule=charge.rule[:400],
         )
         for position, charge in enumerate(charges, start=1)
+    ]
+
+
+def _issue_summary(invoice: Invoice) -> str:
+    return (
+        f"Facture {invoice.number} de {invoice.period_start:%m/%Y} :"
+        f" {rules.format_eur(invoice.total_cents)} €"
     )
-    activity_record(
-        customer=billing_account.customer,
-        actor=actor,
-        act=Act.INVOICE_ISSUE,
-        subject=invoice,
-        summary=f"Facture {invoice.number} de {period:%m/%Y} :"
-        f" {rules.format_eur(invoice.total_cents)} €",
-        at=now,
-        new_values={
-            "number": invoice.number,
-            "period_start": period.isoformat(),
-            "total_cents": invoice.total_cents,
-            "due_on": invoice.due_on.isoformat(),
-        },
-    )
-    return invoice
+
+
+def _issue_values(invoice: Invoice) -> dict[str, object]:
+    return {
+        "number": invoice.number,
+        "period_start": invoice.period_start.isoformat(),
+        "total_cents": invoice.total_cents,
+        "due_on": invoice.due_on.isoformat(),
+    }
 
 
 @transaction.atomic
@@ -681,22 +777,24 @@ def bill_run(
         done = invoiced_account_ids(account_ids=chunk, period_start=period)
         report.existing += len(done)
         to_invoice = [pk for pk in chunk if pk not in done]
+        drafts = []
         for account in accounts_for_bill_run(account_ids=to_invoice, stop=stop):
             try:
                 charges = _account_charges(
                     billing_account=account, period=period, prices=prices, catalog=catalog
                 )
-                invoice_issue(
-                    billing_account=account, period=period, charges=charges, actor=actor, now=now
-                )
             except BillingError as error:
-                if error.code == BillingErrorCode.INVOICE_EXISTS:
-                    report.existing += 1  # issued by a concurrent run meanwhile
-                elif error.code == BillingErrorCode.NOTHING_TO_INVOICE:
-                    report.empty += 1
-                else:
-                    report.failed.append((account.pk, error.code.value))
+                report.failed.append((account.pk, error.code.value))
+                continue
+            if charges:
+                drafts.append((account, charges))
             else:
-                report.created += 1
+                report.empty += 1
+        # One transaction per chunk: a run killed mid-chunk loses that chunk only, which the
+        # next run issues again; an account invoiced meanwhile by another run is skipped.
+        if drafts:
+            issued = invoices_issue(drafts=drafts, period=period, actor=actor, now=now)
+            report.created += len(issued)
+            report.existing += len(drafts) - len(issued)
     report.total_cents = invoices_total_cents(period_start=period, account_id=account_id)
     return report

@@ -108,6 +108,40 @@ def activity_record(
     )
 
 
+@dataclass(frozen=True)
+class ActivityEntry:
+    customer: Customer
+    subject: models.Model
+    summary: str
+    new_values: Mapping[str, Any] | None = None
+
+
+def activity_record_many(
+    *, actor: Actor, act: str, entries: Sequence[ActivityEntry], at: datetime
+) -> None:
+    """`activity_record` for one act on many subjects at once (batch jobs such as the bill
+    run): one insert, inside the batch's transaction. Batch acts are never a customer's."""
+    if timezone.is_naive(at):
+        raise ValueError("Activity times must be aware datetimes")
+    if actor.is_customer:
+        raise ValueError("A batch act is the system's or an advisor's, never a customer's")
+    Activity.objects.bulk_create(
+        Activity(
+            customer=entry.customer,
+            actor_kind=actor.kind,
+            actor_user=actor.user,
+            act=str(act),
+            subject_type=entry.subject._meta.label_lower,
+            subject_id=entry.subject.pk,
+            summary=entry.summary,
+            old_values={},
+            new_values=dict(entry.new_values or {}),
+            at=at,
+        )
+        for entry in entries
+    )
+
+
 @transaction.atomic
 def outbox_enqueue(
     *,
