@@ -136,3 +136,22 @@ def test_acquisition_orders_carry_the_catalogs_activation_fees(loaded_catalog):
         ("Carte SIM Woot 100 Go", 1000),
         ("Mise en service Bbox Fibre (exemple)", 4800),
     ]
+
+
+def test_personas_have_their_invoices_from_the_bill_run(loaded_catalog):
+    from guichet.billing.models import Invoice
+
+    demo_data_create(customers=0, seed=1, now=NOW)
+
+    camille = customer_get_by_login_email(email="camille@demo.guichet.fr")
+    invoices = list(
+        Invoice.objects.filter(billing_account__customer=camille).order_by("period_start")
+    )
+    assert len(invoices) >= 36
+    assert invoices[-1].period_start == datetime(2026, 10, 1).date()
+    assert [i.period_start for i in invoices] == sorted({i.period_start for i in invoices})
+    first_lines = {line.kind for line in invoices[0].lines.all()}
+    assert "activation_fee" in first_lines
+    assert invoices[5].total_cents == 1299  # a full month of Woot 100 Go: 17.99 € − 5 €
+    hugo = customer_get_by_login_email(email="hugo@demo.guichet.fr")
+    assert Invoice.objects.filter(billing_account__customer=hugo).count() >= 24

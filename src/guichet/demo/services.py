@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from guichet.billing.models import BillingAccount, PaymentMethod
-from guichet.billing.services import billing_account_open
+from guichet.billing.services import bill_run, billing_account_open
 from guichet.care.actors import Actor
 from guichet.care.models import OrderKind, OrderStatus
 from guichet.care.services import OrderItemIn, order_advance, order_create
@@ -129,7 +129,25 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
     identities = generate_identities(count=customers, seed=seed, today=today)
     for serial, identity in enumerate(identities, start=1):
         _create_generated(identity, serial, rng, numbers, today)
+    _bill_history(today)
     return DemoReport(personas=list(PERSONAS), generated=customers)
+
+
+def _bill_history(today: date) -> None:
+    """Every month since the earliest a demo customer can have joined, invoiced by the real
+    bill run on the 2nd of the next month, as the operator's monthly run would have done."""
+    earliest = today - timedelta(days=MAX_SENIORITY_YEARS * 365)
+    period = date(earliest.year, earliest.month, 1)
+    current_month = date(today.year, today.month, 1)
+    while period < current_month:
+        following = _months_later(period, 1)
+        bill_run(period=period, now=_at(following + timedelta(days=1), hour=6))
+        period = following
+
+
+def _months_later(month: date, months: int) -> date:
+    year, index = divmod(month.year * 12 + month.month - 1 + months, 12)
+    return date(year, index + 1, 1)
 
 
 # Personas ----------------------------------------------------------------------------------
