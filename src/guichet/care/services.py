@@ -407,6 +407,28 @@ def order_create(
     return order
 
 
+def _check_transition(
+    *,
+    transitions: Mapping[Any, Any],
+    customer_transitions: Any,
+    from_status: models.TextChoices,
+    to_status: models.TextChoices,
+    actor: Actor,
+    code: CareErrorCode,
+    what: str,
+) -> None:
+    """Refuse a status change the table does not allow, or one a customer may not make."""
+    if to_status not in transitions[from_status] or (
+        actor.is_customer and (from_status, to_status) not in customer_transitions
+    ):
+        raise CareError(
+            code=code,
+            message=f"{what} ne peut pas passer de « {from_status.label} »"
+            f" à « {to_status.label} ».",
+            extra={"from_status": from_status, "to_status": to_status},
+        )
+
+
 @transaction.atomic
 def order_advance(
     *,
@@ -417,15 +439,15 @@ def order_advance(
     tracking_number: str = "",
 ) -> Order:
     from_status, to_status = OrderStatus(order.status), OrderStatus(to_status)
-    if to_status not in ORDER_TRANSITIONS[from_status] or (
-        actor.is_customer and (from_status, to_status) not in ORDER_CUSTOMER_TRANSITIONS
-    ):
-        raise CareError(
-            code=CareErrorCode.ORDER_TRANSITION_NOT_ALLOWED,
-            message=f"La commande n° {order.pk} ne peut pas passer de « {from_status.label} »"
-            f" à « {to_status.label} ».",
-            extra={"from_status": from_status, "to_status": to_status},
-        )
+    _check_transition(
+        transitions=ORDER_TRANSITIONS,
+        customer_transitions=ORDER_CUSTOMER_TRANSITIONS,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        code=CareErrorCode.ORDER_TRANSITION_NOT_ALLOWED,
+        what=f"La commande n° {order.pk}",
+    )
     tracking_number = tracking_number.strip()
     if to_status == OrderStatus.SHIPPED and not tracking_number:
         raise CareError(
@@ -572,15 +594,15 @@ def request_advance(
 ) -> Request:
     from_status, to_status = RequestStatus(request.status), RequestStatus(to_status)
     kind = RequestKind(request.kind)
-    if to_status not in REQUEST_TRANSITIONS[from_status] or (
-        actor.is_customer and (from_status, to_status) not in REQUEST_CUSTOMER_TRANSITIONS
-    ):
-        raise CareError(
-            code=CareErrorCode.REQUEST_TRANSITION_NOT_ALLOWED,
-            message=f"La démarche n° {request.pk} ne peut pas passer de « {from_status.label} »"
-            f" à « {to_status.label} ».",
-            extra={"from_status": from_status, "to_status": to_status},
-        )
+    _check_transition(
+        transitions=REQUEST_TRANSITIONS,
+        customer_transitions=REQUEST_CUSTOMER_TRANSITIONS,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        code=CareErrorCode.REQUEST_TRANSITION_NOT_ALLOWED,
+        what=f"La démarche n° {request.pk}",
+    )
     resolution = resolution.strip()
     if to_status == RequestStatus.REJECTED and not resolution:
         raise CareError(
@@ -680,15 +702,15 @@ def ticket_advance(
     note: str = "",
 ) -> TroubleTicket:
     from_status, to_status = TicketStatus(ticket.status), TicketStatus(to_status)
-    if to_status not in TICKET_TRANSITIONS[from_status] or (
-        actor.is_customer and (from_status, to_status) not in TICKET_CUSTOMER_TRANSITIONS
-    ):
-        raise CareError(
-            code=CareErrorCode.TICKET_TRANSITION_NOT_ALLOWED,
-            message=f"L'incident n° {ticket.pk} ne peut pas passer de « {from_status.label} »"
-            f" à « {to_status.label} ».",
-            extra={"from_status": from_status, "to_status": to_status},
-        )
+    _check_transition(
+        transitions=TICKET_TRANSITIONS,
+        customer_transitions=TICKET_CUSTOMER_TRANSITIONS,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        code=CareErrorCode.TICKET_TRANSITION_NOT_ALLOWED,
+        what=f"L'incident n° {ticket.pk}",
+    )
     ticket.status = to_status
     ticket.status_changed_at = now
     if to_status == TicketStatus.RESOLVED:
