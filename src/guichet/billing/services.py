@@ -645,6 +645,28 @@ class BillRunReport:
         )
 
 
+def _price_extras(entry: object) -> dict[str, Any] | None:
+    """What a catalog entry adds to its price, by kind; None for an entry that is not billed."""
+    if isinstance(entry, Plan):
+        return {
+            "kind": rules.PriceKind.MAIN_OFFER,
+            "list_price_cents": entry.list_price_cents,
+            "discount_cents": entry.discount_cents,
+            "activation_fee_cents": entry.activation_fee_cents,
+            "activation_fee_label": entry.activation_fee_label,
+        }
+    if isinstance(entry, BoxOffer):
+        return {
+            "kind": rules.PriceKind.MAIN_OFFER,
+            "activation_fee_cents": entry.activation_fee_cents,
+        }
+    if isinstance(entry, Option):
+        return {"kind": rules.PriceKind.OPTION, "free_months": entry.free_months}
+    if isinstance(entry, TopUp):
+        return {"kind": rules.PriceKind.TOP_UP}
+    return None
+
+
 def _price(product: Product, catalog: Catalog) -> rules.Price:
     if product.kind == ProductKind.BONUS:
         return rules.Price(
@@ -658,46 +680,14 @@ def _price(product: Product, catalog: Catalog) -> rules.Price:
         entry = catalog.product(product.code)
     except CatalogError:
         entry = None
-    if isinstance(entry, Plan):
+    extras = _price_extras(entry)
+    if entry is not None and extras is not None:
         return rules.Price(
             code=entry.code,
             name=entry.name,
-            kind=rules.PriceKind.MAIN_OFFER,
             price_cents=entry.price_cents,
-            list_price_cents=entry.list_price_cents,
-            discount_cents=entry.discount_cents,
-            activation_fee_cents=entry.activation_fee_cents,
-            activation_fee_label=entry.activation_fee_label,
             source=entry.source,
-        )
-    if isinstance(entry, BoxOffer):
-        return rules.Price(
-            code=entry.code,
-            name=entry.name,
-            kind=rules.PriceKind.MAIN_OFFER,
-            price_cents=entry.price_cents,
-            list_price_cents=entry.price_cents,
-            activation_fee_cents=entry.activation_fee_cents,
-            source=entry.source,
-        )
-    if isinstance(entry, Option):
-        return rules.Price(
-            code=entry.code,
-            name=entry.name,
-            kind=rules.PriceKind.OPTION,
-            price_cents=entry.price_cents,
-            list_price_cents=entry.price_cents,
-            free_months=entry.free_months,
-            source=entry.source,
-        )
-    if isinstance(entry, TopUp):
-        return rules.Price(
-            code=entry.code,
-            name=entry.name,
-            kind=rules.PriceKind.TOP_UP,
-            price_cents=entry.price_cents,
-            list_price_cents=entry.price_cents,
-            source=entry.source,
+            **{"list_price_cents": entry.price_cents, **extras},
         )
     raise BillingError(
         code=BillingErrorCode.PRODUCT_NOT_PRICED,
