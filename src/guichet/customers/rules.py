@@ -24,7 +24,7 @@ _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 _FRENCH_NATIONAL = re.compile(r"^0[1-9][0-9]{8}$")
 
 # La Poste postcodes: departments 01–95, overseas departments 971–976 (prefix 97) and the
-# overseas collectivities and Monaco (prefix 98). "00xxx" and "96xxx" do not exist.
+# overseas collectivities and Monaco (prefix 98). No postcode starts with 00 or 96.
 _FRENCH_POSTCODE = re.compile(r"^(?:0[1-9]|[1-8][0-9]|9[0-5]|97|98)[0-9]{3}$")
 _METROPOLITAN_POSTCODE = re.compile(r"^(?:0[1-9]|[1-8][0-9]|9[0-5])[0-9]{3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -104,7 +104,7 @@ def normalize_postcode(raw: str, *, country: str) -> str:
 
 
 def is_metropolitan_postcode(postcode: str) -> bool:
-    """Metropolitan France, Corsica included (Corsican postcodes are 20xxx)."""
+    """Metropolitan France, Corsica included (Corsican postcodes start with 20)."""
     return bool(_METROPOLITAN_POSTCODE.match(postcode))
 
 
