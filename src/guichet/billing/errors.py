@@ -17,6 +17,10 @@ class BillingErrorCode(StrEnum):
     NOTHING_TO_INVOICE = "billing_nothing_to_invoice"
     PRODUCT_NOT_PRICED = "billing_product_not_priced"
     INVOICE_NOT_CANCELLABLE = "billing_invoice_not_cancellable"
+    PAYMENT_AMOUNT_INVALID = "billing_payment_amount_invalid"
+    PAYMENT_EXCEEDS_OUTSTANDING = "billing_payment_exceeds_outstanding"
+    INVOICE_NOT_PAYABLE = "billing_invoice_not_payable"
+    REVERSAL_EXCEEDS_PAID = "billing_reversal_exceeds_paid"
 
 
 class BillingError(Exception):

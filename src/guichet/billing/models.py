@@ -96,8 +96,11 @@ class BillingAccount(models.Model):
 
 
 class InvoiceStatus(models.TextChoices):
+    """Where the invoice stands (billing.settlement moves it):
+    issued → partially_paid → paid as payments land; → unpaid once its due date passed with
+    something owed, or a direct debit came back rejected; it stays unpaid until wholly paid."""
+
     ISSUED = "issued", "Émise"
-    # The three below come with payments (issue 4, later); only modelled here.
     PAID = "paid", "Payée"
     PARTIALLY_PAID = "partially_paid", "Partiellement payée"
     UNPAID = "unpaid", "Impayée"
@@ -149,6 +152,8 @@ class Invoice(models.Model):
     total_cents = models.BigIntegerField()
     vat_cents = models.BigIntegerField()
     total_excl_vat_cents = models.BigIntegerField()
+    # What has been paid on it so far, net of returned debits (billing.settlement).
+    paid_cents = models.BigIntegerField(default=0)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["period_start", "id"]
@@ -169,10 +174,21 @@ class Invoice(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=InvoiceStatus.values), name="invoice_status_valid"
             ),
+            models.CheckConstraint(
+                condition=models.Q(paid_cents__gte=0, paid_cents__lte=models.F("total_cents")),
+                name="invoice_paid_within_total",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def outstanding_cents(self) -> int:
+        """What is still owed on it (0 once paid or cancelled by a credit note)."""
+        if self.status == InvoiceStatus.CANCELLED:
+            return 0
+        return self.total_cents - self.paid_cents
 
 
 class InvoiceLine(models.Model):

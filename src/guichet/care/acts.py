@@ -57,3 +57,6 @@ class Act(models.TextChoices):
     TICKET_ADD_NOTE = "ticket.add_note", "Note sur un incident"
     INVOICE_ISSUE = "invoice.issue", "Émission de facture"
     INVOICE_CREDIT = "invoice.credit", "Avoir sur facture"
+    INVOICE_PAYMENT_RECORD = "invoice.payment_record", "Paiement de facture"
+    INVOICE_PAYMENT_REVERSE = "invoice.payment_reverse", "Paiement de facture rejeté"
+    INVOICE_MARK_UNPAID = "invoice.mark_unpaid", "Facture impayée"
