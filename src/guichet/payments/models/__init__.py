@@ -1,0 +1,2 @@
+"""The payments context's tables, one module per part (card payments, SEPA direct debit,
+instalment plans, dunning); each is imported here so that Django finds its models."""
