@@ -19,10 +19,35 @@ from guichet.rating.tariff import AMBIGUOUS, Tariff
 FRANCE_CALLING_CODE = "33"
 
 
+DESTINATION_SCHEMA = {
+    "dest_zone": pl.String,
+    "dest_french": pl.Boolean,
+    "special": pl.String,
+    "dest_reason": pl.String,
+}
+
+
 def resolve_destinations(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     """Add `dest_zone`, `dest_french` (a French number, mainland or DOM), `special` (numbers.toml
     code or null) and `dest_reason` (why other_party cannot be rated, or null). Data records
-    (no other_party) get nulls."""
+    (no other_party) get nulls and False.
+
+    Only the calls and messages are resolved (data is most of the records), then the results are
+    put back at their rows."""
+    not_data = (pl.col("service").str.strip_chars() != "data").fill_null(True)
+    mask = frame.lazy().select(not_data).collect().to_series()
+    calls = _resolve(frame.filter(mask).select("service", "other_party"), tariff)
+    rows = mask.arg_true()
+    columns = []
+    for name, dtype in DESTINATION_SCHEMA.items():
+        empty = False if dtype == pl.Boolean else None
+        full = pl.repeat(empty, frame.height, dtype=dtype, eager=True).alias(name)
+        columns.append(full.scatter(rows, calls.get_column(name)) if rows.len() else full)
+    return frame.with_columns(columns)
+
+
+def _resolve(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
+    """The DESTINATION_SCHEMA columns of the calls and messages of `frame`, in its order."""
     party = pl.col("other_party").str.strip_chars()
     digits = party.str.slice(1)
     is_e164 = party.str.contains(E164).fill_null(False)
@@ -81,9 +106,7 @@ def resolve_destinations(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     )
     shown = pl.concat_str([pl.lit("'"), pl.col("other_party"), pl.lit("'")])
     dest_reason = (
-        pl.when(pl.col("service") == "data")
-        .then(pl.lit(None, dtype=pl.String))
-        .when(~pl.col("_e164") & ~pl.col("_national"))
+        pl.when(~pl.col("_e164") & ~pl.col("_national"))
         .then(pl.format("unparseable other_party {} (expected E.164 or a short code)", shown))
         .when(pl.col("_national") & ~french_number)
         .then(pl.format("unknown short code other_party {} (not in numbers.toml)", shown))
@@ -98,11 +121,12 @@ def resolve_destinations(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
         | (pl.col("_e164") & pl.col("_cc").is_null())
         | dest_zone.is_null()
     )
-    return out.with_columns(
-        dest_zone=pl.when(pl.col("service") != "data").then(dest_zone),
-        dest_french=(pl.col("service") != "data") & french_number.fill_null(False),
+    return out.select(
+        dest_zone=dest_zone,
+        dest_french=french_number.fill_null(False),
+        special=pl.col("special"),
         dest_reason=sparse_text(out, dest_reason, flagged=flagged),
-    ).drop("_e164", "_national", "_cc_zone", "_cc", "_satellite", "_fr_national", "_number_zone")
+    )
 
 
 def _prefix_table(tariff: Tariff) -> tuple[dict[str, str], dict[str, str]]:
@@ -138,11 +162,17 @@ def _resolve_ambiguous(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
         {"_party": numbers, "_number_zone": zones},
         schema={"_party": pl.String, "_number_zone": pl.String},
     )
-    return (
-        frame.with_columns(_party=pl.col("other_party").str.strip_chars())
-        .join(lookup, on="_party", how="left", maintain_order="left")
-        .drop("_party")
-    )
+    mask = frame.get_column("_cc_zone") == AMBIGUOUS
+    zone = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias("_number_zone")
+    if numbers:
+        found = (
+            frame.filter(mask)
+            .select(_party=pl.col("other_party").str.strip_chars())
+            .join(lookup, on="_party", how="left", maintain_order="left")
+            .get_column("_number_zone")
+        )
+        zone = zone.scatter(mask.fill_null(False).arg_true(), found)
+    return frame.with_columns(zone)
 
 
 def _region(number: str) -> str | None:
