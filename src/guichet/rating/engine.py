@@ -452,11 +452,17 @@ def _merged_span(span: Span, keys: pl.DataFrame) -> Span:
     return _span(ends.sort("line", "started", "record_id"))
 
 
-def _held(frame: pl.DataFrame, windows: pl.DataFrame | None, codes: list[str]) -> pl.Series | bool:
-    """Per row, whether the line holds one of `codes` when the record starts."""
-    if windows is None or not codes:
-        return False
-    return active_at(frame.select("_row", "line", "started"), windows, codes)
+def _held(
+    frame: pl.DataFrame, windows: pl.DataFrame | None, codes: list[str], among: pl.Expr
+) -> pl.Series:
+    """Per row, whether `among` holds and the line holds one of `codes` when the record starts
+    (the subscriptions are only looked up for the rows `among` selects)."""
+    mask = frame.select(among.fill_null(False)).to_series()
+    held = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
+    if windows is None or not codes or not mask.any():
+        return held
+    rows = frame.filter(mask).select("_row", "line", "started")
+    return held.scatter(mask.arg_true(), active_at(rows, windows, codes))
 
 
 def _blocked(
@@ -469,13 +475,6 @@ def _blocked(
     """A blocking option in force should have stopped the record (options.toml `blocks`;
     Options et recharges §5): the usages it blocks, out of bundle, and the international calls
     an option includes; the communications from abroad the offer includes are kept."""
-    blocking = {code: product.blocks for code, product in tariff.products.items() if product.blocks}
-    false = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias("blocked")
-    if windows is None or not blocking or frame.height == 0:
-        return false
-    held = {code: _held(frame, windows, [code]) for code in blocking}
-    if not any(isinstance(mask, pl.Series) and mask.any() for mask in held.values()):
-        return false
     home = pl.col("origin") == HOME
     is_call = pl.col("service").is_in(CALLS)
     charged = pl.col("charge_micro_eur") > 0
@@ -487,26 +486,12 @@ def _blocked(
         "calls_received_abroad": is_call & (pl.col("direction") == "in") & ~home & charged,
         "international_calls_included_in_offer": is_call & home & (pl.col("allowance_used") > 0),
     }
-    columns = {f"_held_{index}": mask for index, mask in enumerate(held.values())}
-    conditions = [
-        pl.col(name) & usages[usage]
-        for name, blocks in zip(columns, blocking.values(), strict=True)
-        for usage in sorted(blocks)
-        if usage in usages
-    ]
-    return (
-        frame.select(
-            "origin",
-            "service",
-            "direction",
-            "charge_micro_eur",
-            "allowance_used",
-            "special_pricing",
-            **columns,
-        )
-        .select(blocked=pl.any_horizontal(conditions).fill_null(False))
-        .to_series()
-    )
+    blocked = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
+    for code, product in tariff.products.items():
+        conditions = [usages[usage] for usage in sorted(product.blocks) if usage in usages]
+        if conditions:
+            blocked = blocked | _held(frame, windows, [code], pl.any_horizontal(conditions))
+    return blocked.alias("blocked")
 
 
 def _without_international_option(
@@ -528,10 +513,14 @@ def _without_international_option(
         )
     )
     covered = (pl.col("_demand") > 0) & (pl.col("allowance_used") == pl.col("_demand"))
+    outside = ~in_plan & ~covered
     access = [code for code, product in tariff.products.items() if product.international_access]
-    return frame.select(
-        without_international_option=~in_plan & ~covered & ~pl.lit(_held(frame, windows, access))
-    ).to_series()
+    held = _held(frame, windows, access, outside)
+    return (
+        frame.select(outside.fill_null(False) & ~pl.lit(held))
+        .to_series()
+        .alias("without_international_option")
+    )
 
 
 def _data_allowance(

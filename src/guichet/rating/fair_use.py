@@ -105,9 +105,8 @@ def fair_use_flags(days: pl.DataFrame, *, as_of: date, rule: FairUseRule) -> pl.
         per_line.select(
             "line",
             "roaming_only_days",
-            roaming_share=(pl.min_horizontal(shares).cast(pl.Decimal(38, 0)) / SHARE_SCALE).cast(
-                FAIR_USE_SCHEMA["roaming_share"]
-            ),
+            roaming_share=pl.min_horizontal(shares).cast(FAIR_USE_SCHEMA["roaming_share"])
+            / SHARE_SCALE,
             flagged=(pl.col("roaming_only_days") > rule.roaming_only_days_more_than)
             & any_used
             & pl.all_horizontal(above),
