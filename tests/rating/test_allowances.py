@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guichet.rating import (
+    NON_OCCASIONAL_SCHEMA,
     SUBSCRIPTIONS_SCHEMA,
     Counters,
     LineCounters,
@@ -523,15 +524,22 @@ def test_split_batches_with_options_rate_like_one_batch(tariff, seed, count, dra
     rng = random.Random(seed)
     rows = sorted(random_usage(rng, count), key=lambda r: (r["started_at"], r["record_id"]))
     subs, start = random_subscriptions(rng), random_start(rng)
+    travellers = pl.DataFrame(
+        [
+            {
+                "line": LINES[1],
+                "active_from": FROM + timedelta(days=rng.randrange(28)),
+                "active_until": None,
+            }
+        ],
+        schema=NON_OCCASIONAL_SCHEMA,
+    )
+    given = {"tariff": tariff, "subscriptions": subs, "non_occasional": travellers}
     cut = draw.draw(st.integers(0, count))
-    whole = rate_usage(frame(rows), tariff=tariff, subscriptions=subs, counters=start)
-    first = rate_usage(frame(rows[:cut]), tariff=tariff, subscriptions=subs, counters=start)
+    whole = rate_usage(frame(rows), counters=start, **given)
+    first = rate_usage(frame(rows[:cut]), counters=start, **given)
     second = rate_usage(
-        frame(rows[cut:]),
-        tariff=tariff,
-        subscriptions=subs,
-        counters=first.counters,
-        seen_ids=first.rated_ids(),
+        frame(rows[cut:]), counters=first.counters, seen_ids=first.rated_ids(), **given
     )
     assert pl.concat([first.records, second.records]).equals(whole.records)
     assert second.counters.as_dict() == whole.counters.as_dict()

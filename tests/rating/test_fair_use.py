@@ -1,14 +1,20 @@
 """Fair use of roaming (plans.toml fair_use: more than 60 of 120 consecutive days only in roaming
 in zone 1 and more than half of the usage there)."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guichet.rating import DAYS_SCHEMA, DayUsage, fair_use_flags, rate_usage
+from guichet.rating import (
+    DAYS_SCHEMA,
+    NON_OCCASIONAL_SCHEMA,
+    DayUsage,
+    fair_use_flags,
+    rate_usage,
+)
 from tests.rating.conftest import LINE, frame, record
 
 AS_OF = date(2027, 2, 28)
@@ -133,3 +139,65 @@ def test_flagged_exactly_when_more_than_60_roaming_only_days_and_mostly_roaming(
         roaming_only,
         roaming_only > 60 and mostly_roaming,
     )
+
+
+# -- rating a non-occasional traveller (International §2 note (2); CGS 6.2) ----------------------
+
+SINCE = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def non_occasional(line: str = LINE, since: datetime = SINCE) -> pl.DataFrame:
+    return pl.DataFrame(
+        [{"line": line, "active_from": since, "active_until": None}], schema=NON_OCCASIONAL_SCHEMA
+    )
+
+
+def test_a_non_occasional_traveller_pays_zone_1_usage(tariff):
+    rows = [
+        record("call", visited="DE", duration="90", started_at="2026-11-02T10:00:00+01:00"),
+        record(
+            "in",
+            direction="in",
+            visited="ES",
+            duration="90",
+            started_at="2026-11-02T11:00:00+01:00",
+        ),
+        record("sms", service="sms", visited="IT", duration=None),
+        record(
+            "data",
+            service="data",
+            other=None,
+            duration=None,
+            volume=str(1024 * 1024),
+            visited="PT",
+            started_at="2026-11-02T12:00:00+01:00",
+        ),
+        record("home", started_at="2026-11-02T13:00:00+01:00"),
+    ]
+    result = rate_usage(frame(rows), tariff=tariff, non_occasional=non_occasional())
+    # zone 1 → zone 1: 0.0264 €/min, first 30 s; received in zone 1: 0.0048 €/min per second
+    # (the note (2) cell); SMS zone 1 → zone 1: 0.0048 €; data in zone 1: 0.00216 €/Mo
+    assert result.records.get_column("charge_micro_eur").to_list() == [
+        39_600,
+        7_200,
+        4_800,
+        2_160,
+        0,
+    ]
+    assert result.records.get_column("reason").to_list()[:2] == [
+        "non-occasional traveller (fair use): from zone 1 to zone 1: 0.0264 €/min, "
+        "first 30 s indivisible, 90 s",
+        "non-occasional traveller (fair use): received in zone 1: 0.0048 €/min, per second, 90 s",
+    ]
+    after = result.counters.line(LINE)
+    assert (after.data_roaming_included_ko, after.data_roaming_charged_ko) == (0, 1024)
+
+
+def test_only_from_when_billing_says_so(tariff):
+    rows = [
+        record("before", visited="DE", started_at="2026-11-02T10:00:00+01:00"),
+        record("after", visited="DE", started_at="2026-11-20T10:00:00+01:00"),
+    ]
+    since = datetime(2026, 11, 15, tzinfo=UTC)
+    result = rate_usage(frame(rows), tariff=tariff, non_occasional=non_occasional(since=since))
+    assert result.records.get_column("charge_micro_eur").to_list() == [0, 26_400]

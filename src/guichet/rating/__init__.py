@@ -14,6 +14,7 @@
 
 from guichet.rating.allowances import (
     BALANCES_SCHEMA,
+    NON_OCCASIONAL_SCHEMA,
     SUBSCRIPTIONS_SCHEMA,
     allowance_balances,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "BALANCES_SCHEMA",
     "DAYS_SCHEMA",
     "FAIR_USE_SCHEMA",
+    "NON_OCCASIONAL_SCHEMA",
     "OUTPUT_COLUMNS",
     "RATED",
     "RECIPIENTS_SCHEMA",

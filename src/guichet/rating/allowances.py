@@ -34,6 +34,12 @@ import polars as pl
 from guichet.rating.counters import ALLOWANCES_SCHEMA, RECIPIENTS_SCHEMA, Counters
 from guichet.rating.tariff import ALLOWANCE_UNIT, AMBIGUOUS, DATA_ALLOWANCE, HOME, Tariff
 
+# Lines rated as non-occasional travellers (fair use, after the alert), and when.
+NON_OCCASIONAL_SCHEMA: dict[str, pl.DataType] = {
+    "line": pl.String(),
+    "active_from": pl.Datetime("us", "UTC"),
+    "active_until": pl.Datetime("us", "UTC"),  # null: open
+}
 SUBSCRIPTIONS_SCHEMA: dict[str, pl.DataType] = {
     "line": pl.String(),  # E.164
     "product_code": pl.String(),  # an option or top-up of the catalog
@@ -109,12 +115,18 @@ def active_at(rows: pl.DataFrame, windows: pl.DataFrame, codes: list[str]) -> pl
     """For each of `rows` (_row, line, started), whether the line holds one of the products
     `codes` when the record starts, in the rows' order."""
     held = windows.filter(pl.col("product_code").is_in(pl.Series(codes, dtype=pl.String).implode()))
+    return in_force(rows, held)
+
+
+def in_force(rows: pl.DataFrame, held: pl.DataFrame) -> pl.Series:
+    """For each of `rows` (_row, line, started), whether one of the windows `held` (line,
+    active_from, until) of its line contains the record's start, in the rows' order."""
     if held.height == 0 or rows.height == 0:
         return pl.repeat(False, rows.height, dtype=pl.Boolean, eager=True)
     inside = (
         rows.lazy()
         .select("_row", "line", "started")
-        .join(held.lazy(), on="line", how="inner")
+        .join(held.lazy().select("line", "active_from", "until"), on="line", how="inner")
         .filter(_within())
         .select("_row")
         .unique()
@@ -485,10 +497,12 @@ def allowance_balances(
 __all__ = [
     "BALANCES_SCHEMA",
     "COVERAGE_SCHEMA",
+    "NON_OCCASIONAL_SCHEMA",
     "SUBSCRIPTIONS_SCHEMA",
     "Coverage",
     "active_at",
     "allowance_balances",
     "cover",
+    "in_force",
     "subscription_windows",
 ]

@@ -48,10 +48,12 @@ from dataclasses import dataclass
 import polars as pl
 
 from guichet.rating.allowances import (
+    NON_OCCASIONAL_SCHEMA,
     Coverage,
     active_at,
     cover,
     empty_coverage,
+    in_force,
     subscription_windows,
 )
 from guichet.rating.counters import Counters
@@ -123,6 +125,7 @@ def rate_usage(
     known_lines: Collection[str] | None = None,
     earlier_ids: Collection[str] | pl.Series = (),
     subscriptions: pl.DataFrame | None = None,
+    non_occasional: pl.DataFrame | None = None,
 ) -> RatingResult:
     """Rate one batch of usage records of one billing period for lines on `tariff`'s plan,
     starting from `counters` (default: a fresh period). A record_id in `seen_ids` or seen earlier
@@ -130,7 +133,10 @@ def rate_usage(
     rejected as unknown. `earlier_ids` are ids rated in earlier chunks of the same input (a
     chunked read of one file): their duplicates are "earlier in this input". `subscriptions`
     (SUBSCRIPTIONS_SCHEMA) are the options and top-ups of the lines, with when each is in force
-    (rows of products the tariff does not sell with the plan are ignored); None: no option."""
+    (rows of products the tariff does not sell with the plan are ignored); None: no option.
+    `non_occasional` (NON_OCCASIONAL_SCHEMA): when lines are rated as non-occasional travellers
+    (fair use: billing decides, after alerting the customer, from `fair_use.fair_use_flags`):
+    their usage in the fair-use zones is then out of bundle at the zone's rates."""
     counters = counters or Counters()
     read = records.height
     frame = parse_columns(records.with_row_index("_row"), tariff)
@@ -160,7 +166,7 @@ def rate_usage(
         without_international_option=pl.lit(None, dtype=pl.Boolean),
     )
     windows = None if subscriptions is None else subscription_windows(subscriptions, tariff)
-    priced, span, coverage, last_france = _price(valid, tariff, counters, windows)
+    priced, span, coverage, last_france = _price(valid, tariff, counters, windows, non_occasional)
     # Both parts are in input order (_row ascending): merge them, no sort.
     out = priced.select(rejected.columns).merge_sorted(rejected, key="_row")
     rated_count = priced.height
@@ -261,7 +267,11 @@ ALLOWANCE_SPAN_SCHEMA = {
 
 
 def _price(
-    valid: pl.DataFrame, tariff: Tariff, counters: Counters, windows: pl.DataFrame | None
+    valid: pl.DataFrame,
+    tariff: Tariff,
+    counters: Counters,
+    windows: pl.DataFrame | None,
+    non_occasional: pl.DataFrame | None,
 ) -> tuple[pl.DataFrame, Span, Coverage, pl.DataFrame]:
     """The rated rows, the allowance span, what options and top-ups included, and each line's
     last France data record (line, _row) of the batch in allowance order."""
@@ -296,14 +306,11 @@ def _price(
         .otherwise(0),
         seconds=pl.when(is_call).then(pl.col("duration")).otherwise(0),
     )
-    frame = frame.join(
-        tariff.rates,
-        on=["rate_direction", "rate_service", "rate_origin", "rate_destination"],
-        how="left",
-        maintain_order="left",
-    )
+    frame = _rated_at(frame, tariff, non_occasional)
     frame, span, last_france = _data_allowance(frame, tariff, counters)
     in_roaming_zone = pl.col("origin").is_in(roaming_zones)
+    # The plan includes calls and SMS there, but not for a non-occasional traveller.
+    plan_roaming = in_roaming_zone & ~pl.col("_non_occasional")
     free_special = (pl.col("special_pricing") == "free").fill_null(False)
     premium = (pl.col("special_pricing") == "surcharged").fill_null(False)
     included_call = (
@@ -311,7 +318,7 @@ def _price(
         & (
             (home & (direction == "in"))
             | (home & pl.col("dest_french"))
-            | (in_roaming_zone & (direction == "out") & pl.col("dest_zone").is_in(roaming_zones))
+            | (plan_roaming & (direction == "out") & pl.col("dest_zone").is_in(roaming_zones))
         )
     ).fill_null(False)
     billed_seconds = (
@@ -426,6 +433,46 @@ def _price(
     )
 
 
+_RATE_KEYS = ["rate_direction", "rate_service", "rate_origin", "rate_destination"]
+
+
+def _rated_at(
+    frame: pl.DataFrame, tariff: Tariff, non_occasional: pl.DataFrame | None
+) -> pl.DataFrame:
+    """Join each record's out-of-bundle price; `_non_occasional`: the record is usage in the
+    fair-use zones of a line then rated as a non-occasional traveller (CGS 6.2, Options et
+    recharges §6 note (2)), priced at the non-occasional cell where the brochure prints one."""
+    frame = frame.join(tariff.rates, on=_RATE_KEYS, how="left", maintain_order="left")
+    zones = sorted(tariff.fair_use.zones) if tariff.fair_use else []
+    flagged = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
+    if non_occasional is not None and non_occasional.height and zones:
+        among = frame.select(pl.col("origin").is_in(zones)).to_series()
+        if among.any():
+            windows = (
+                non_occasional.select(list(NON_OCCASIONAL_SCHEMA))
+                .cast(pl.Schema(NON_OCCASIONAL_SCHEMA))
+                .with_columns(pl.col("line").str.strip_chars(), until=pl.col("active_until"))
+            )
+            rows = frame.filter(among).select("_row", "line", "started")
+            flagged = flagged.scatter(among.arg_true(), in_force(rows, windows))
+    frame = frame.with_columns(_non_occasional=flagged)
+    special = tariff.non_occasional_rates
+    if special is None or special.height == 0 or not flagged.any():
+        return frame
+    priced = list(special.drop(_RATE_KEYS).columns)
+    return (
+        frame.join(special, on=_RATE_KEYS, how="left", maintain_order="left", suffix="_no")
+        .with_columns(
+            pl.when(pl.col("_non_occasional") & pl.col(f"{name}_no").is_not_null())
+            .then(pl.col(f"{name}_no"))
+            .otherwise(pl.col(name))
+            .alias(name)
+            for name in priced
+        )
+        .drop(f"{name}_no" for name in priced)
+    )
+
+
 def _with_coverage(frame: pl.DataFrame, coverage: Coverage) -> pl.DataFrame:
     if coverage.rows.height == 0:
         return frame.with_columns(
@@ -457,9 +504,11 @@ def _held(
 ) -> pl.Series:
     """Per row, whether `among` holds and the line holds one of `codes` when the record starts
     (the subscriptions are only looked up for the rows `among` selects)."""
-    mask = frame.select(among.fill_null(False)).to_series()
     held = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
-    if windows is None or not codes or not mask.any():
+    if windows is None or windows.height == 0 or not codes:
+        return held
+    mask = frame.select(among.fill_null(False)).to_series()
+    if not mask.any():
         return held
     rows = frame.filter(mask).select("_row", "line", "started")
     return held.scatter(mask.arg_true(), active_at(rows, windows, codes))
@@ -542,7 +591,9 @@ def _data_allowance(
     total, roaming = tariff.data_total_ko, tariff.data_roaming_ko
     is_data = pl.col("service") == "data"
     home = pl.col("origin") == HOME
-    roaming_use = is_data & pl.col("origin").is_in(sorted(tariff.roaming_zones))
+    roaming_use = (
+        is_data & pl.col("origin").is_in(sorted(tariff.roaming_zones)) & ~pl.col("_non_occasional")
+    )
     frame = frame.with_columns(
         _fr=pl.when(is_data & home).then(pl.col("ko")).otherwise(0),
         _eu=pl.when(roaming_use).then(pl.col("ko")).otherwise(0),
@@ -594,7 +645,10 @@ def _data_allowance(
             frame.join(shares, on="_row", how="left", maintain_order="left")
             .with_columns(pl.col("roaming_included_ko", "france_included_ko").fill_null(0))
             .with_columns(
-                roaming_charged_ko=pl.col("_eu") - pl.col("roaming_included_ko"),
+                # A non-occasional traveller's data in the zone is charged from the first Ko.
+                roaming_charged_ko=pl.when(is_data & pl.col("_non_occasional"))
+                .then(pl.col("ko"))
+                .otherwise(pl.col("_eu") - pl.col("roaming_included_ko")),
                 throttled_ko=pl.col("_fr") - pl.col("france_included_ko"),
             )
         ),
@@ -640,9 +694,20 @@ def _reason(
         .otherwise(pl.lit(""))
     )
     throttle = f"throttled to {tariff.throttled_kbps} kb/s, not charged"
+    ko = pl.format(", {} Ko", pl.col("ko"))
     templates: list[tuple[pl.Expr, pl.Expr]] = [
         (pl.col("_allowance_text").is_not_null(), _allowance_reason(origin, throttle)),
         (free_special, pl.format("free number: {}", pl.col("special_name"))),
+        (
+            pl.col("_non_occasional"),
+            pl.concat_str(
+                [
+                    pl.lit("non-occasional traveller (fair use): "),
+                    pl.col("rate_text"),
+                    pl.when(is_data).then(ko).otherwise(quantity),
+                ]
+            ),
+        ),
         (
             is_data & home & (pl.col("throttled_ko") > 0),
             pl.format(
@@ -704,6 +769,7 @@ def _reason(
         "_allowance_text",
         "_demand",
         "allowance_used",
+        "_non_occasional",
     )
     classified = (
         frame.lazy()

@@ -20,7 +20,8 @@ from fractions import Fraction
 import polars as pl
 
 from guichet.rating.counters import DAY_QUANTITIES, DAYS_SCHEMA
-from guichet.rating.tariff import CALLS_ALLOWANCE, HOME, FairUseRule
+from guichet.rating.records import CALLS
+from guichet.rating.tariff import HOME, FairUseRule
 
 FAIR_USE_SCHEMA: dict[str, pl.DataType] = {
     "line": pl.String(),
@@ -32,39 +33,63 @@ FAIR_USE_SCHEMA: dict[str, pl.DataType] = {
 }
 PARIS = "Europe/Paris"
 SHARE_SCALE = 10_000
+SECONDS_PER_HOUR = 3600
 _SERVICES = ("seconds", "messages", "ko")
 
 
 def usage_days(priced: pl.DataFrame, zones: frozenset[str]) -> pl.DataFrame:
     """DAYS_SCHEMA rows of a batch of rated records (columns line, started, service, origin,
     seconds, ko): usage per line and day in mainland France and in the fair-use `zones`."""
-    home = pl.col("origin") == HOME
-    roaming = pl.col("origin").is_in(sorted(zones))
     service = pl.col("service")
-    seconds = pl.when(service.is_in([CALLS_ALLOWANCE, "video"])).then(pl.col("seconds"))
-    messages = pl.when(service.is_in(["sms", "mms"])).then(pl.lit(1, dtype=pl.Int64))
-    ko = pl.when(service == "data").then(pl.col("ko"))
+    used = priced.lazy().select(
+        "line",
+        "service",
+        "origin",
+        "seconds",
+        "ko",
+        _hour=pl.col("started").dt.epoch("s") // SECONDS_PER_HOUR,
+    )
+    per_side = (
+        used.filter((pl.col("origin") == HOME) | pl.col("origin").is_in(sorted(zones)))
+        .join(_paris_days(used), on="_hour", how="left")
+        .group_by("line", "day", home=pl.col("origin") == HOME)
+        .agg(
+            records=pl.len().cast(pl.Int64),
+            seconds=pl.col("seconds").filter(service.is_in(CALLS)).sum(),
+            messages=service.is_in(["sms", "mms"]).sum().cast(pl.Int64),
+            ko=pl.col("ko").filter(service == "data").sum(),
+        )
+        .collect()
+    )
+    quantities = ("records", "seconds", "messages", "ko")
 
-    def where(condition: pl.Expr, value: pl.Expr) -> pl.Expr:
-        return pl.when(condition).then(value).otherwise(0).sum()
+    def side(home: bool, prefix: str) -> pl.DataFrame:
+        return per_side.filter(pl.col("home") == home).select(
+            "line", "day", *(pl.col(name).alias(f"{prefix}_{name}") for name in quantities)
+        )
 
     return (
-        priced.lazy()
-        .filter(home | roaming)
-        .group_by("line", day=pl.col("started").dt.convert_time_zone(PARIS).dt.date())
-        .agg(
-            home_records=where(home, pl.lit(1, dtype=pl.Int64)),
-            roaming_records=where(roaming, pl.lit(1, dtype=pl.Int64)),
-            home_seconds=where(home, seconds.fill_null(0)),
-            roaming_seconds=where(roaming, seconds.fill_null(0)),
-            home_messages=where(home, messages.fill_null(0)),
-            roaming_messages=where(roaming, messages.fill_null(0)),
-            home_ko=where(home, ko.fill_null(0)),
-            roaming_ko=where(roaming, ko.fill_null(0)),
-        )
+        side(True, "home")
+        .join(side(False, "roaming"), on=["line", "day"], how="full", coalesce=True)
         .select(list(DAYS_SCHEMA))
+        .fill_null(0)
         .cast(pl.Schema(DAYS_SCHEMA))
-        .collect()
+    )
+
+
+def _paris_days(used: pl.LazyFrame) -> pl.LazyFrame:
+    """The Europe/Paris date of each UTC hour of the batch (_hour: hours since the epoch).
+    Paris is a whole number of hours from UTC, so the hour gives the date; converting the few
+    hundred distinct hours costs nothing, converting every record's time is slow."""
+    return (
+        used.select("_hour")
+        .unique()
+        .with_columns(
+            day=pl.from_epoch(pl.col("_hour") * SECONDS_PER_HOUR, time_unit="s")
+            .dt.replace_time_zone("UTC")
+            .dt.convert_time_zone(PARIS)
+            .dt.date()
+        )
     )
 
 

@@ -139,6 +139,8 @@ class Tariff:
     special_prefixes: Mapping[str, str]  # national digit prefix → special number code
     specials: Mapping[str, SpecialNumber]
     rates: pl.DataFrame  # one row per out-of-bundle price (see _rate_frame)
+    # The prices of a non-occasional traveller where they differ (same columns as `rates`).
+    non_occasional_rates: pl.DataFrame | None = None
     # Options and top-ups sold with the plan, by product code.
     products: Mapping[str, ProductRule] = field(default_factory=dict)
     fair_use: FairUseRule | None = None
@@ -228,6 +230,7 @@ def tariff_for_plan(catalog: Catalog, plan_code: str) -> Tariff:
         special_prefixes={p: e.code for e in catalog.numbers for p in e.prefixes},
         specials={e.code: e for e in catalog.numbers if e.recognised_by == "digits"},
         rates=_rate_frame(catalog, labels),
+        non_occasional_rates=_rate_frame(catalog, labels, "non_occasional"),
         products=_products(catalog, plan),
         fair_use=FairUseRule(
             zones=frozenset(plan.fair_use.zones),
@@ -410,14 +413,16 @@ def _calling_codes(zone_of_region: Mapping[str, str], rest: str) -> dict[str, tu
     return codes
 
 
-def _rate_frame(catalog: Catalog, labels: Mapping[str, str]) -> pl.DataFrame:
-    """Every out-of-bundle price for all travellers (International §2), with the text of the
-    rule for the record's reason. origin is "" for from_france, destination "" for data and
-    received_abroad."""
+def _rate_frame(
+    catalog: Catalog, labels: Mapping[str, str], travellers: str = "all"
+) -> pl.DataFrame:
+    """Every out-of-bundle price for `travellers` (International §2: "all", or the
+    "non_occasional" cells of note (2)), with the text of the rule for the record's reason.
+    origin is "" for from_france, destination "" for data and received_abroad."""
     rows = []
     for rate in catalog.rates:
-        if rate.travellers != "all":
-            continue  # non-occasional traveller prices: fair use, not rated yet
+        if rate.travellers != travellers:
+            continue
         origin = rate.origin or ""
         destination = rate.destination or ""
         price = f"{price_text(rate.price_micro_eur)} {UNIT_TEXT[rate.unit]}"
