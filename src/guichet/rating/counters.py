@@ -3,16 +3,47 @@ rated in several files (in started_at order) gives the same charges and counters
 
 Data is counted in Ko, per started Ko of each record (release.toml, volume_units). The period
 itself (which dates) is the caller's: the core has no clock.
+
+Five frames, each a plain columnar table with a fixed schema (the application stores them in
+tables and reloads them):
+- `totals` (TOTALS_SCHEMA): one row per line: data used, throttled or not, out-of-bundle total;
+- `usage` (USAGE_SCHEMA): quantities per line, service, origin and destination zone;
+- `allowances` (ALLOWANCES_SCHEMA): what each option or top-up subscription of a line has
+  included so far, per service (calls in billed seconds, SMS, data in Ko);
+- `recipients` (RECIPIENTS_SCHEMA): the distinct numbers an option with a recipient cap has
+  included this period (99 per month for the 85-destination landline option);
+- `days` (DAYS_SCHEMA): per line and day (Europe/Paris), the usage in France and in the fair-use
+  roaming zones, for the fair-use rule (`fair_use.fair_use_flags`), kept 120 days and more.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import polars as pl
 
 # (service, origin, destination) → seconds (voice, video), messages (sms, mms) or Ko (data).
 # origin is "FR" for mainland France or a zone code; destination a zone code, "" for data.
 UsageKey = tuple[str, str, str]
+# (product_code, active_from of the subscription, service) → s, SMS or Ko included so far.
+AllowanceKey = tuple[str, datetime, str]
+# (product_code, active_from of the subscription) → the distinct numbers it included.
+RecipientsKey = tuple[str, datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class DayUsage:
+    """One line's usage on one day (Europe/Paris) in mainland France ("home") and in the plan's
+    fair-use roaming zones ("roaming"): records, call seconds, messages, data Ko."""
+
+    home_records: int = 0
+    roaming_records: int = 0
+    home_seconds: int = 0
+    roaming_seconds: int = 0
+    home_messages: int = 0
+    roaming_messages: int = 0
+    home_ko: int = 0
+    roaming_ko: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +53,28 @@ class LineCounters:
     data_france_ko: int = 0  # used in mainland France, throttled part included
     data_roaming_included_ko: int = 0  # used in the plan's roaming zones within the allowance
     data_roaming_charged_ko: int = 0  # used in the roaming zones beyond it, at the surcharge
-    throttled: bool = False  # the data allowance is exhausted: 64 kb/s until the next period
+    # The line's last data used in France (in started_at order) was throttled to 64 kb/s: the
+    # plan's allowance and any speed restoration are used up, until the next period or a new
+    # speed restoration.
+    throttled: bool = False
     out_of_bundle_micro_eur: int = 0
     usage: Mapping[UsageKey, int] = field(default_factory=dict)
+    allowances: Mapping[AllowanceKey, int] = field(default_factory=dict)
+    recipients: Mapping[RecipientsKey, frozenset[str]] = field(default_factory=dict)
+    days: Mapping[date, DayUsage] = field(default_factory=dict)
+
+    def allowance_used(self, product_code: str, service: str) -> int:
+        """What the line's subscriptions to a product have included of a service this period."""
+        return sum(
+            quantity
+            for (code, _, used_service), quantity in self.allowances.items()
+            if (code, used_service) == (product_code, service)
+        )
+
+    def recipient_count(self, product_code: str) -> int:
+        return sum(
+            len(numbers) for (code, _), numbers in self.recipients.items() if code == product_code
+        )
 
     def data_remaining_ko(self, total_ko: int) -> int:
         return max(0, total_ko - self.data_france_ko - self.data_roaming_included_ko)
@@ -35,31 +85,73 @@ class LineCounters:
         )
 
 
-TOTALS_SCHEMA = {
-    "line": pl.String,
-    "data_france_ko": pl.Int64,
-    "data_roaming_included_ko": pl.Int64,
-    "data_roaming_charged_ko": pl.Int64,
-    "throttled": pl.Boolean,
-    "out_of_bundle_micro_eur": pl.Int64,
+TOTALS_SCHEMA: dict[str, pl.DataType] = {
+    "line": pl.String(),
+    "data_france_ko": pl.Int64(),
+    "data_roaming_included_ko": pl.Int64(),
+    "data_roaming_charged_ko": pl.Int64(),
+    "throttled": pl.Boolean(),
+    "out_of_bundle_micro_eur": pl.Int64(),
 }
-USAGE_SCHEMA = {
-    "line": pl.String,
-    "service": pl.String,
-    "origin": pl.String,
-    "destination": pl.String,
-    "quantity": pl.Int64,
+USAGE_SCHEMA: dict[str, pl.DataType] = {
+    "line": pl.String(),
+    "service": pl.String(),
+    "origin": pl.String(),
+    "destination": pl.String(),
+    "quantity": pl.Int64(),
 }
+_UTC = pl.Datetime("us", "UTC")
+ALLOWANCES_SCHEMA: dict[str, pl.DataType] = {
+    "line": pl.String(),
+    "product_code": pl.String(),
+    "active_from": _UTC,  # the subscription (two top-ups of one product are two rows)
+    "service": pl.String(),  # "voice" (calls, billed seconds), "sms" (messages) or "data" (Ko)
+    "quantity": pl.Int64(),  # included so far
+}
+RECIPIENTS_SCHEMA: dict[str, pl.DataType] = {
+    "line": pl.String(),
+    "product_code": pl.String(),
+    "active_from": _UTC,
+    "recipient": pl.String(),  # the number called, as in the usage record (other_party)
+}
+DAYS_SCHEMA: dict[str, pl.DataType] = {
+    "line": pl.String(),
+    "day": pl.Date(),  # Europe/Paris
+    "home_records": pl.Int64(),
+    "roaming_records": pl.Int64(),
+    "home_seconds": pl.Int64(),
+    "roaming_seconds": pl.Int64(),
+    "home_messages": pl.Int64(),
+    "roaming_messages": pl.Int64(),
+    "home_ko": pl.Int64(),
+    "roaming_ko": pl.Int64(),
+}
+DAY_QUANTITIES = tuple(name for name in DAYS_SCHEMA if name not in ("line", "day"))
+
+
+def _empty(schema: Mapping[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:
+    return pl.DataFrame(schema=dict(schema))
+
+
+def _conform(
+    frame: pl.DataFrame | None, schema: Mapping[str, pl.DataType | type[pl.DataType]]
+) -> pl.DataFrame:
+    if frame is None:
+        return _empty(schema)
+    return frame.select(list(schema)).cast(pl.Schema(dict(schema)))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Counters:
     """Counters of every line seen in the period (a line never seen has all counters at 0),
-    held in columns (one row per line in `totals`, one per line and usage key in `usage`) so that
-    a batch of a million lines is added without a Python loop. Compare with `as_dict()`."""
+    held in columns (one row per line in `totals`, one per line and usage key in `usage`, …) so
+    that a batch of a million lines is added without a Python loop. Compare with `as_dict()`."""
 
-    totals: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=TOTALS_SCHEMA))
-    usage: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=USAGE_SCHEMA))
+    totals: pl.DataFrame = field(default_factory=lambda: _empty(TOTALS_SCHEMA))
+    usage: pl.DataFrame = field(default_factory=lambda: _empty(USAGE_SCHEMA))
+    allowances: pl.DataFrame = field(default_factory=lambda: _empty(ALLOWANCES_SCHEMA))
+    recipients: pl.DataFrame = field(default_factory=lambda: _empty(RECIPIENTS_SCHEMA))
+    days: pl.DataFrame = field(default_factory=lambda: _empty(DAYS_SCHEMA))
 
     @classmethod
     def of(cls, lines: Mapping[str, LineCounters]) -> "Counters":
@@ -85,25 +177,66 @@ class Counters:
             ],
             schema=USAGE_SCHEMA,
         )
-        return cls(totals=totals, usage=usage)
+        allowances = pl.DataFrame(
+            [
+                {"line": line, "product_code": p, "active_from": f, "service": s, "quantity": q}
+                for line, c in lines.items()
+                for (p, f, s), q in c.allowances.items()
+            ],
+            schema=ALLOWANCES_SCHEMA,
+        )
+        recipients = pl.DataFrame(
+            [
+                {"line": line, "product_code": p, "active_from": f, "recipient": number}
+                for line, c in lines.items()
+                for (p, f), numbers in c.recipients.items()
+                for number in sorted(numbers)
+            ],
+            schema=RECIPIENTS_SCHEMA,
+        )
+        days = pl.DataFrame(
+            [
+                {"line": line, "day": day} | {name: getattr(usage, name) for name in DAY_QUANTITIES}
+                for line, c in lines.items()
+                for day, usage in c.days.items()
+            ],
+            schema=DAYS_SCHEMA,
+        )
+        return cls(
+            totals=totals, usage=usage, allowances=allowances, recipients=recipients, days=days
+        )
 
     def line(self, line: str) -> LineCounters:
         rows = self.totals.filter(pl.col("line") == line).rows(named=True)
-        if not rows:
-            return LineCounters()
-        row = rows[0]
+        row = rows[0] if rows else {}
         usage = self.usage.filter(pl.col("line") == line)
+        allowances = self.allowances.filter(pl.col("line") == line)
+        recipients: dict[RecipientsKey, set[str]] = {}
+        for _, product, since, number in self.recipients.filter(pl.col("line") == line).rows():
+            recipients.setdefault((product, since), set()).add(number)
+        days = self.days.filter(pl.col("line") == line).drop("line")
         return LineCounters(
-            data_france_ko=row["data_france_ko"],
-            data_roaming_included_ko=row["data_roaming_included_ko"],
-            data_roaming_charged_ko=row["data_roaming_charged_ko"],
-            throttled=row["throttled"],
-            out_of_bundle_micro_eur=row["out_of_bundle_micro_eur"],
+            data_france_ko=row.get("data_france_ko", 0),
+            data_roaming_included_ko=row.get("data_roaming_included_ko", 0),
+            data_roaming_charged_ko=row.get("data_roaming_charged_ko", 0),
+            throttled=row.get("throttled", False),
+            out_of_bundle_micro_eur=row.get("out_of_bundle_micro_eur", 0),
             usage={(s, o, d): q for _, s, o, d, q in usage.rows()},
+            allowances={(p, f, s): q for _, p, f, s, q in allowances.rows()},
+            recipients={key: frozenset(numbers) for key, numbers in recipients.items()},
+            days={
+                day["day"]: DayUsage(**{n: day[n] for n in DAY_QUANTITIES})
+                for day in days.rows(named=True)
+            },
         )
 
+    def lines(self) -> list[str]:
+        """Every line with a counter, sorted."""
+        frames = (self.totals, self.usage, self.allowances, self.recipients, self.days)
+        return sorted(set().union(*(frame.get_column("line").to_list() for frame in frames)))
+
     def as_dict(self) -> dict[str, LineCounters]:
-        return {line: self.line(line) for line in self.totals.get_column("line").to_list()}
+        return {line: self.line(line) for line in self.lines()}
 
     def data_frame(self) -> pl.DataFrame:
         """The data counters that allowance consumption starts from, one row per line."""
@@ -113,27 +246,68 @@ class Counters:
             start_roaming_ko=pl.col("data_roaming_included_ko"),
         )
 
-    def plus(self, totals: pl.DataFrame, usage: pl.DataFrame) -> "Counters":
-        """These counters plus one batch: `totals` has one row per line (TOTALS_SCHEMA),
-        `usage` one row per line, service, origin, destination with a quantity."""
+    def plus(
+        self,
+        totals: pl.DataFrame,
+        usage: pl.DataFrame,
+        allowances: pl.DataFrame | None = None,
+        recipients: pl.DataFrame | None = None,
+        days: pl.DataFrame | None = None,
+    ) -> "Counters":
+        """These counters plus one batch rated after them (started_at order): `totals` has one
+        row per line (TOTALS_SCHEMA), `usage` one row per line, service, origin, destination with
+        a quantity, and the other frames their schema's rows (None: nothing). Quantities add up;
+        `throttled` is the batch's where the batch used data in France, else these counters'."""
+        batch = _conform(totals, TOTALS_SCHEMA).with_columns(_batch=pl.lit(True))
         summed = (
-            pl.concat(
-                [self.totals, totals.select(list(TOTALS_SCHEMA)).cast(pl.Schema(TOTALS_SCHEMA))]
-            )
+            pl.concat([self.totals.with_columns(_batch=pl.lit(False)), batch])
             .group_by("line")
             .agg(
                 pl.col(
                     "data_france_ko", "data_roaming_included_ko", "data_roaming_charged_ko"
                 ).sum(),
-                pl.col("throttled").any(),
+                # Rows are in concat order within a group: the batch's row comes last.
+                pl.col("throttled")
+                .filter(~pl.col("_batch") | (pl.col("data_france_ko") > 0))
+                .last()
+                .fill_null(False),
                 pl.col("out_of_bundle_micro_eur").sum(),
             )
             .sort("line")
         )
-        used = (
-            pl.concat([self.usage, usage.select(list(USAGE_SCHEMA)).cast(pl.Schema(USAGE_SCHEMA))])
-            .group_by("line", "service", "origin", "destination")
-            .agg(pl.col("quantity").sum())
-            .sort("line", "service", "origin", "destination")
+        return Counters(
+            totals=summed.select(list(TOTALS_SCHEMA)),
+            usage=_summed(self.usage, usage, USAGE_SCHEMA, "quantity"),
+            allowances=_summed(self.allowances, allowances, ALLOWANCES_SCHEMA, "quantity"),
+            recipients=pl.concat([self.recipients, _conform(recipients, RECIPIENTS_SCHEMA)])
+            .unique()
+            .sort(list(RECIPIENTS_SCHEMA)),
+            days=_summed(self.days, days, DAYS_SCHEMA, *DAY_QUANTITIES),
         )
-        return Counters(totals=summed.select(list(TOTALS_SCHEMA)), usage=used)
+
+    def carried_into_next_period(self, top_ups_with_validity: Collection[str]) -> "Counters":
+        """The counters a new period starts from: only what the top-ups in
+        `top_ups_with_validity` (validity in days from activation, which a plan renewal does not
+        end: `Tariff.top_ups_with_validity`) have included, so that a 7-day top-up bought two
+        days before the renewal keeps its balance. `days` is not carried: the application keeps
+        120 days of it across periods for the fair-use rule."""
+        codes = pl.Series(list(top_ups_with_validity), dtype=pl.String)
+        return Counters(
+            allowances=self.allowances.filter(pl.col("product_code").is_in(codes.implode()))
+        )
+
+
+def _summed(
+    old: pl.DataFrame,
+    batch: pl.DataFrame | None,
+    schema: Mapping[str, pl.DataType | type[pl.DataType]],
+    *quantities: str,
+) -> pl.DataFrame:
+    keys = [name for name in schema if name not in quantities]
+    return (
+        pl.concat([old, _conform(batch, schema)])
+        .group_by(keys)
+        .agg(pl.col(*quantities).sum())
+        .sort(keys)
+        .select(list(schema))
+    )

@@ -23,6 +23,20 @@ Rules, with their sources:
 - Calls of 0 s are not charged (no established call); any call of 1 s or more is billed at least
   the indivisible first minute or first 30 s of its charging rule.
 
+- Options and top-ups (allowances.py): with `subscriptions`, what the plan leaves out of
+  bundle is first taken from the allowances of the line's options and top-ups in force (calls,
+  SMS, data abroad, speed restoration in France); only the rest is charged or throttled.
+- Flags (the record happened, so it is rated; billing and care decide what follows):
+  `blocked` when a blocking option in force (options.toml `blocks`) should have stopped it:
+  out-of-bundle usage, premium-rate calls, calls abroad out of bundle, international calls
+  included by an option ("l'option désactive les appels vers l'international compris dans
+  votre offre"); `without_international_option` when it is usage to or from abroad that
+  neither the plan nor an option or top-up includes (entirely), on a line without the
+  international option (rates.toml rule international-option-required: the network refuses
+  such usage, so a record of it is an anomaly). `subscriptions=None` means no option at all.
+- Fair use: each batch adds its usage per line and day (Europe/Paris) in France and in the
+  fair-use zones to the `days` counters; `fair_use.fair_use_flags` reads them.
+
 Allowances are consumed in started_at order (then record_id) within each line, with cumulative
 sums: rating a period in several files, in started_at order, with the counters and seen record
 ids carried from one to the next gives the same charges and counters as one file.
@@ -33,11 +47,27 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from guichet.rating.allowances import (
+    NON_OCCASIONAL_SCHEMA,
+    Coverage,
+    active_at,
+    cover,
+    empty_coverage,
+    in_force,
+    subscription_windows,
+)
 from guichet.rating.counters import Counters
+from guichet.rating.fair_use import usage_days
 from guichet.rating.money import BYTES_PER_KO, KO_PER_MO, SECONDS_PER_MINUTE
 from guichet.rating.money import div_round_half_up_expr as rounded
 from guichet.rating.records import CALLS, first_reason, parse_columns
-from guichet.rating.tariff import HOME, Tariff
+from guichet.rating.tariff import (
+    CALLS_ALLOWANCE,
+    DATA_ALLOWANCE,
+    HOME,
+    SMS_ALLOWANCE,
+    Tariff,
+)
 from guichet.rating.zones import resolve_destinations
 
 RATED = "rated"
@@ -56,6 +86,11 @@ OUTPUT_COLUMNS = (
     "included",
     "throttled",
     "reason",
+    # Added with options and top-ups (null on rejected records):
+    "allowance_code",  # the option or top-up whose allowance included (part of) the record
+    "allowance_used",  # what options and top-ups included: s (calls), SMS, Ko (data)
+    "blocked",  # a blocking option in force should have stopped it
+    "without_international_option",  # international usage not included, no international option
 )
 
 
@@ -89,12 +124,19 @@ def rate_usage(
     seen_ids: Collection[str] | pl.Series = (),
     known_lines: Collection[str] | None = None,
     earlier_ids: Collection[str] | pl.Series = (),
+    subscriptions: pl.DataFrame | None = None,
+    non_occasional: pl.DataFrame | None = None,
 ) -> RatingResult:
-    """Rate one batch of usage records of one billing period for lines on `tariff`'s plan, with
-    no option, starting from `counters` (default: a fresh period). A record_id in `seen_ids`
-    or seen earlier in the batch is rejected as duplicate; with `known_lines`, a record of
-    another line is rejected as unknown. `earlier_ids` are ids rated in earlier chunks of the same
-    input (a chunked read of one file): their duplicates are "earlier in this input"."""
+    """Rate one batch of usage records of one billing period for lines on `tariff`'s plan,
+    starting from `counters` (default: a fresh period). A record_id in `seen_ids` or seen earlier
+    in the batch is rejected as duplicate; with `known_lines`, a record of another line is
+    rejected as unknown. `earlier_ids` are ids rated in earlier chunks of the same input (a
+    chunked read of one file): their duplicates are "earlier in this input". `subscriptions`
+    (SUBSCRIPTIONS_SCHEMA) are the options and top-ups of the lines, with when each is in force
+    (rows of products the tariff does not sell with the plan are ignored); None: no option.
+    `non_occasional` (NON_OCCASIONAL_SCHEMA): when lines are rated as non-occasional travellers
+    (fair use: billing decides, after alerting the customer, from `fair_use.fair_use_flags`):
+    their usage in the fair-use zones is then out of bundle at the zone's rates."""
     counters = counters or Counters()
     read = records.height
     frame = parse_columns(records.with_row_index("_row"), tariff)
@@ -118,8 +160,13 @@ def rate_usage(
         included=pl.lit(None, dtype=pl.Boolean),
         throttled=pl.lit(None, dtype=pl.Boolean),
         reason=pl.col("reason"),
+        allowance_code=pl.lit(None, dtype=pl.String),
+        allowance_used=pl.lit(None, dtype=pl.Int64),
+        blocked=pl.lit(None, dtype=pl.Boolean),
+        without_international_option=pl.lit(None, dtype=pl.Boolean),
     )
-    priced, span = _price(valid, tariff, counters)
+    windows = None if subscriptions is None else subscription_windows(subscriptions, tariff)
+    priced, span, coverage, last_france = _price(valid, tariff, counters, windows, non_occasional)
     # Both parts are in input order (_row ascending): merge them, no sort.
     out = priced.select(rejected.columns).merge_sorted(rejected, key="_row")
     rated_count = priced.height
@@ -128,7 +175,14 @@ def rate_usage(
             f"read={read} but rated={rated_count} rejected={rejected.height}"
         )
     total = int(priced.get_column("charge_micro_eur").sum())
-    new_counters = counters.plus(*_counter_frames(priced))
+    totals, usage = _counter_frames(priced, last_france)
+    new_counters = counters.plus(
+        totals,
+        usage,
+        allowances=coverage.allowances,
+        recipients=coverage.recipients,
+        days=usage_days(priced, tariff.fair_use.zones if tariff.fair_use else frozenset()),
+    )
     return RatingResult(
         records=out.drop("_row"),
         counters=new_counters,
@@ -212,7 +266,15 @@ ALLOWANCE_SPAN_SCHEMA = {
 }
 
 
-def _price(valid: pl.DataFrame, tariff: Tariff, counters: Counters) -> tuple[pl.DataFrame, Span]:
+def _price(
+    valid: pl.DataFrame,
+    tariff: Tariff,
+    counters: Counters,
+    windows: pl.DataFrame | None,
+    non_occasional: pl.DataFrame | None,
+) -> tuple[pl.DataFrame, Span, Coverage, pl.DataFrame]:
+    """The rated rows, the allowance span, what options and top-ups included, and each line's
+    last France data record (line, _row) of the batch in allowance order."""
     service = pl.col("service").str.strip_chars()
     direction = pl.col("direction").str.strip_chars()
     home = pl.col("origin") == HOME
@@ -244,21 +306,19 @@ def _price(valid: pl.DataFrame, tariff: Tariff, counters: Counters) -> tuple[pl.
         .otherwise(0),
         seconds=pl.when(is_call).then(pl.col("duration")).otherwise(0),
     )
-    frame = frame.join(
-        tariff.rates,
-        on=["rate_direction", "rate_service", "rate_origin", "rate_destination"],
-        how="left",
-        maintain_order="left",
-    )
-    frame, span = _data_allowance(frame, tariff, counters)
+    frame = _rated_at(frame, tariff, non_occasional)
+    frame, span, last_france = _data_allowance(frame, tariff, counters)
     in_roaming_zone = pl.col("origin").is_in(roaming_zones)
+    # The plan includes calls and SMS there, but not for a non-occasional traveller.
+    plan_roaming = in_roaming_zone & ~pl.col("_non_occasional")
     free_special = (pl.col("special_pricing") == "free").fill_null(False)
+    premium = (pl.col("special_pricing") == "surcharged").fill_null(False)
     included_call = (
         ~is_data
         & (
             (home & (direction == "in"))
             | (home & pl.col("dest_french"))
-            | (in_roaming_zone & (direction == "out") & pl.col("dest_zone").is_in(roaming_zones))
+            | (plan_roaming & (direction == "out") & pl.col("dest_zone").is_in(roaming_zones))
         )
     ).fill_null(False)
     billed_seconds = (
@@ -266,20 +326,75 @@ def _price(valid: pl.DataFrame, tariff: Tariff, counters: Counters) -> tuple[pl.
         .then(pl.max_horizontal("seconds", "rate_minimum_s"))
         .otherwise(0)
     )
+    # What the plan leaves out of bundle, that an option or top-up may include: calls and SMS
+    # sent (premium-rate numbers never: "hors usages surtaxés"), data abroad beyond the plan,
+    # data in France beyond the plan (throttled, which the speed restoration lifts).
+    beyond_plan = ~free_special & ~included_call & ~premium & (direction == "out")
+    frame = frame.with_columns(
+        _free=free_special,
+        _included_call=included_call,
+        _billed=billed_seconds,
+        _demand=pl.when(is_call & beyond_plan)
+        .then(billed_seconds)
+        .when((service == "sms") & beyond_plan)
+        .then(1)
+        .when(is_data & home)
+        .then(pl.col("throttled_ko"))
+        .when(is_data & in_roaming_zone)
+        .then(pl.col("roaming_charged_ko"))
+        .when(is_data)
+        .then(pl.col("ko"))
+        .otherwise(0)
+        .cast(pl.Int64),
+        _bucket=pl.when(is_call)
+        .then(pl.lit(CALLS_ALLOWANCE))
+        .when(service == "sms")
+        .then(pl.lit(SMS_ALLOWANCE))
+        .when(is_data)
+        .then(pl.lit(DATA_ALLOWANCE)),
+    )
+    coverage = empty_coverage()
+    if windows is not None and windows.height > 0:
+        coverage = cover(
+            frame.select(
+                "_row",
+                "line",
+                "started",
+                "record_id",
+                "_bucket",
+                "_demand",
+                _country=pl.col("_visited"),
+                _party=pl.col("other_party").str.strip_chars(),
+            ),
+            tariff=tariff,
+            windows=windows,
+            counters=counters,
+        )
+        span = _merged_span(span, coverage.keys)
+    frame = _with_coverage(frame, coverage)
+    used = pl.col("allowance_used")
+    frame = frame.with_columns(
+        throttled_ko=pl.when(is_data & home)
+        .then(pl.col("throttled_ko") - used)
+        .otherwise(pl.col("throttled_ko")),
+        roaming_charged_ko=pl.when(is_data & in_roaming_zone)
+        .then(pl.col("roaming_charged_ko") - used)
+        .otherwise(pl.col("roaming_charged_ko")),
+    )
     base_charge = (
-        pl.when(free_special | included_call)
+        pl.when(pl.col("_free") | pl.col("_included_call"))
         .then(0)
         .when(is_call)
-        .then(rounded(pl.col("price_micro_eur") * billed_seconds, SECONDS_PER_MINUTE))
+        .then(rounded(pl.col("price_micro_eur") * (pl.col("_billed") - used), SECONDS_PER_MINUTE))
         .when(is_data & home)
         .then(0)
         .when(is_data & in_roaming_zone)
         .then(rounded(pl.col("price_micro_eur") * pl.col("roaming_charged_ko"), KO_PER_MO))
         .when(is_data)
-        .then(rounded(pl.col("price_micro_eur") * pl.col("ko"), KO_PER_MO))
-        .otherwise(pl.col("price_micro_eur"))
+        .then(rounded(pl.col("price_micro_eur") * (pl.col("ko") - used), KO_PER_MO))
+        .otherwise(pl.col("price_micro_eur") * (1 - used))
     )
-    surcharged = (pl.col("special_pricing") == "surcharged") & is_call & (direction == "out")
+    surcharged = premium & is_call & (direction == "out")
     special_seconds = (
         pl.when(pl.col("seconds") > 0)
         .then(pl.max_horizontal("seconds", "special_minimum_s"))
@@ -304,14 +419,162 @@ def _price(valid: pl.DataFrame, tariff: Tariff, counters: Counters) -> tuple[pl.
         included=(pl.col("_base") + pl.col("_surcharge")) == 0,
         throttled=pl.col("throttled_ko") > 0,
     )
-    return frame.with_columns(
-        reason=_reason(frame, tariff, free_special, included_call, surcharged)
-    ), span
+    frame = frame.with_columns(
+        blocked=_blocked(frame, tariff, windows, surcharged, premium),
+        without_international_option=_without_international_option(frame, tariff, windows),
+    )
+    return (
+        frame.with_columns(
+            reason=_reason(frame, tariff, pl.col("_free"), pl.col("_included_call"), surcharged)
+        ),
+        span,
+        coverage,
+        last_france,
+    )
+
+
+_RATE_KEYS = ["rate_direction", "rate_service", "rate_origin", "rate_destination"]
+
+
+def _rated_at(
+    frame: pl.DataFrame, tariff: Tariff, non_occasional: pl.DataFrame | None
+) -> pl.DataFrame:
+    """Join each record's out-of-bundle price; `_non_occasional`: the record is usage in the
+    fair-use zones of a line then rated as a non-occasional traveller (CGS 6.2, Options et
+    recharges §6 note (2)), priced at the non-occasional cell where the brochure prints one."""
+    frame = frame.join(tariff.rates, on=_RATE_KEYS, how="left", maintain_order="left")
+    zones = sorted(tariff.fair_use.zones) if tariff.fair_use else []
+    flagged = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
+    if non_occasional is not None and non_occasional.height and zones:
+        among = frame.select(pl.col("origin").is_in(zones)).to_series()
+        if among.any():
+            windows = (
+                non_occasional.select(list(NON_OCCASIONAL_SCHEMA))
+                .cast(pl.Schema(NON_OCCASIONAL_SCHEMA))
+                .with_columns(pl.col("line").str.strip_chars(), until=pl.col("active_until"))
+            )
+            rows = frame.filter(among).select("_row", "line", "started")
+            flagged = flagged.scatter(among.arg_true(), in_force(rows, windows))
+    frame = frame.with_columns(_non_occasional=flagged)
+    special = tariff.non_occasional_rates
+    if special is None or special.height == 0 or not flagged.any():
+        return frame
+    priced = list(special.drop(_RATE_KEYS).columns)
+    return (
+        frame.join(special, on=_RATE_KEYS, how="left", maintain_order="left", suffix="_no")
+        .with_columns(
+            pl.when(pl.col("_non_occasional") & pl.col(f"{name}_no").is_not_null())
+            .then(pl.col(f"{name}_no"))
+            .otherwise(pl.col(name))
+            .alias(name)
+            for name in priced
+        )
+        .drop(f"{name}_no" for name in priced)
+    )
+
+
+def _with_coverage(frame: pl.DataFrame, coverage: Coverage) -> pl.DataFrame:
+    if coverage.rows.height == 0:
+        return frame.with_columns(
+            allowance_code=pl.lit(None, dtype=pl.String),
+            allowance_used=pl.lit(0, dtype=pl.Int64),
+            _allowance_text=pl.lit(None, dtype=pl.String),
+        )
+    return frame.join(coverage.rows, on="_row", how="left", maintain_order="left").with_columns(
+        pl.col("allowance_used").fill_null(0)
+    )
+
+
+def _merged_span(span: Span, keys: pl.DataFrame) -> Span:
+    """The span of the plan's data allowance records and of `keys` (line, started, record_id)."""
+    if keys.height == 0:
+        return span
+    ends = pl.concat(
+        [
+            span.select("line", started="first_started", record_id="first_id"),
+            span.select("line", started="last_started", record_id="last_id"),
+            keys.select("line", "started", "record_id"),
+        ]
+    )
+    return _span(ends.sort("line", "started", "record_id"))
+
+
+def _held(
+    frame: pl.DataFrame, windows: pl.DataFrame | None, codes: list[str], among: pl.Expr
+) -> pl.Series:
+    """Per row, whether `among` holds and the line holds one of `codes` when the record starts
+    (the subscriptions are only looked up for the rows `among` selects)."""
+    held = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
+    if windows is None or windows.height == 0 or not codes:
+        return held
+    mask = frame.select(among.fill_null(False)).to_series()
+    if not mask.any():
+        return held
+    rows = frame.filter(mask).select("_row", "line", "started")
+    return held.scatter(mask.arg_true(), active_at(rows, windows, codes))
+
+
+def _blocked(
+    frame: pl.DataFrame,
+    tariff: Tariff,
+    windows: pl.DataFrame | None,
+    surcharged: pl.Expr,
+    premium: pl.Expr,
+) -> pl.Series:
+    """A blocking option in force should have stopped the record (options.toml `blocks`;
+    Options et recharges §5): the usages it blocks, out of bundle, and the international calls
+    an option includes; the communications from abroad the offer includes are kept."""
+    home = pl.col("origin") == HOME
+    is_call = pl.col("service").is_in(CALLS)
+    charged = pl.col("charge_micro_eur") > 0
+    usages = {
+        "out_of_bundle": charged,
+        "premium_rate_calls": surcharged,
+        "premium_rate_messages": premium & pl.col("service").is_in(["sms", "mms"]),
+        "usage_abroad": ~home & charged,
+        "calls_received_abroad": is_call & (pl.col("direction") == "in") & ~home & charged,
+        "international_calls_included_in_offer": is_call & home & (pl.col("allowance_used") > 0),
+    }
+    blocked = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
+    for code, product in tariff.products.items():
+        conditions = [usages[usage] for usage in sorted(product.blocks) if usage in usages]
+        if conditions:
+            blocked = blocked | _held(frame, windows, [code], pl.any_horizontal(conditions))
+    return blocked.alias("blocked")
+
+
+def _without_international_option(
+    frame: pl.DataFrame, tariff: Tariff, windows: pl.DataFrame | None
+) -> pl.Series:
+    """Usage to or from abroad that neither the plan nor (entirely) an option or top-up
+    includes, on a line without the international option in force (rates.toml rule
+    international-option-required). The plan's zone 1 usage stays open, surcharged or not."""
+    roaming_zones = sorted(tariff.roaming_zones)
+    home = pl.col("origin") == HOME
+    is_data = pl.col("service") == "data"
+    received = pl.col("direction") == "in"
+    in_plan = (
+        pl.col("_free")
+        | (home & (received | pl.col("dest_french").fill_null(False) | is_data))
+        | (
+            pl.col("origin").is_in(roaming_zones)
+            & (is_data | received | pl.col("dest_zone").is_in(roaming_zones).fill_null(False))
+        )
+    )
+    covered = (pl.col("_demand") > 0) & (pl.col("allowance_used") == pl.col("_demand"))
+    outside = ~in_plan & ~covered
+    access = [code for code, product in tariff.products.items() if product.international_access]
+    held = _held(frame, windows, access, outside)
+    return (
+        frame.select(outside.fill_null(False) & ~pl.lit(held))
+        .to_series()
+        .alias("without_international_option")
+    )
 
 
 def _data_allowance(
     frame: pl.DataFrame, tariff: Tariff, counters: Counters
-) -> tuple[pl.DataFrame, Span]:
+) -> tuple[pl.DataFrame, Span, pl.DataFrame]:
     """Split each data record of France and of the roaming zones into included, throttled and
     charged Ko, consuming the line's allowances in (started, record_id) order.
 
@@ -328,7 +591,9 @@ def _data_allowance(
     total, roaming = tariff.data_total_ko, tariff.data_roaming_ko
     is_data = pl.col("service") == "data"
     home = pl.col("origin") == HOME
-    roaming_use = is_data & pl.col("origin").is_in(sorted(tariff.roaming_zones))
+    roaming_use = (
+        is_data & pl.col("origin").is_in(sorted(tariff.roaming_zones)) & ~pl.col("_non_occasional")
+    )
     frame = frame.with_columns(
         _fr=pl.when(is_data & home).then(pl.col("ko")).otherwise(0),
         _eu=pl.when(roaming_use).then(pl.col("ko")).otherwise(0),
@@ -342,6 +607,10 @@ def _data_allowance(
         .cache()
     )
     span = _span(narrow.select("line", "started", "record_id").collect())
+    # Within a group, rows keep the frame's (sorted) order: last() is the latest France record.
+    last_france = (
+        narrow.filter(pl.col("_fr") > 0).group_by("line").agg(pl.col("_row").last()).collect()
+    )
     narrow = (
         narrow.join(counters.data_frame().lazy(), on="line", how="left", maintain_order="left")
         .with_columns(pl.col("start_france_ko", "start_roaming_ko").fill_null(0))
@@ -372,13 +641,20 @@ def _data_allowance(
         .collect()
     )
     return (
-        frame.join(shares, on="_row", how="left", maintain_order="left")
-        .with_columns(pl.col("roaming_included_ko", "france_included_ko").fill_null(0))
-        .with_columns(
-            roaming_charged_ko=pl.col("_eu") - pl.col("roaming_included_ko"),
-            throttled_ko=pl.col("_fr") - pl.col("france_included_ko"),
-        )
-    ), span
+        (
+            frame.join(shares, on="_row", how="left", maintain_order="left")
+            .with_columns(pl.col("roaming_included_ko", "france_included_ko").fill_null(0))
+            .with_columns(
+                # A non-occasional traveller's data in the zone is charged from the first Ko.
+                roaming_charged_ko=pl.when(is_data & pl.col("_non_occasional"))
+                .then(pl.col("ko"))
+                .otherwise(pl.col("_eu") - pl.col("roaming_included_ko")),
+                throttled_ko=pl.col("_fr") - pl.col("france_included_ko"),
+            )
+        ),
+        span,
+        last_france,
+    )
 
 
 def _span(keys: pl.DataFrame) -> Span:
@@ -418,8 +694,20 @@ def _reason(
         .otherwise(pl.lit(""))
     )
     throttle = f"throttled to {tariff.throttled_kbps} kb/s, not charged"
+    ko = pl.format(", {} Ko", pl.col("ko"))
     templates: list[tuple[pl.Expr, pl.Expr]] = [
+        (pl.col("_allowance_text").is_not_null(), _allowance_reason(origin, throttle)),
         (free_special, pl.format("free number: {}", pl.col("special_name"))),
+        (
+            pl.col("_non_occasional"),
+            pl.concat_str(
+                [
+                    pl.lit("non-occasional traveller (fair use): "),
+                    pl.col("rate_text"),
+                    pl.when(is_data).then(ko).otherwise(quantity),
+                ]
+            ),
+        ),
         (
             is_data & home & (pl.col("throttled_ko") > 0),
             pl.format(
@@ -478,6 +766,10 @@ def _reason(
         "rate_text",
         "special_name",
         "special_text",
+        "_allowance_text",
+        "_demand",
+        "allowance_used",
+        "_non_occasional",
     )
     classified = (
         frame.lazy()
@@ -503,13 +795,52 @@ def _reason(
     return texts.get_column("reason").gather(texts.get_column("_position").arg_sort())
 
 
-def _counter_frames(priced: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    totals = priced.group_by("line").agg(
-        data_france_ko=pl.col("_fr").sum(),
-        data_roaming_included_ko=pl.col("roaming_included_ko").sum(),
-        data_roaming_charged_ko=pl.col("roaming_charged_ko").sum(),
-        throttled=pl.col("throttled").any(),
-        out_of_bundle_micro_eur=pl.col("charge_micro_eur").sum(),
+def _allowance_reason(origin: pl.Expr, throttle: str) -> pl.Expr:
+    """What the plan included, what each option or top-up did, what is left out of bundle:
+    "option 1h d'appels …: 60 s included, 0 s left; 240 s beyond: from France to zone 1: …"."""
+    service = pl.col("service")
+    is_data = service == "data"
+    home = pl.col("origin") == HOME
+    beyond = pl.col("_demand") - pl.col("allowance_used")
+    plan = (
+        pl.when(is_data & home & (pl.col("france_included_ko") > 0))
+        .then(pl.format("data in France: {} Ko included; ", pl.col("france_included_ko")))
+        .when(is_data & ~home & (pl.col("roaming_included_ko") > 0))
+        .then(pl.format("data in {}: {} Ko included; ", origin, pl.col("roaming_included_ko")))
+        .otherwise(pl.lit(""))
+    )
+    rest = (
+        pl.when(beyond <= 0)
+        .then(pl.lit(""))
+        .when(is_data & home)
+        .then(pl.format("; {} Ko beyond: " + throttle, beyond))
+        .when(is_data)
+        .then(pl.format("; {} Ko beyond: {}", beyond, pl.col("rate_text")))
+        .when(service.is_in(CALLS))
+        .then(pl.format("; {} s beyond: {}", beyond, pl.col("rate_text")))
+        .otherwise(pl.format("; beyond: {}", pl.col("rate_text")))
+    )
+    return pl.concat_str([plan, pl.col("_allowance_text"), rest])
+
+
+def _counter_frames(
+    priced: pl.DataFrame, last_france: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Totals per line (throttled: the line's last France data record of the batch was) and
+    quantities per line and usage key."""
+    throttled = last_france.join(priced.select("_row", "throttled"), on="_row", how="inner").select(
+        "line", _last_throttled="throttled"
+    )
+    totals = (
+        priced.group_by("line")
+        .agg(
+            data_france_ko=pl.col("_fr").sum(),
+            data_roaming_included_ko=pl.col("roaming_included_ko").sum(),
+            data_roaming_charged_ko=pl.col("roaming_charged_ko").sum(),
+            out_of_bundle_micro_eur=pl.col("charge_micro_eur").sum(),
+        )
+        .join(throttled, on="line", how="left")
+        .with_columns(throttled=pl.col("_last_throttled").fill_null(False))
     )
     quantity = (
         pl.when(pl.col("service") == "data")

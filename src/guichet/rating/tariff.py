@@ -5,14 +5,16 @@ Built from a `guichet.catalog.schema.Catalog` (pure pydantic, no Django), so a S
 build it from the packaged data files.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Literal
 
 import phonenumbers
 import polars as pl
 
-from guichet.catalog.schema import Catalog, SpecialNumber
-from guichet.rating.money import KO_PER_MO, price_text
+from guichet.catalog.schema import Allowance, Catalog, Option, Plan, SpecialNumber, TopUp, ratio
+from guichet.rating.money import KO_PER_MO, SECONDS_PER_MINUTE, price_text
 
 HOME = "FR"  # visited_network of mainland France (release.toml home_country)
 SATELLITE_NETWORK = "satellite"  # visited_network of a satellite network (ship, plane)
@@ -33,11 +35,86 @@ CHARGING_MINIMUM_S: Mapping[str, int] = {
     "first_30s_then_per_second": 30,
     "per_second": 0,
 }
+# The services an option or top-up allowance counts, and their unit: calls (voice and video, as
+# the plan reads "appels") in billed seconds, SMS in messages, data in Ko.
+CALLS_ALLOWANCE, SMS_ALLOWANCE, DATA_ALLOWANCE = "voice", "sms", "data"
+ALLOWANCE_UNIT: Mapping[str, str] = {
+    CALLS_ALLOWANCE: "s",
+    SMS_ALLOWANCE: "SMS",
+    DATA_ALLOWANCE: "Ko",
+}
 UNIT_TEXT: Mapping[str, str] = {
     "per_minute": "€/min",
     "per_recipient": "€/recipient",
     "per_mo": "€/Mo",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class RouteRule:
+    """Calls and SMS from any of `from_countries` to a number of any of `to_countries` (ISO
+    codes; "FR" is mainland France, a +33 or national number) of the given line types."""
+
+    from_countries: frozenset[str]
+    to_countries: frozenset[str]
+    landline: bool
+    mobile: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProductRule:
+    """What rating needs of one option or top-up sold with the plan (options.toml,
+    top_ups.toml). Quantities per service: None means the product includes none of it; an
+    unlimited service has `*_unlimited` set and no quantity."""
+
+    code: str
+    name: str
+    kind: Literal["option", "top_up"]
+    category: str
+    voice_s: int | None  # calls, in billed seconds (counting rule of the International pages)
+    voice_unlimited: bool
+    sms: int | None
+    sms_unlimited: bool
+    data_ko: int | None
+    routes: tuple[RouteRule, ...]
+    data_countries: frozenset[str]  # where its data is used ("FR": the speed restoration)
+    max_call_s: int | None  # at most this much of one call is included (3 h)
+    max_recipients: int | None  # distinct numbers called per period (99)
+    validity_days: int | None  # top-ups: usable this many days (× 24 h) from activation
+    blocks: frozenset[str]  # usages it blocks (options.toml `blocks`)
+    international_access: bool  # the option that opens international usage
+
+    @property
+    def label(self) -> str:
+        """ "option Appels illimités vers les fixes de 85 destinations" for a reason."""
+        return f"{'top-up' if self.kind == 'top_up' else 'option'} {self.name}"
+
+    def allowance(self, service: str) -> int | None:
+        """The quantity included of a service (s, SMS, Ko); None if unlimited or not included
+        (see `includes`)."""
+        return {
+            CALLS_ALLOWANCE: self.voice_s,
+            SMS_ALLOWANCE: self.sms,
+            DATA_ALLOWANCE: self.data_ko,
+        }[service]
+
+    def includes(self, service: str) -> bool:
+        return self.allowance(service) is not None or (
+            (service == CALLS_ALLOWANCE and self.voice_unlimited)
+            or (service == SMS_ALLOWANCE and self.sms_unlimited)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FairUseRule:
+    """Plans.toml `fair_use` (Récapitulatif contractuel; CGS 6.2; Options et recharges §6 note
+    (2)): over `window_days` consecutive days, more than `roaming_only_days_more_than` days of
+    use only in roaming in `zones`, and more than `roaming_share_more_than` of the usage there."""
+
+    zones: frozenset[str]
+    window_days: int
+    roaming_only_days_more_than: int
+    roaming_share_more_than: Fraction
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +139,33 @@ class Tariff:
     special_prefixes: Mapping[str, str]  # national digit prefix → special number code
     specials: Mapping[str, SpecialNumber]
     rates: pl.DataFrame  # one row per out-of-bundle price (see _rate_frame)
+    # The prices of a non-occasional traveller where they differ (same columns as `rates`).
+    non_occasional_rates: pl.DataFrame | None = None
+    # Options and top-ups sold with the plan, by product code.
+    products: Mapping[str, ProductRule] = field(default_factory=dict)
+    fair_use: FairUseRule | None = None
+    # First 3 digits of an E.164 number → ISO region of its calling code (AMBIGUOUS when the
+    # code is shared by several regions: resolved number by number).
+    region_prefixes: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def top_ups_with_validity(self) -> frozenset[str]:
+        """Top-ups valid a number of days from activation: a plan renewal does not end them
+        (see `Counters.carried_into_next_period`)."""
+        return frozenset(
+            code for code, product in self.products.items() if product.validity_days is not None
+        )
+
+    @property
+    def allowance_rules(self) -> pl.DataFrame:
+        """One row per product and service it includes (ALLOWANCE_RULES_SCHEMA)."""
+        return _allowance_rules(self.products.values())
+
+    @property
+    def allowance_routes(self) -> pl.DataFrame:
+        """One row per product, service, origin country and destination country it covers
+        (ALLOWANCE_ROUTES_SCHEMA); data rows have destination ""."""
+        return _allowance_routes(self.products.values())
 
     @property
     def specials_frame(self) -> pl.DataFrame:
@@ -126,7 +230,164 @@ def tariff_for_plan(catalog: Catalog, plan_code: str) -> Tariff:
         special_prefixes={p: e.code for e in catalog.numbers for p in e.prefixes},
         specials={e.code: e for e in catalog.numbers if e.recognised_by == "digits"},
         rates=_rate_frame(catalog, labels),
+        non_occasional_rates=_rate_frame(catalog, labels, "non_occasional"),
+        products=_products(catalog, plan),
+        fair_use=FairUseRule(
+            zones=frozenset(plan.fair_use.zones),
+            window_days=plan.fair_use.window_days,
+            roaming_only_days_more_than=plan.fair_use.roaming_only_days_more_than,
+            roaming_share_more_than=Fraction(ratio(plan.fair_use.roaming_usage_share_more_than)),
+        ),
+        region_prefixes=_region_prefixes(),
     )
+
+
+def _products(catalog: Catalog, plan: Plan) -> dict[str, ProductRule]:
+    products: list[Option | TopUp] = [
+        *catalog.options_for_plan(plan.code),
+        *catalog.top_ups_for_plan(plan.code),
+    ]
+    return {product.code: _product_rule(product, plan) for product in products}
+
+
+def _product_rule(product: Option | TopUp, plan: Plan) -> ProductRule:
+    allowance = product.allowance or Allowance()
+    data_countries = frozenset(product.data_countries)
+    data_ko = None if allowance.data_mo is None else allowance.data_mo * KO_PER_MO
+    if isinstance(product, TopUp) and product.restores_plan_data_in is not None:
+        # Options et recharges §1 and note (2): the speed restoration gives back "un volume
+        # d'échange de données identique à celui proposé dans votre offre en France
+        # métropolitaine", used where it restores the speed.
+        data_countries = frozenset({product.restores_plan_data_in})
+        data_ko = _data_ko(plan.france.data_mo)
+    if isinstance(product, Option):
+        max_call_s = (
+            None
+            if product.max_call_minutes is None
+            else product.max_call_minutes * SECONDS_PER_MINUTE
+        )
+        max_recipients, validity_days = product.max_recipients_per_month, None
+        blocks = frozenset(product.blocks)
+    else:
+        max_call_s = max_recipients = None
+        validity_days, blocks = product.validity_days, frozenset()
+    return ProductRule(
+        code=product.code,
+        name=product.name,
+        kind="option" if isinstance(product, Option) else "top_up",
+        category=product.category,
+        voice_s=None
+        if allowance.voice_minutes is None
+        else allowance.voice_minutes * SECONDS_PER_MINUTE,
+        voice_unlimited=allowance.voice_unlimited,
+        sms=allowance.sms,
+        sms_unlimited=allowance.sms_unlimited,
+        data_ko=data_ko,
+        routes=tuple(
+            RouteRule(
+                from_countries=frozenset(route.from_countries),
+                to_countries=frozenset(route.to_countries),
+                landline="landline" in route.to_lines,
+                mobile="mobile" in route.to_lines,
+            )
+            for route in product.routes
+        ),
+        data_countries=data_countries,
+        max_call_s=max_call_s,
+        max_recipients=max_recipients,
+        validity_days=validity_days,
+        blocks=blocks,
+        international_access=product.category == "international_access",
+    )
+
+
+ALLOWANCE_RULES_SCHEMA: dict[str, pl.DataType] = {
+    "product_code": pl.String(),
+    "service": pl.String(),  # CALLS_ALLOWANCE, SMS_ALLOWANCE or DATA_ALLOWANCE
+    "allowance": pl.Int64(),  # s, SMS or Ko; null: unlimited
+    "max_call_s": pl.Int64(),
+    "max_recipients": pl.Int64(),
+    "validity_days": pl.Int64(),
+}
+ALLOWANCE_ROUTES_SCHEMA: dict[str, pl.DataType] = {
+    "product_code": pl.String(),
+    "service": pl.String(),
+    "from_country": pl.String(),
+    "to_country": pl.String(),  # "" for data
+    "landline": pl.Boolean(),
+    "mobile": pl.Boolean(),
+}
+
+
+def _allowance_rules(products: Iterable[ProductRule]) -> pl.DataFrame:
+    rows = [
+        {
+            "product_code": product.code,
+            "service": service,
+            "allowance": product.allowance(service),
+            "max_call_s": product.max_call_s if service == CALLS_ALLOWANCE else None,
+            "max_recipients": product.max_recipients if service == CALLS_ALLOWANCE else None,
+            "validity_days": product.validity_days,
+        }
+        for product in products
+        for service in (CALLS_ALLOWANCE, SMS_ALLOWANCE, DATA_ALLOWANCE)
+        if product.includes(service)
+    ]
+    return pl.DataFrame(rows, schema=ALLOWANCE_RULES_SCHEMA)
+
+
+def _allowance_routes(products: Iterable[ProductRule]) -> pl.DataFrame:
+    rows: list[dict[str, str | bool]] = []
+    for product in products:
+        for service in (CALLS_ALLOWANCE, SMS_ALLOWANCE):
+            if not product.includes(service):
+                continue
+            rows.extend(
+                {
+                    "product_code": product.code,
+                    "service": service,
+                    "from_country": origin,
+                    "to_country": destination,
+                    "landline": route.landline,
+                    "mobile": route.mobile,
+                }
+                for route in product.routes
+                for origin in sorted(route.from_countries)
+                for destination in sorted(route.to_countries)
+            )
+        if product.includes(DATA_ALLOWANCE):
+            rows.extend(
+                {
+                    "product_code": product.code,
+                    "service": DATA_ALLOWANCE,
+                    "from_country": country,
+                    "to_country": "",
+                    "landline": True,
+                    "mobile": True,
+                }
+                for country in sorted(product.data_countries)
+            )
+    # Two routes of one product may name the same pair: one row, the line types of both.
+    return (
+        pl.DataFrame(rows, schema=ALLOWANCE_ROUTES_SCHEMA)
+        .group_by("product_code", "service", "from_country", "to_country", maintain_order=True)
+        .agg(pl.col("landline").any(), pl.col("mobile").any())
+    )
+
+
+def _region_prefixes() -> dict[str, str]:
+    """First 3 digits of an E.164 number → the region of its calling code, or AMBIGUOUS."""
+    regions: dict[str, str] = {}
+    codes = phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+    for number in range(100, 1000):
+        prefix = str(number)
+        for length in (1, 2, 3):
+            code = int(prefix[:length])
+            if code in codes:
+                owners = codes[code]
+                regions[prefix] = owners[0] if len(owners) == 1 else AMBIGUOUS
+                break
+    return regions
 
 
 def _surcharge_text(entry: SpecialNumber) -> str:
@@ -152,14 +413,16 @@ def _calling_codes(zone_of_region: Mapping[str, str], rest: str) -> dict[str, tu
     return codes
 
 
-def _rate_frame(catalog: Catalog, labels: Mapping[str, str]) -> pl.DataFrame:
-    """Every out-of-bundle price for all travellers (International §2), with the text of the
-    rule for the record's reason. origin is "" for from_france, destination "" for data and
-    received_abroad."""
+def _rate_frame(
+    catalog: Catalog, labels: Mapping[str, str], travellers: str = "all"
+) -> pl.DataFrame:
+    """Every out-of-bundle price for `travellers` (International §2: "all", or the
+    "non_occasional" cells of note (2)), with the text of the rule for the record's reason.
+    origin is "" for from_france, destination "" for data and received_abroad."""
     rows = []
     for rate in catalog.rates:
-        if rate.travellers != "all":
-            continue  # non-occasional traveller prices: fair use, not rated yet
+        if rate.travellers != travellers:
+            continue
         origin = rate.origin or ""
         destination = rate.destination or ""
         price = f"{price_text(rate.price_micro_eur)} {UNIT_TEXT[rate.unit]}"
