@@ -1,6 +1,7 @@
 """The pure SEPA rules: no database, exact values."""
 
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -33,9 +34,9 @@ FRENCH_IBAN = "FR7630006000011234567890189"  # Crédit Agricole test account, BI
 GERMAN_IBAN = "DE89370400440532013000"  # Commerzbank test account, BIC COBADEFF
 
 
-def refusal(call: object, *args: object, **kwargs: object) -> SepaValueError:
+def refusal(call: Callable[..., object], *args: object, **kwargs: object) -> SepaValueError:
     with pytest.raises(SepaValueError) as refused:
-        call(*args, **kwargs)  # type: ignore[operator]
+        call(*args, **kwargs)
     return refused.value
 
 
