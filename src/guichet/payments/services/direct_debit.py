@@ -68,6 +68,7 @@ from guichet.payments.models import (
 from guichet.payments.selectors.direct_debit import (
     batches_to_submit,
     debit_ids_to_settle,
+    debits_by_ids,
     debits_for_rejection,
     debits_of_batch,
     debits_total,
@@ -809,22 +810,32 @@ class SettleReport:
         return f"settled={self.settled} failed={len(self.failed)}"
 
 
+SETTLE_CHUNK = 200
+
+
 def direct_debits_settle(*, now: datetime) -> SettleReport:
     """Settle every debit sent to the bank whose settlement date has come. A debit whose
-    invoice can no longer take it (paid by card meanwhile) is reported and stays to settle."""
+    invoice can no longer take it (paid by card meanwhile) is reported and stays to settle.
+
+    One transaction per chunk of debits, each debit in its own savepoint: a refused debit
+    rolls back alone, and a run stopped halfway leaves the rest to settle next time."""
     today = paris_date(now)
     report = SettleReport()
-    for debit_id in debit_ids_to_settle(collection_date_until=today):
-        debit = DirectDebit.objects.get(pk=debit_id)
-        if settlement_date(debit.collection_date) > today:
-            continue
-        try:
-            direct_debit_settle(debit=debit, actor=SYSTEM, now=now)
-        except BillingError as error:
-            logger.warning("Direct debit %s not settled: %s", debit.end_to_end_id, error.message)
-            report.failed.append((debit.end_to_end_id, error.message))
-        else:
-            report.settled += 1
+    ids = debit_ids_to_settle(collection_date_until=today)
+    for offset in range(0, len(ids), SETTLE_CHUNK):
+        with transaction.atomic():
+            for debit in debits_by_ids(ids=ids[offset : offset + SETTLE_CHUNK]):
+                if settlement_date(debit.collection_date) > today:
+                    continue
+                try:
+                    direct_debit_settle(debit=debit, actor=SYSTEM, now=now)
+                except BillingError as error:
+                    logger.warning(
+                        "Direct debit %s not settled: %s", debit.end_to_end_id, error.message
+                    )
+                    report.failed.append((debit.end_to_end_id, error.message))
+                else:
+                    report.settled += 1
     return report
 
 
