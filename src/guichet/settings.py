@@ -158,6 +158,26 @@ DEFAULT_FROM_EMAIL = os.environ.get("GUICHET_DEFAULT_FROM_EMAIL", "espace-client
 # the `guichet.sms` logger, for the demo and tests; production names its SMS gateway adapter.
 GUICHET_SMS_SENDER = os.environ.get("GUICHET_SMS_SENDER", "guichet.care.sms.LogSmsSender")
 
+# SEPA direct debit (payments): the operator's creditor identifier (ICS), name and account
+# credited by the debits; required to sign mandates and to collect. With debug on (the demo),
+# a sample creditor is used: FR72ZZZ123456 is the ICS format's textbook example.
+GUICHET_SEPA_CREDITOR_ID = os.environ.get(
+    "GUICHET_SEPA_CREDITOR_ID", "FR72ZZZ123456" if DEBUG else ""
+)
+GUICHET_SEPA_CREDITOR_NAME = os.environ.get(
+    "GUICHET_SEPA_CREDITOR_NAME", "Guichet (démonstration)" if DEBUG else ""
+)
+GUICHET_SEPA_CREDITOR_IBAN = os.environ.get(
+    "GUICHET_SEPA_CREDITOR_IBAN", "FR1420041010050500013M02606" if DEBUG else ""
+)
+GUICHET_SEPA_CREDITOR_BIC = os.environ.get("GUICHET_SEPA_CREDITOR_BIC", "")
+# Where the pain.008 files are dropped for the bank connection (EBICS client, SFTP…), and the
+# class that hands them over (payments.sepa_files.OutgoingDirectory writes them there).
+GUICHET_SEPA_OUTBOX_DIR = Path(os.environ.get("GUICHET_SEPA_OUTBOX_DIR", "var/sepa/outgoing"))
+GUICHET_SEPA_CHANNEL = os.environ.get(
+    "GUICHET_SEPA_CHANNEL", "guichet.payments.sepa_files.OutgoingDirectory"
+)
+
 # The catalog data files (versioned, from the operator's brochure).
 GUICHET_CATALOG_DIR = Path(os.environ.get("GUICHET_CATALOG_DIR", PACKAGE_DIR / "catalog" / "data"))
 

@@ -21,6 +21,9 @@ class BillingErrorCode(StrEnum):
     PAYMENT_EXCEEDS_OUTSTANDING = "billing_payment_exceeds_outstanding"
     INVOICE_NOT_PAYABLE = "billing_invoice_not_payable"
     REVERSAL_EXCEEDS_PAID = "billing_reversal_exceeds_paid"
+    FEE_UNKNOWN = "billing_fee_unknown"
+    FEE_CHANNEL_NOT_OFFERED = "billing_fee_channel_not_offered"
+    ONE_OFF_CHARGE_ALREADY_BILLED = "billing_one_off_charge_already_billed"
 
 
 class BillingError(Exception):

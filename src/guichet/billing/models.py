@@ -261,3 +261,50 @@ class CreditNote(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class OneOffCharge(models.Model):
+    """A fee charged once to an account (a brochure service fee, such as a debit day change by
+    phone), waiting for the bill run to put it on an invoice.
+
+    The bill run adds every charge of the account dated before the end of the period it
+    invoices and not billed yet, and sets `invoice` in the invoice's transaction: a charge is
+    billed exactly once. Append-only: nothing else changes after the charge is made.
+    """
+
+    billing_account = models.ForeignKey(
+        BillingAccount, on_delete=models.PROTECT, related_name="one_off_charges"
+    )
+    # The catalog's service fee (catalog/data/fees.toml) the charge prices.
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    label = models.CharField(max_length=300)  # French, as printed on the invoice
+    amount_cents = models.BigIntegerField()  # incl. VAT, positive
+    rule = models.CharField(max_length=400)  # the price and its brochure source
+    # Europe/Paris date of the act the fee is for: the invoice of its period carries it.
+    charged_on = models.DateField()
+    created_at = models.DateTimeField()
+    invoice = models.ForeignKey(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="one_off_charges",
+    )
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["charged_on", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gt=0), name="one_off_charge_amount_positive"
+            ),
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(
+                fields=["billing_account", "charged_on"],
+                condition=models.Q(invoice__isnull=True),
+                name="one_off_charge_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label

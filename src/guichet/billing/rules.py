@@ -28,6 +28,8 @@ Rules chosen (each pinned by tests/billing/test_rules.py):
   the line's activation date — the line's first invoice. The fee is the one of the line's first
   plan or box offer.
 - **Bonuses** are free and produce no line.
+- **One-off fees** (service fees charged by an act, `OneOffCharge`) go on the invoice of the
+  period of their date, or on the first invoice after it; one line each, at their price.
 """
 
 from __future__ import annotations
@@ -173,6 +175,8 @@ class Charge:
     service_start: date
     service_end: date  # included
     rule: str
+    # The `OneOffCharge` row a one-off fee comes from, so that the bill run marks it billed.
+    one_off_charge_id: int | None = None
 
     @property
     def vat_cents(self) -> int:

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Case, Value, When
 
 from guichet.billing import rules
 from guichet.billing.errors import BillingError, BillingErrorCode
@@ -26,6 +27,7 @@ from guichet.billing.models import (
     InvoiceLine,
     InvoiceStatus,
     NumberSequence,
+    OneOffCharge,
     PaymentMethod,
 )
 from guichet.billing.selectors import (
@@ -39,8 +41,9 @@ from guichet.care.acts import Act
 from guichet.care.services import ActivityEntry, activity_record, activity_record_many
 from guichet.catalog.errors import CatalogError
 from guichet.catalog.models import Product, ProductKind
-from guichet.catalog.schema import BoxOffer, Catalog, Option, Plan, TopUp
-from guichet.catalog.selectors import catalog_current
+from guichet.catalog.rendering import euros
+from guichet.catalog.schema import BoxOffer, Catalog, Channel, Fee, Option, Plan, TopUp
+from guichet.catalog.selectors import catalog_current, product_get
 from guichet.customers.models import Address, AddressKind, Customer
 from guichet.customers.selectors import address_get
 from guichet.lines.models import Line, LineStatus
@@ -340,6 +343,113 @@ def billing_account_close(
     return billing_account
 
 
+# One-off charges ------------------------------------------------------------------------------
+
+
+def _fee(code: str) -> Fee:
+    try:
+        return catalog_current().fee(code)
+    except CatalogError:
+        raise BillingError(
+            code=BillingErrorCode.FEE_UNKNOWN,
+            message=f"Les frais « {code} » ne sont pas dans le catalogue en vigueur.",
+            extra={"fee": code},
+        ) from None
+
+
+CHANNEL_LABELS: dict[Channel, str] = {
+    "selfcare": "depuis l'Espace Client",
+    "customer_service": "sur appel au Service Client",
+    "ivr": "depuis le serveur vocal",
+}
+
+
+@transaction.atomic
+def one_off_charge_add(
+    *,
+    billing_account: BillingAccount,
+    fee_code: str,
+    channel: Channel,
+    actor: Actor,
+    now: datetime,
+) -> OneOffCharge | None:
+    """Charge the brochure's service fee `fee_code` for an act done through `channel`; the bill
+    run puts it on the account's next invoice. None when the fee is free through that channel
+    (nothing is charged). Refused when the catalog does not offer the act through `channel`."""
+    _check_active(billing_account)
+    fee = _fee(fee_code)
+    amount_cents = fee.price_cents_for(channel=channel)
+    if amount_cents is None:
+        raise BillingError(
+            code=BillingErrorCode.FEE_CHANNEL_NOT_OFFERED,
+            message=f"« {fee.name} » ne se fait pas {CHANNEL_LABELS[channel]}.",
+            extra={"fee": fee_code, "channel": channel},
+        )
+    if amount_cents == 0:
+        return None
+    product = product_get(code=fee.code)
+    assert product is not None  # the current catalog's fees are loaded as products
+    charged_on = _paris_date(now)
+    charge = OneOffCharge.objects.create(
+        billing_account=billing_account,
+        product=product,
+        label=f"{fee.name} ({CHANNEL_LABELS[channel]}) du {charged_on:%d/%m/%Y}"[:300],
+        amount_cents=amount_cents,
+        rule=f"Frais {amount_cents} c TTC {CHANNEL_LABELS[channel]} ({fee.source})"[:400],
+        charged_on=charged_on,
+        created_at=now,
+    )
+    activity_record(
+        customer=billing_account.customer,
+        actor=actor,
+        act=Act.ONE_OFF_CHARGE_ADD,
+        subject=charge,
+        summary=f"{fee.name} : {euros(amount_cents)} sur votre prochaine facture",
+        at=now,
+        new_values={"fee": fee.code, "channel": channel, "amount_cents": amount_cents},
+    )
+    return charge
+
+
+def _one_off_charge(charge: OneOffCharge) -> rules.Charge:
+    return rules.Charge(
+        kind=rules.ChargeKind.ONE_OFF_FEE,
+        label=charge.label,
+        line_id=None,
+        product_code=charge.product.code,
+        quantity=1,
+        unit_price_cents=charge.amount_cents,
+        amount_cents=charge.amount_cents,
+        service_start=charge.charged_on,
+        service_end=charge.charged_on,
+        rule=charge.rule,
+        one_off_charge_id=charge.pk,
+    )
+
+
+def _bill_one_off_charges(issued: Sequence[tuple[Invoice, Sequence[rules.Charge]]]) -> None:
+    """Mark the one-off charges of the invoices just issued as billed, in one query; refused
+    (and the invoices rolled back) when another run billed one of them meanwhile."""
+    invoice_of = {
+        charge.one_off_charge_id: invoice.pk
+        for invoice, charges in issued
+        for charge in charges
+        if charge.one_off_charge_id is not None
+    }
+    if not invoice_of:
+        return
+    billed = OneOffCharge.objects.filter(pk__in=invoice_of, invoice__isnull=True).update(
+        invoice_id=Case(*(When(pk=pk, then=Value(invoice)) for pk, invoice in invoice_of.items()))
+    )
+    if billed != len(invoice_of):
+        raise BillingError(
+            code=BillingErrorCode.ONE_OFF_CHARGE_ALREADY_BILLED,
+            message="Des frais ponctuels ont été facturés entre-temps par une autre facturation :"
+            " relancez la facturation.",
+            extra={"one_off_charges": sorted(invoice_of)},
+        )
+
+
 # Invoices -------------------------------------------------------------------------------------
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -436,6 +546,7 @@ def invoice_issue(
     )
     invoice.save()
     InvoiceLine.objects.bulk_create(_invoice_lines_for(invoice=invoice, charges=charges))
+    _bill_one_off_charges([(invoice, charges)])
     activity_record(
         customer=billing_account.customer,
         actor=actor,
@@ -489,6 +600,9 @@ def invoices_issue(
             for line in _invoice_lines_for(invoice=invoice, charges=charges)
         ),
         batch_size=1000,
+    )
+    _bill_one_off_charges(
+        [(invoice, charges) for invoice, (_, charges) in zip(invoices, drafts, strict=True)]
     )
     activity_record_many(
         actor=actor,
@@ -726,7 +840,8 @@ def _account_charges(
     prices: dict[str, rules.Price],
     catalog: Catalog,
 ) -> list[rules.Charge]:
-    """The charges of an account loaded by `accounts_for_bill_run`, its lines in order."""
+    """The charges of an account loaded by `accounts_for_bill_run`: its lines in order, then
+    its one-off charges not billed yet."""
     charges: list[rules.Charge] = []
     for line in billing_account.lines_in_service:  # type: ignore[attr-defined]
         for subscription in line.billed_subscriptions:
@@ -736,6 +851,7 @@ def _account_charges(
         charges.extend(
             rules.line_charges(line=_line_facts(line), period_start=period, prices=prices)
         )
+    charges.extend(_one_off_charge(charge) for charge in billing_account.pending_charges)  # type: ignore[attr-defined]
     return charges
 
 
@@ -746,13 +862,14 @@ def bill_run(
     account_id: int | None = None,
     chunk_size: int = BILL_RUN_CHUNK,
 ) -> BillRunReport:
-    """Invoice every account with a line in service during the month starting on `period`.
+    """Invoice every account with a line in service during the month starting on `period`, or
+    with a one-off charge not billed yet dated before the period's end.
 
     Idempotent and resumable: each account's invoice is issued in its own transaction and at
     most once per period (unique constraint, checked under the counter lock), so a second run
-    creates nothing and a run stopped halfway is finished by running it again. Accounts with no
-    line in service during the period get no invoice. Reads are in bulk: four queries per chunk
-    of `chunk_size` accounts, then one short transaction per new invoice.
+    creates nothing and a run stopped halfway is finished by running it again. Accounts with
+    neither get no invoice. Reads are in bulk: five queries per chunk of `chunk_size` accounts,
+    then one transaction per chunk for the new invoices.
     """
     _check_period(period=period, now=now)
     start, stop = _period_bounds(period)

@@ -97,6 +97,33 @@ TEMPLATES: dict[str, NotificationTemplate] = {
         " service client." + _SIGNATURE,
         sms_body="Le mot de passe de votre espace client a été modifié le {date}.",
     ),
+    "sepa_mandate_signed": NotificationTemplate(
+        subject="Votre mandat de prélèvement SEPA {reference}",
+        email_body="Bonjour {first_name},\n\nVotre mandat de prélèvement SEPA est enregistré"
+        " depuis le {date}.\nRéférence unique du mandat (RUM) : {reference}\nIdentifiant"
+        " créancier SEPA (ICS) : {creditor_id}\nCompte débité : {iban} ({debtor_name})\n\nVos"
+        " factures seront prélevées le {debit_day} du mois ; chaque prélèvement vous est annoncé"
+        " au moins 10 jours avant (CGS 7.1)." + _SIGNATURE,
+        sms_body="Votre mandat de prélèvement SEPA {reference} est enregistré (compte {iban}).",
+    ),
+    "direct_debit_prenotification": NotificationTemplate(
+        subject="Avis de prélèvement de votre facture {invoice}",
+        email_body="Bonjour {first_name},\n\nLe montant de {amount} de votre facture {invoice}"
+        " sera prélevé le {debit_date} sur le compte {iban}.\nRéférence unique du mandat (RUM)"
+        " : {reference}\nIdentifiant créancier SEPA (ICS) : {creditor_id}\n\nLes week-ends et"
+        " jours fériés peuvent décaler la date du prélèvement (CGS 7.1)." + _SIGNATURE,
+        sms_body="Votre facture {invoice} de {amount} sera prélevée le {debit_date}"
+        " (RUM {reference}, ICS {creditor_id}).",
+    ),
+    "direct_debit_returned": NotificationTemplate(
+        subject="Le prélèvement de votre facture {invoice} a été rejeté",
+        email_body="Bonjour {first_name},\n\nLe prélèvement de {amount} du {debit_date} pour"
+        " votre facture {invoice} a été rejeté par votre banque : {reason}.\nVotre facture"
+        " reste à régler : vous pouvez la payer par carte bancaire depuis votre espace client."
+        + _SIGNATURE,
+        sms_body="Le prélèvement de {amount} de votre facture {invoice} a été rejeté : {reason}."
+        " Réglez-la depuis votre espace client.",
+    ),
 }
 
 

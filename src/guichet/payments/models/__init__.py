@@ -1,2 +1,20 @@
 """The payments context's tables, one module per part (card payments, SEPA direct debit,
 instalment plans, dunning); each is imported here so that Django finds its models."""
+
+from guichet.payments.models.sepa import (
+    DirectDebit,
+    DirectDebitBatch,
+    DirectDebitStatus,
+    Mandate,
+    MandateStatus,
+    Prenotification,
+)
+
+__all__ = [
+    "DirectDebit",
+    "DirectDebitBatch",
+    "DirectDebitStatus",
+    "Mandate",
+    "MandateStatus",
+    "Prenotification",
+]

@@ -1,0 +1,32 @@
+"""Typed refusals of the payments context: a stable code for the API and pages, a French message."""
+
+from enum import StrEnum
+from typing import Any
+
+
+class PaymentErrorCode(StrEnum):
+    # SEPA direct debit (payments.services.direct_debit)
+    IBAN_INVALID = "payments_iban_invalid"
+    BIC_INVALID = "payments_bic_invalid"
+    DEBTOR_NAME_INVALID = "payments_debtor_name_invalid"
+    MANDATE_REFERENCE_INVALID = "payments_mandate_reference_invalid"
+    MANDATE_REFERENCE_TAKEN = "payments_mandate_reference_taken"
+    SIGNATURE_DATE_INVALID = "payments_signature_date_invalid"
+    MANDATE_NOT_ACTIVE = "payments_mandate_not_active"
+    ACCOUNT_CLOSED = "payments_account_closed"
+    CREDITOR_NOT_CONFIGURED = "payments_creditor_not_configured"
+    PRENOTIFICATION_NOT_DUE = "payments_prenotification_not_due"
+    PRENOTIFICATION_TOO_LATE = "payments_prenotification_too_late"
+    COLLECTION_DATE_TOO_EARLY = "payments_collection_date_too_early"
+    DEBIT_FILE_INVALID = "payments_debit_file_invalid"
+    RETURN_FILE_INVALID = "payments_return_file_invalid"
+
+
+class PaymentError(Exception):
+    def __init__(
+        self, *, code: PaymentErrorCode, message: str, extra: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.extra = extra or {}
