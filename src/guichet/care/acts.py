@@ -60,3 +60,19 @@ class Act(models.TextChoices):
     INVOICE_PAYMENT_RECORD = "invoice.payment_record", "Paiement de facture"
     INVOICE_PAYMENT_REVERSE = "invoice.payment_reverse", "Paiement de facture rejeté"
     INVOICE_MARK_UNPAID = "invoice.mark_unpaid", "Facture impayée"
+    INSTALMENT_PLAN_CREATE = "instalment_plan.create", "Facilité de paiement"
+    INSTALMENT_PLAN_COMPLETE = "instalment_plan.complete", "Facilité de paiement terminée"
+    INSTALMENT_PLAN_SETTLE = "instalment_plan.settle", "Solde de la facilité de paiement"
+    BILL_ADVANCE_WARN = "bill_advance.warn", "Alerte avant avance sur facture"
+    BILL_ADVANCE_REQUEST = "bill_advance.request", "Demande d'avance sur facture"
+    BILL_ADVANCE_PAYMENT_RECORD = "bill_advance.payment_record", "Paiement de l'avance sur facture"
+    SECURITY_DEPOSIT_RECORD = "security_deposit.record", "Dépôt de garantie"
+    SECURITY_DEPOSIT_CAUSE_GONE = (
+        "security_deposit.cause_gone",
+        "Restitution du dépôt de garantie demandée",
+    )
+    SECURITY_DEPOSIT_CONTRACT_END = (
+        "security_deposit.contract_end",
+        "Restitution du dépôt de garantie en fin de contrat",
+    )
+    SECURITY_DEPOSIT_REFUND = "security_deposit.refund", "Dépôt de garantie restitué"

@@ -1,2 +1,11 @@
 """The payments context's tables, one module per part (card payments, SEPA direct debit,
 instalment plans, dunning); each is imported here so that Django finds its models."""
+
+from guichet.payments.models.instalments import (
+    Instalment,
+    InstalmentPlan,
+    InstalmentPlanStatus,
+    InstalmentStatus,
+)
+
+__all__ = ["Instalment", "InstalmentPlan", "InstalmentPlanStatus", "InstalmentStatus"]
