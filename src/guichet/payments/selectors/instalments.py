@@ -22,7 +22,7 @@ def _with_schedule(plans: QuerySet[InstalmentPlan]) -> QuerySet[InstalmentPlan]:
 
 
 def instalment_plans_for_customer(*, customer: Customer) -> list[InstalmentPlan]:
-    """The customer's plans, newest first, each with its equipment and schedule (3 queries)."""
+    """The customer's plans, newest first, each with its equipment and schedule (2 queries)."""
     return list(
         _with_schedule(InstalmentPlan.objects.filter(billing_account__customer=customer)).order_by(
             "-created_at", "-id"
