@@ -19,7 +19,10 @@ No Django, no clock, no I/O (mypy strict, property-tested in tests/billing/test_
 - **Credit**: a paid advance is deducted from the next invoices ("jusqu'à épuisement"), oldest
   advance first, never more than an invoice's total: the rest is carried to the next invoice.
   The credit line carries VAT like the charges it pays for (an advance on services is a
-  prepayment whose VAT is due when it is received), so the invoice's VAT is net of it.
+  prepayment whose VAT is due when it is received), so the invoice's VAT is net of it. Its VAT
+  is the difference it makes to the invoice's VAT, which becomes the VAT extracted from the
+  invoice's net total: an invoice the credit brings to 0 has 0 VAT, not the cent or two the
+  per-line rounding of its charges would leave.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
-from guichet.billing.rules import Charge, ChargeKind, round_to_cents
+from guichet.billing.rules import Charge, ChargeKind, round_to_cents, vat_cents
 
 WARNING_LEVELS_PERCENT = (50, 80)
 
@@ -156,14 +159,17 @@ def _fr(day: date) -> str:
 def advance_credit_charges(
     *,
     charges_total_cents: int,
+    charges_vat_cents: int,
     credits: Sequence[AdvanceCredit],
     period_start: date,
     period_end: date,
 ) -> list[Charge]:
     """The BILL_ADVANCE_CREDIT lines (negative) of an invoice whose other charges add up to
-    `charges_total_cents`: the advances oldest first, each for what is left of it, until the
-    invoice is at 0. Nothing is deducted from an invoice of 0 or less."""
+    `charges_total_cents` with `charges_vat_cents` of VAT: the advances oldest first, each for
+    what is left of it, until the invoice is at 0. Nothing is deducted from an invoice of 0 or
+    less. Each line's VAT brings the invoice's VAT to the VAT of its total after the line."""
     room = max(0, charges_total_cents)
+    total, vat = charges_total_cents, charges_vat_cents
     lines: list[Charge] = []
     for credit in sorted(credits, key=lambda c: (c.paid_on, c.advance_id)):
         deduction = min(room, credit.remaining_cents)
@@ -171,6 +177,8 @@ def advance_credit_charges(
             continue
         room -= deduction
         rest = credit.remaining_cents - deduction
+        total -= deduction
+        line_vat, vat = vat_cents(total) - vat, vat_cents(total)
         lines.append(
             Charge(
                 kind=ChargeKind.BILL_ADVANCE_CREDIT,
@@ -185,6 +193,7 @@ def advance_credit_charges(
                 rule=f"Avance sur facture déduite jusqu'à épuisement (CGS 5.1 (i)) : {deduction} c"
                 f" déduits, {rest} c reportés sur les factures suivantes",
                 bill_advance_id=credit.advance_id,
+                fixed_vat_cents=line_vat,
             )
         )
     return lines

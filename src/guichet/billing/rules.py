@@ -177,9 +177,14 @@ class Charge:
     # instalment it bills, or the paid bill advance it deducts.
     instalment_id: int | None = None
     bill_advance_id: int | None = None
+    # The VAT the rule that made the charge set, when it is not extracted from the amount (a
+    # bill-advance credit: see advance_rules.advance_credit_charges).
+    fixed_vat_cents: int | None = None
 
     @property
     def vat_cents(self) -> int:
+        if self.fixed_vat_cents is not None:
+            return self.fixed_vat_cents
         return vat_cents(self.amount_cents)
 
 

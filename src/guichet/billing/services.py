@@ -829,9 +829,11 @@ def _account_charges(
     for instalment in billing_account.instalments_due:  # type: ignore[attr-defined]
         charges.append(rules.instalment_charge(_instalment_facts(instalment)))
     if charges:
+        before = rules.totals(charges)
         charges.extend(
             advance_rules.advance_credit_charges(
-                charges_total_cents=rules.totals(charges).total_cents,
+                charges_total_cents=before.total_cents,
+                charges_vat_cents=before.vat_cents,
                 credits=billing_account.advance_credits,  # type: ignore[attr-defined]
                 period_start=period,
                 period_end=rules.period_end_of(period),
