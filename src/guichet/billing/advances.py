@@ -273,7 +273,7 @@ def _request(
             restricted.append(line.display_number)
     outbox_notify_customer(
         customer=account.customer,
-        topic=ContactTopic.INVOICES,
+        topic=ContactTopic.USAGE_ALERTS,  # "sms et emails" (CGS 5.1 (i))
         template="bill_advance_requested",
         context={
             **context,
