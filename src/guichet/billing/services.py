@@ -547,12 +547,12 @@ def _record_what_charges_settle(
     is no longer to bill) and record the advance deductions (refused when an advance has less
     left than deducted: another run used it meanwhile). Either refusal rolls the invoices back,
     so an instalment is billed and a credit deducted exactly once."""
-    instalments: dict[int, Invoice] = {}
+    instalments: dict[date, list[int]] = {}
     deductions: list[BillAdvanceDeduction] = []
     for invoice, charges in issued:
         for charge in charges:
             if charge.instalment_id is not None:
-                instalments[charge.instalment_id] = invoice
+                instalments.setdefault(invoice.period_start, []).append(charge.instalment_id)
             if charge.bill_advance_id is not None:
                 deductions.append(
                     BillAdvanceDeduction(
@@ -561,7 +561,8 @@ def _record_what_charges_settle(
                         amount_cents=-charge.amount_cents,
                     )
                 )
-    instalments_bill(invoice_by_instalment=instalments, now=now)
+    for period, ids in instalments.items():
+        instalments_bill(instalment_ids=ids, period=period, now=now)
     if not deductions:
         return
     advance_ids = sorted({deduction.advance_id for deduction in deductions})

@@ -267,13 +267,12 @@ def test_an_account_with_a_plan_running_cannot_be_closed() -> None:
 
 
 def test_billing_an_instalment_twice_is_refused() -> None:
-    plan, account_id = _plan_with_line()
+    plan, _ = _plan_with_line()
     bill_run(period=OCTOBER, now=RUN_OCTOBER)
     first = plan.instalments.get(number=1)
-    other_invoice = Invoice.objects.get(billing_account_id=account_id)
 
     with pytest.raises(InstalmentError) as refused:
-        instalments_bill(invoice_by_instalment={first.pk: other_invoice}, now=RUN_NOVEMBER)
+        instalments_bill(instalment_ids=[first.pk], period=OCTOBER, now=RUN_NOVEMBER)
 
     assert refused.value.code == InstalmentErrorCode.ALREADY_BILLED
     assert refused.value.extra == {"instalment_ids": [first.pk]}

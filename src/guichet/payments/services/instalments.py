@@ -4,10 +4,11 @@ instalments (the bill run, in the invoice's transaction), settle it early.
 The schedule is `payments.instalment_rules`; amounts are integer cents incl. VAT.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection
 from datetime import date, datetime
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from guichet.billing.models import BillingAccount, BillingAccountStatus, Invoice
 from guichet.care.actors import Actor
@@ -153,32 +154,39 @@ def instalment_plan_create(
     return plan
 
 
-def instalments_bill(*, invoice_by_instalment: Mapping[int, Invoice], now: datetime) -> None:
-    """Link each instalment to the invoice that bills it; called by billing in the invoices'
-    transaction. Refuses (and so rolls the invoices back) when one of them is no longer to
-    bill — billed meanwhile by another run, or its plan settled — so none is billed twice.
-    A plan whose every instalment is now billed is completed."""
-    if not invoice_by_instalment:
+def instalments_bill(*, instalment_ids: Collection[int], period: date, now: datetime) -> None:
+    """Link each instalment to its account's invoice of the month starting `period`, just
+    issued: called by billing in that invoice's transaction. Refuses (and so rolls the
+    invoices back) when one of them is no longer to bill — billed meanwhile by another run, or
+    its plan settled — so none is billed twice. A plan whose every instalment is now billed is
+    completed. One update whatever the number of instalments."""
+    if not instalment_ids:
         return
-    ids = sorted(invoice_by_instalment)
+    ids = sorted(instalment_ids)
     scheduled = list(
         Instalment.objects.select_for_update()
         .filter(pk__in=ids, status=InstalmentStatus.SCHEDULED)
         .order_by("pk")
+        .values_list("pk", "plan_id")
     )
     if len(scheduled) != len(ids):
-        missing = sorted(set(ids) - {instalment.pk for instalment in scheduled})
+        missing = sorted(set(ids) - {pk for pk, _ in scheduled})
         raise InstalmentError(
             code=InstalmentErrorCode.ALREADY_BILLED,
             message=f"{len(missing)} mensualité(s) ne sont plus à facturer (déjà facturées ou"
             " soldées) : la facturation est à relancer.",
             extra={"instalment_ids": missing},
         )
-    for instalment in scheduled:
-        instalment.status = InstalmentStatus.BILLED
-        instalment.invoice = invoice_by_instalment[instalment.pk]
-    Instalment.objects.bulk_update(scheduled, ["status", "invoice"])
-    _complete_plans(plan_ids={instalment.plan_id for instalment in scheduled}, now=now)
+    account = InstalmentPlan.objects.filter(pk=OuterRef(OuterRef("plan_id"))).values(
+        "billing_account_id"
+    )
+    invoice = Invoice.objects.filter(
+        billing_account_id=Subquery(account), period_start=period
+    ).values("pk")
+    Instalment.objects.filter(pk__in=ids).update(
+        status=InstalmentStatus.BILLED, invoice_id=Subquery(invoice)
+    )
+    _complete_plans(plan_ids={plan_id for _, plan_id in scheduled}, now=now)
 
 
 def _complete_plans(*, plan_ids: set[int], now: datetime) -> None:
