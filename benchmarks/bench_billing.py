@@ -1,6 +1,7 @@
 """Bill-run throughput: N billing accounts (GUICHET_BENCH_BILLING_ACCOUNTS, default 2,000), each
-with one Woot 100 Go line in service all month, one with the mobile security option in its free
-month, invoiced by `bill_run` for one month, then run again (idempotent: nothing created).
+with one Woot 100 Go line in service all month, one in two with the mobile security option in its
+free month, one in four paying a phone in 24 instalments and one in ten with a paid bill advance
+to deduct, invoiced by `bill_run` for one month, then run again (idempotent: nothing created).
 
 The database is a temporary SQLite file, or GUICHET_BENCH_DATABASE_URL (e.g. a scratch
 PostgreSQL database, which is flushed: never point it at a real one). The accounts, customers
@@ -14,6 +15,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -108,6 +110,74 @@ def _populate(count: int) -> None:
         for line in lines[::2]
     ]
     Subscription.objects.bulk_create(subscriptions, batch_size=5_000)
+    _populate_instalments_and_advances(customers, accounts, lines)
+
+
+def _populate_instalments_and_advances(
+    customers: list[Any], accounts: list[Any], lines: list[Any]
+) -> None:
+    from guichet.billing.models import BillAdvance, BillAdvanceStatus
+    from guichet.lines.models import Equipment, EquipmentKind, Ownership
+    from guichet.payments.instalment_rules import schedule
+    from guichet.payments.models import Instalment, InstalmentPlan
+
+    paying = range(0, len(accounts), 4)
+    phones = Equipment.objects.bulk_create(
+        Equipment(
+            customer=customers[n],
+            line=lines[n],
+            kind=EquipmentKind.PHONE,
+            model="Samsung Galaxy S24 128 Go",
+            imei=f"35{n:013d}",
+            ownership=Ownership.OWNED,
+            acquired_at=ACTIVATED,
+            created_at=ACTIVATED,
+        )
+        for n in paying
+    )
+    plans = InstalmentPlan.objects.bulk_create(
+        InstalmentPlan(
+            billing_account=accounts[n],
+            equipment=phone,
+            label=phone.model,
+            principal_cents=79_900,
+            instalment_count=24,
+            first_period=PERIOD,
+            created_at=ACTIVATED,
+        )
+        for n, phone in zip(paying, phones, strict=True)
+    )
+    items = schedule(principal_cents=79_900, count=24, first_period=PERIOD)
+    Instalment.objects.bulk_create(
+        (
+            Instalment(
+                plan=plan,
+                number=item.number,
+                period_start=item.period_start,
+                amount_cents=item.amount_cents,
+            )
+            for plan in plans
+            for item in items
+        ),
+        batch_size=5_000,
+    )
+    BillAdvance.objects.bulk_create(
+        BillAdvance(
+            billing_account=account,
+            period_start=PERIOD,
+            sequence=1,
+            out_of_bundle_cents=3001,
+            threshold_cents=3000,
+            threshold_basis="new_customer",
+            amount_cents=3001,
+            status=BillAdvanceStatus.PAID,
+            requested_at=RUN_AT.replace(month=10),
+            due_on=PERIOD,
+            paid_at=RUN_AT.replace(month=10),
+            payment_reference="bench",
+        )
+        for account in accounts[::10]
+    )
 
 
 def run() -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from guichet.billing.rules import (
     ChargeKind,
+    InstalmentFacts,
     LineFacts,
     Price,
     PriceKind,
@@ -21,8 +22,10 @@ from guichet.billing.rules import (
     days_in_month,
     due_date,
     format_eur,
+    instalment_charge,
     line_charges,
     prorata_cents,
+    refund_due_on,
     round_to_cents,
     totals,
     vat_cents,
@@ -339,3 +342,39 @@ def test_calendar_helpers() -> None:
     assert format_eur(129_900) == "1299.00"
     assert format_eur(-5) == "-0.05"
     assert format_eur(0) == "0.00"
+
+
+def test_deposit_refund_deadline_counts_calendar_days() -> None:
+    # CGS 5.1 (ii): "dans un délai de 10 (dix) jours à compter de" the request's receipt.
+    assert refund_due_on(start=date(2026, 12, 25), days=10) == date(2027, 1, 4)
+    assert refund_due_on(start=date(2026, 2, 20), days=10) == date(2026, 3, 2)
+    with pytest.raises(ValueError, match="never negative"):
+        refund_due_on(start=date(2026, 2, 20), days=-1)
+
+
+def test_an_instalment_line_names_its_device_number_and_month() -> None:
+    charge = instalment_charge(
+        InstalmentFacts(
+            instalment_id=9,
+            device="Samsung Galaxy S24 128 Go",
+            number=3,
+            count=24,
+            period_start=date(2026, 2, 1),
+            amount_cents=3329,
+            line_id=4,
+        )
+    )
+
+    assert (charge.kind, charge.amount_cents, charge.unit_price_cents, charge.quantity) == (
+        ChargeKind.INSTALMENT,
+        3329,
+        3329,
+        1,
+    )
+    assert charge.label == (
+        "Facilité de paiement Samsung Galaxy S24 128 Go — mensualité 3/24 de 02/2026"
+    )
+    assert (charge.service_start, charge.service_end) == (date(2026, 2, 1), date(2026, 2, 28))
+    assert (charge.instalment_id, charge.line_id, charge.bill_advance_id) == (9, 4, None)
+    # 3329 × 20 / 120 = 554.83 → 555.
+    assert charge.vat_cents == 555

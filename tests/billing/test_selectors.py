@@ -1,12 +1,20 @@
+from datetime import UTC, date, datetime
+
 import pytest
 
-from guichet.billing.models import BillingAccount
+from guichet.billing.advances import bill_advance_check, bill_advance_payment_record
+from guichet.billing.deposits import security_deposit_record
+from guichet.billing.models import BillingAccount, SecurityDepositCause
 from guichet.billing.selectors import (
+    bill_advances_for_customer,
     billing_account_get_by_number,
     billing_account_get_for_customer,
     billing_accounts_for_customer,
+    security_deposits_for_customer,
 )
-from tests.customers.builders import make_customer
+from guichet.billing.services import bill_run
+from tests.billing.builders import open_account, paris, woot_line
+from tests.customers.builders import SYSTEM, make_customer
 from tests.lines.builders import make_account
 
 pytestmark = pytest.mark.django_db
@@ -32,3 +40,35 @@ def test_billing_accounts_are_read_per_customer(account: BillingAccount) -> None
 def test_billing_account_get_by_number(account: BillingAccount) -> None:
     assert billing_account_get_by_number(number=f" {account.number.lower()} ") == account
     assert billing_account_get_by_number(number="CF99999999") is None
+
+
+def test_advances_and_deposits_are_read_per_customer(loaded_catalog) -> None:
+    account = open_account()
+    woot_line(account, activated_at=paris(2026, 9, 1))
+    stranger = open_account()
+    woot_line(stranger, activated_at=paris(2026, 9, 1))
+    for owner in (account, stranger):
+        security_deposit_record(
+            billing_account=owner,
+            cause=SecurityDepositCause.PREVENTEL_LISTED,
+            payment_reference="chq:1",
+            actor=SYSTEM,
+            now=paris(2026, 9, 2),
+        )
+        advance = bill_advance_check(
+            billing_account=owner, out_of_bundle_cents=4000, actor=SYSTEM, now=paris(2026, 10, 5)
+        ).advance
+        assert advance is not None
+    bill_advance_payment_record(
+        advance=advance, payment_reference="card:1", actor=SYSTEM, now=paris(2026, 10, 6)
+    )
+    bill_run(period=date(2026, 10, 1), now=datetime(2026, 11, 2, 8, tzinfo=UTC))
+
+    (mine,) = bill_advances_for_customer(customer=account.customer)
+    (theirs,) = bill_advances_for_customer(customer=stranger.customer)
+    # Mine is not paid: nothing deducted. Theirs is: 12.99 € of its 40 € deducted.
+    assert (mine.billing_account_id, mine.remaining_cents) == (account.pk, 4000)
+    assert (theirs.billing_account_id, theirs.remaining_cents) == (stranger.pk, 4000 - 1299)
+    assert [
+        d.billing_account_id for d in security_deposits_for_customer(customer=account.customer)
+    ] == [account.pk]

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -6,12 +6,17 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db import transaction
 
+from guichet.billing.models import InvoiceLine
 from guichet.care.models import Activity, Order, OrderStatus
 from guichet.customers.models import Customer
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.demo.services import DEMO_PASSWORD, PERSONAS, demo_data_create
 from guichet.lines.models import Equipment, Line, LineStatus
 from guichet.lines.selectors import lines_with_main_offer_for_customer
+from guichet.payments.selectors.instalments import (
+    instalment_plan_outstanding_cents,
+    instalment_plans_for_customer,
+)
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
@@ -155,3 +160,29 @@ def test_personas_have_their_invoices_from_the_bill_run(loaded_catalog):
     assert invoices[5].total_cents == 1299  # a full month of Woot 100 Go: 17.99 € − 5 €
     hugo = customer_get_by_login_email(email="hugo@demo.guichet.fr")
     assert Invoice.objects.filter(billing_account__customer=hugo).count() >= 24
+
+
+def test_lea_pays_her_phone_in_24_instalments_on_her_past_invoices(loaded_catalog):
+    demo_data_create(customers=0, seed=1, now=NOW)
+
+    lea = customer_get_by_login_email(email="lea@demo.guichet.fr")
+    (plan,) = instalment_plans_for_customer(customer=lea)
+    assert (plan.label, plan.principal_cents, plan.instalment_count) == (
+        "Samsung Galaxy S24 128 Go",
+        79_900,
+        24,
+    )
+    # Delivered on 25 June 2026: June to October are invoiced (November has not ended).
+    assert plan.first_period == date(2026, 6, 1)
+    billed = InvoiceLine.objects.filter(
+        invoice__billing_account__customer=lea, kind="instalment"
+    ).order_by("invoice__period_start")
+    # 79 900 / 24 = 3329 rest 4: a first of 33.33 €, then 33.29 €.
+    assert [(line.invoice.period_start.month, line.amount_cents) for line in billed] == [
+        (6, 3333),
+        (7, 3329),
+        (8, 3329),
+        (9, 3329),
+        (10, 3329),
+    ]
+    assert instalment_plan_outstanding_cents(plan=plan) == 79_900 - 3333 - 4 * 3329

@@ -24,6 +24,20 @@ class BillingErrorCode(StrEnum):
     FEE_UNKNOWN = "billing_fee_unknown"
     FEE_CHANNEL_NOT_OFFERED = "billing_fee_channel_not_offered"
     ONE_OFF_CHARGE_ALREADY_BILLED = "billing_one_off_charge_already_billed"
+    OPEN_INSTALMENT_PLANS = "billing_account_open_instalment_plans"
+    ADVANCE_CREDIT_USED = "billing_advance_credit_used"
+    OUT_OF_BUNDLE_NEGATIVE = "billing_out_of_bundle_negative"
+    ADVANCE_NOT_PAYABLE = "billing_advance_not_payable"
+    PAYMENT_REFERENCE_REQUIRED = "billing_payment_reference_required"
+    DEPOSIT_CAUSE_UNKNOWN = "billing_deposit_cause_unknown"
+    DEPOSIT_CAUSE_NOT_MET = "billing_deposit_cause_not_met"
+    DEPOSIT_EXISTS = "billing_deposit_exists"
+    DEPOSIT_NOT_HELD = "billing_deposit_not_held"
+    DEPOSIT_CAUSE_STILL_PRESENT = "billing_deposit_cause_still_present"
+    DEPOSIT_REQUEST_DATE_INVALID = "billing_deposit_request_date_invalid"
+    DEPOSIT_CONTRACT_NOT_ENDED = "billing_deposit_contract_not_ended"
+    DEPOSIT_DEBT_REMAINS = "billing_deposit_debt_remains"
+    DEPOSIT_NOT_REFUND_DUE = "billing_deposit_not_refund_due"
 
 
 class BillingError(Exception):

@@ -154,6 +154,9 @@ class Invoice(models.Model):
     total_excl_vat_cents = models.BigIntegerField()
     # What has been paid on it so far, net of returned debits (billing.settlement).
     paid_cents = models.BigIntegerField(default=0)
+    # Security deposits the account had with us when the invoice was issued (CGS 5.1 (ii)):
+    # printed apart, never part of the totals above: a deposit is not a charge.
+    security_deposit_held_cents = models.BigIntegerField(default=0)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["period_start", "id"]
@@ -261,6 +264,211 @@ class CreditNote(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# Bill advance (avance sur facture, CGS 5.1 (i)) -----------------------------------------------
+
+
+class ThresholdBasis(models.TextChoices):
+    # Same values as advance_rules.ThresholdBasis.
+    NEW_CUSTOMER = "new_customer", "Nouveau client (moins de 3 factures)"
+    AVERAGE = "average", "1,5 fois la moyenne des 3 dernières factures"
+    AFTER_INCIDENT = "after_incident", "Incident de paiement de moins de 6 mois"
+
+
+class BillAdvanceStatus(models.TextChoices):
+    # Asked: the account's lines on the plans concerned are restricted until it is paid.
+    REQUESTED = "requested", "Demandée"
+    # Paid: credited to the account, deducted from the invoices until used up.
+    PAID = "paid", "Payée"
+
+
+class BillAdvance(models.Model):
+    """An advance asked when the out-of-bundle usage of a month passes the account's threshold.
+
+    `sequence` counts the advances of the account's month (1, 2…): after an advance, the usage
+    it covers is set aside and the next one is asked when the rest passes the threshold again.
+    """
+
+    billing_account = models.ForeignKey(
+        BillingAccount, on_delete=models.PROTECT, related_name="bill_advances"
+    )
+    # The month of the usage (the 1st, Europe/Paris date).
+    period_start = models.DateField()
+    sequence = models.PositiveSmallIntegerField()
+    # Cents incl. VAT: the month's out-of-bundle usage when asked, the threshold it passed, and
+    # the advance, equal to the usage not covered by the month's earlier advances (CGS 5.1 (i)).
+    out_of_bundle_cents = models.BigIntegerField()
+    threshold_cents = models.BigIntegerField()
+    threshold_basis = models.CharField(max_length=20, choices=ThresholdBasis.choices)
+    amount_cents = models.BigIntegerField()
+    status = models.CharField(
+        max_length=10, choices=BillAdvanceStatus.choices, default=BillAdvanceStatus.REQUESTED
+    )
+    requested_at = models.DateTimeField()
+    due_on = models.DateField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    payment_reference = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["requested_at", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["billing_account", "period_start", "sequence"],
+                name="bill_advance_sequence_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gt=0), name="bill_advance_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=BillAdvanceStatus.values),
+                name="bill_advance_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=BillAdvanceStatus.PAID, paid_at__isnull=False)
+                | models.Q(status=BillAdvanceStatus.REQUESTED, paid_at__isnull=True),
+                name="bill_advance_paid_at_iff_paid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.billing_account_id} {self.period_start:%m/%Y} #{self.sequence}"
+
+
+class BillAdvanceWarning(models.Model):
+    """A warning sent as the month's usage approaches the threshold: once per level, per
+    month and per advance sequence (the usage counted restarts after each advance)."""
+
+    billing_account = models.ForeignKey(
+        BillingAccount, on_delete=models.PROTECT, related_name="bill_advance_warnings"
+    )
+    period_start = models.DateField()
+    sequence = models.PositiveSmallIntegerField()
+    level_percent = models.PositiveSmallIntegerField()
+    threshold_cents = models.BigIntegerField()
+    out_of_bundle_cents = models.BigIntegerField()
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["at", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["billing_account", "period_start", "sequence", "level_percent"],
+                name="bill_advance_warning_once_per_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.billing_account_id} {self.period_start:%m/%Y} {self.level_percent} %"
+
+
+class BillAdvanceDeduction(models.Model):
+    """Part of a paid advance deducted from one invoice (its BILL_ADVANCE_CREDIT line),
+    written in the invoice's transaction. What is left of an advance is its amount less its
+    deductions; it is carried to the next invoices until used up."""
+
+    advance = models.ForeignKey(BillAdvance, on_delete=models.PROTECT, related_name="deductions")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="bill_advance_deductions"
+    )
+    amount_cents = models.BigIntegerField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["invoice", "advance"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["advance", "invoice"], name="bill_advance_deduction_once_per_invoice"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gt=0),
+                name="bill_advance_deduction_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.advance_id} → {self.invoice_id}: {self.amount_cents}"
+
+
+# Security deposit (dépôt de garantie, CGS 5.1 (ii)) ---------------------------------------------
+
+
+class SecurityDepositCause(models.TextChoices):
+    # The codes of the catalog's `terms.security_deposit.causes` (CGS 5.1 (ii), in its order).
+    IRREGULAR_CHEQUE = "irregular-cheque", "Chèque déclaré irrégulier"
+    PREVENTEL_LISTED = "preventel-listed", "Inscription au fichier Préventel"
+    MORE_THAN_TWO_CONTRACTS = "more-than-two-contracts", "Plus de deux contrats d'abonnement"
+
+
+class SecurityDepositStatus(models.TextChoices):
+    HELD = "held", "Encaissé"
+    # The cause disappeared (written request received) or the contract ended with no debt left:
+    # to refund by `refund_due_on`.
+    REFUND_DUE = "refund_due", "À restituer"
+    REFUNDED = "refunded", "Restitué"
+
+
+class RefundTrigger(models.TextChoices):
+    CAUSE_GONE = "cause_gone", "Disparition du motif, sur demande écrite"
+    CONTRACT_END = "contract_end", "Fin du contrat, dette éteinte"
+
+
+class SecurityDeposit(models.Model):
+    billing_account = models.ForeignKey(
+        BillingAccount, on_delete=models.PROTECT, related_name="security_deposits"
+    )
+    cause = models.CharField(max_length=30, choices=SecurityDepositCause.choices)
+    amount_cents = models.BigIntegerField()  # the brochure's amount when received; no interest
+    status = models.CharField(
+        max_length=12, choices=SecurityDepositStatus.choices, default=SecurityDepositStatus.HELD
+    )
+    received_at = models.DateTimeField()  # « encaissé au jour de sa remise »
+    payment_reference = models.CharField(max_length=100)
+    refund_trigger = models.CharField(max_length=20, choices=RefundTrigger.choices, blank=True)
+    # The day the 10 days start: the written request's receipt, or the day the debt was cleared.
+    refund_from = models.DateField(null=True, blank=True)
+    refund_due_on = models.DateField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    refund_reference = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["received_at", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gt=0), name="security_deposit_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=SecurityDepositStatus.values),
+                name="security_deposit_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status=SecurityDepositStatus.HELD, refund_due_on__isnull=True, refund_trigger=""
+                )
+                | (
+                    ~models.Q(status=SecurityDepositStatus.HELD)
+                    & models.Q(refund_due_on__isnull=False, refund_from__isnull=False)
+                    & ~models.Q(refund_trigger="")
+                ),
+                name="security_deposit_refund_due_iff_not_held",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=SecurityDepositStatus.REFUNDED, refunded_at__isnull=False)
+                | (
+                    ~models.Q(status=SecurityDepositStatus.REFUNDED)
+                    & models.Q(refunded_at__isnull=True)
+                ),
+                name="security_deposit_refunded_at_iff_refunded",
+            ),
+            # One deposit per cause while it is held or to refund.
+            models.UniqueConstraint(
+                fields=["billing_account", "cause"],
+                condition=~models.Q(status=SecurityDepositStatus.REFUNDED),
+                name="security_deposit_one_open_per_cause",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.billing_account_id} {self.cause} {self.status}"
 
 
 class OneOffCharge(models.Model):

@@ -121,8 +121,8 @@ class ChargeKind(StrEnum):
     ONE_OFF_FEE = "one_off_fee"
     ACTIVATION_FEE = "activation_fee"
     USAGE = "usage"  # out-of-bundle usage, from rating (later)
-    INSTALMENT = "instalment"  # device instalment plans (later)
-    BILL_ADVANCE_CREDIT = "bill_advance_credit"  # CGS 5.1 (i), deducted (later)
+    INSTALMENT = "instalment"  # one instalment of a device's instalment plan
+    BILL_ADVANCE_CREDIT = "bill_advance_credit"  # CGS 5.1 (i): a paid advance, deducted
 
 
 class PriceKind(StrEnum):
@@ -177,9 +177,18 @@ class Charge:
     rule: str
     # The `OneOffCharge` row a one-off fee comes from, so that the bill run marks it billed.
     one_off_charge_id: int | None = None
+    # What the charge settles besides the invoice, recorded in the invoice's transaction: the
+    # instalment it bills, or the paid bill advance it deducts.
+    instalment_id: int | None = None
+    bill_advance_id: int | None = None
+    # The VAT the rule that made the charge set, when it is not extracted from the amount (a
+    # bill-advance credit: see advance_rules.advance_credit_charges).
+    fixed_vat_cents: int | None = None
 
     @property
     def vat_cents(self) -> int:
+        if self.fixed_vat_cents is not None:
+            return self.fixed_vat_cents
         return vat_cents(self.amount_cents)
 
 
@@ -368,6 +377,39 @@ def _activation_charge(
 
 
 @dataclass(frozen=True)
+class InstalmentFacts:
+    """One instalment of a device's plan, to bill (payments.instalment_rules made it)."""
+
+    instalment_id: int
+    device: str
+    number: int
+    count: int
+    period_start: date  # the month it belongs to
+    amount_cents: int
+    line_id: int | None  # the line the device is used on, if any
+
+
+def instalment_charge(instalment: InstalmentFacts) -> Charge:
+    """The invoice line of an instalment: its amount as scheduled, for its own month (a late
+    one, billed on a later invoice, still names its month)."""
+    return Charge(
+        kind=ChargeKind.INSTALMENT,
+        label=f"Facilité de paiement {instalment.device} — mensualité {instalment.number}/"
+        f"{instalment.count} de {instalment.period_start:%m/%Y}",
+        line_id=instalment.line_id,
+        product_code="",
+        quantity=1,
+        unit_price_cents=instalment.amount_cents,
+        amount_cents=instalment.amount_cents,
+        service_start=instalment.period_start,
+        service_end=period_end_of(instalment.period_start),
+        rule=f"Mensualité {instalment.number}/{instalment.count} : montant étalé en mensualités"
+        " égales, les centimes restants sur la première (facilité de paiement)",
+        instalment_id=instalment.instalment_id,
+    )
+
+
+@dataclass(frozen=True)
 class Totals:
     total_cents: int
     vat_cents: int
@@ -407,3 +449,12 @@ def format_eur(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     whole, rest = divmod(abs(cents), 100)
     return f"{sign}{whole}.{rest:02d}"
+
+
+def refund_due_on(*, start: date, days: int) -> date:
+    """A security deposit's refund deadline (CGS 5.1 (ii): "dans un délai de 10 (dix) jours à
+    compter de" the written request's receipt, or of the day the debt is cleared): calendar
+    days, the start day not counted."""
+    if days < 0:
+        raise ValueError("a refund delay is never negative")
+    return start + timedelta(days=days)

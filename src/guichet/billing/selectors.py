@@ -5,19 +5,33 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
+from guichet.billing import advance_rules
 from guichet.billing.models import (
+    BillAdvance,
+    BillAdvanceDeduction,
+    BillAdvanceStatus,
+    BillAdvanceWarning,
     BillingAccount,
     Invoice,
     InvoiceStatus,
     OneOffCharge,
     PaymentMethod,
+    SecurityDeposit,
+    SecurityDepositStatus,
 )
+from guichet.care.acts import Act
+from guichet.care.selectors import last_activity_at
 from guichet.customers.models import Customer
+from guichet.customers.rules import paris_date
 from guichet.lines.selectors import (
     activated_lines_by_billing_account,
     billing_account_ids_with_lines_in_service,
+)
+from guichet.payments.selectors.instalments import (
+    billing_account_ids_with_instalments_due,
+    instalments_due_by_billing_account,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -64,10 +78,12 @@ def _paris_day(stop: datetime) -> date:
 
 
 def billable_account_ids(
-    *, start: datetime, stop: datetime, account_id: int | None = None
+    *, period: date, start: datetime, stop: datetime, account_id: int | None = None
 ) -> list[int]:
-    """Ids of the accounts with a line in service at some instant of [start, stop), or with a
-    one-off charge not billed yet dated before `stop`, in order."""
+    """Ids of the accounts to invoice for the month starting `period`, in order: those with a
+    line in service at some instant of [start, stop), those with a one-off charge not billed
+    yet dated before `stop`, and those with an instalment to bill (a device still being paid
+    after its line ended)."""
     with_lines = billing_account_ids_with_lines_in_service(
         start=start, stop=stop, account_id=account_id
     )
@@ -75,14 +91,22 @@ def billable_account_ids(
     if account_id is not None:
         charges = charges.filter(billing_account_id=account_id)
     with_charges = charges.values_list("billing_account_id", flat=True).distinct()
-    return sorted(set(with_lines).union(with_charges))
+    with_instalments = billing_account_ids_with_instalments_due(
+        period=period, account_id=account_id
+    )
+    return sorted(set(with_lines).union(with_charges, with_instalments))
 
 
-def accounts_for_bill_run(*, account_ids: Sequence[int], stop: datetime) -> list[BillingAccount]:
-    """The accounts with their customer, `lines_in_service`: their activated lines, each with
-    `billed_subscriptions` (every subscription that started before `stop`, ended or not, with
-    its product), and `pending_charges`: their one-off charges not billed yet dated before
-    `stop`, with their product. Four queries whatever the number of accounts."""
+def accounts_for_bill_run(
+    *, account_ids: Sequence[int], period: date, stop: datetime
+) -> list[BillingAccount]:
+    """The accounts with their customer, and what their invoice of `period` is made of:
+    `lines_in_service` (their activated lines, each with `billed_subscriptions`: every
+    subscription that started before `stop`, ended or not, with its product),
+    `pending_charges` (their one-off charges not billed yet dated before `stop`, with their
+    product), `instalments_due` (payments' instalments to bill, with their plan and device) and
+    `advance_credits` (what is left of their paid bill advances). Seven queries whatever the
+    number of accounts."""
     lines_by_account = activated_lines_by_billing_account(account_ids=account_ids, stop=stop)
     charges_by_account: dict[int, list[OneOffCharge]] = defaultdict(list)
     for charge in (
@@ -92,12 +116,16 @@ def accounts_for_bill_run(*, account_ids: Sequence[int], stop: datetime) -> list
         .order_by("charged_on", "id")
     ):
         charges_by_account[charge.billing_account_id].append(charge)
+    instalments = instalments_due_by_billing_account(account_ids=account_ids, period=period)
+    credits = advance_credits_by_billing_account(account_ids=account_ids)
     accounts = list(
         BillingAccount.objects.filter(pk__in=account_ids).select_related("customer").order_by("id")
     )
     for account in accounts:
         account.lines_in_service = lines_by_account.get(account.pk, [])
         account.pending_charges = charges_by_account.get(account.pk, [])
+        account.instalments_due = instalments.get(account.pk, [])
+        account.advance_credits = credits.get(account.pk, [])
     return accounts
 
 
@@ -146,3 +174,159 @@ def invoices_owed_by_direct_debit(*, due_from: date) -> QuerySet[Invoice]:
         .select_related("billing_account__customer")
         .order_by("due_on", "id")
     )
+# Bill advance ---------------------------------------------------------------------------------
+
+
+def advance_credits_by_billing_account(
+    *, account_ids: Sequence[int]
+) -> dict[int, list[advance_rules.AdvanceCredit]]:
+    """What is left of each paid advance of these accounts (amount less its deductions), for
+    those with something left, oldest first. One query."""
+    advances = (
+        BillAdvance.objects.filter(
+            billing_account_id__in=account_ids, status=BillAdvanceStatus.PAID
+        )
+        .annotate(deducted=Sum("deductions__amount_cents"))
+        .order_by("paid_at", "id")
+    )
+    by_account: dict[int, list[advance_rules.AdvanceCredit]] = {}
+    for advance in advances:
+        remaining = advance.amount_cents - (advance.deducted or 0)
+        if remaining > 0:
+            assert advance.paid_at is not None  # paid
+            by_account.setdefault(advance.billing_account_id, []).append(
+                advance_rules.AdvanceCredit(
+                    advance_id=advance.pk,
+                    paid_on=paris_date(advance.paid_at),
+                    remaining_cents=remaining,
+                )
+            )
+    return by_account
+
+
+def advance_remaining_cents(*, advance_ids: Sequence[int]) -> dict[int, int]:
+    """What is left to deduct of each of these advances (paid or not)."""
+    deducted = dict(
+        BillAdvanceDeduction.objects.filter(advance_id__in=advance_ids)
+        .values("advance_id")
+        .annotate(total=Sum("amount_cents"))
+        .values_list("advance_id", "total")
+    )
+    return {
+        pk: amount - (deducted.get(pk) or 0)
+        for pk, amount in BillAdvance.objects.filter(pk__in=advance_ids).values_list(
+            "id", "amount_cents"
+        )
+    }
+
+
+def invoice_history_for_threshold(
+    *, billing_account: BillingAccount, last: int
+) -> tuple[int, list[int]]:
+    """(number of the account's invoices not cancelled, totals of the `last` latest of them,
+    oldest first): what the bill-advance threshold is computed from."""
+    invoices = Invoice.objects.filter(billing_account=billing_account).exclude(
+        status=InvoiceStatus.CANCELLED
+    )
+    latest = list(
+        invoices.order_by("-period_start", "-id").values_list("total_cents", flat=True)[:last]
+    )
+    return invoices.count(), latest[::-1]
+
+
+# Acts of `guichet.billing.settlement` that are payment incidents (CGS 5.1 (i)): an invoice
+# still owed at its due date, a payment that did not stay (a rejected direct debit).
+PAYMENT_INCIDENT_ACTS = (Act.INVOICE_MARK_UNPAID, Act.INVOICE_PAYMENT_REVERSE)
+
+
+def last_payment_incident_at(*, customer: Customer) -> datetime | None:
+    """When the customer's latest payment incident happened, from the activity log."""
+    return last_activity_at(customer=customer, acts=PAYMENT_INCIDENT_ACTS)
+
+
+def bill_advances_of_period(*, billing_account: BillingAccount, period: date) -> list[BillAdvance]:
+    return list(
+        BillAdvance.objects.filter(billing_account=billing_account, period_start=period).order_by(
+            "sequence"
+        )
+    )
+
+
+def bill_advance_warned_levels(
+    *, billing_account: BillingAccount, period: date, sequence: int
+) -> set[int]:
+    return set(
+        BillAdvanceWarning.objects.filter(
+            billing_account=billing_account, period_start=period, sequence=sequence
+        ).values_list("level_percent", flat=True)
+    )
+
+
+def bill_advances_for_customer(*, customer: Customer) -> list[BillAdvance]:
+    """The customer's advances, newest first, each with `remaining_cents` (left to deduct)."""
+    advances = list(
+        BillAdvance.objects.filter(billing_account__customer=customer)
+        .select_related("billing_account")
+        .annotate(deducted=Sum("deductions__amount_cents"))
+        .order_by("-requested_at", "-id")
+    )
+    for advance in advances:
+        advance.remaining_cents = advance.amount_cents - (advance.deducted or 0)
+    return advances
+
+
+def bill_advances_unpaid(*, billing_account: BillingAccount) -> list[BillAdvance]:
+    return list(
+        BillAdvance.objects.filter(
+            billing_account=billing_account, status=BillAdvanceStatus.REQUESTED
+        ).order_by("requested_at", "id")
+    )
+
+
+# Security deposit -----------------------------------------------------------------------------
+
+_OPEN_DEPOSIT = ~Q(status=SecurityDepositStatus.REFUNDED)
+
+
+def security_deposits_held_cents(*, account_ids: Sequence[int]) -> dict[int, int]:
+    """What each account has with us in security deposits (held or to refund), by account."""
+    return dict(
+        SecurityDeposit.objects.filter(_OPEN_DEPOSIT, billing_account_id__in=account_ids)
+        .values("billing_account_id")
+        .annotate(total=Sum("amount_cents"))
+        .values_list("billing_account_id", "total")
+    )
+
+
+def security_deposits_for_customer(*, customer: Customer) -> list[SecurityDeposit]:
+    return list(
+        SecurityDeposit.objects.filter(billing_account__customer=customer)
+        .select_related("billing_account")
+        .order_by("-received_at", "-id")
+    )
+
+
+def security_deposits_held() -> list[SecurityDeposit]:
+    return list(
+        SecurityDeposit.objects.filter(status=SecurityDepositStatus.HELD)
+        .select_related("billing_account__customer")
+        .order_by("received_at", "id")
+    )
+
+
+def security_deposits_to_refund() -> list[SecurityDeposit]:
+    """Deposits to refund, the earliest deadline first."""
+    return list(
+        SecurityDeposit.objects.filter(status=SecurityDepositStatus.REFUND_DUE)
+        .select_related("billing_account__customer")
+        .order_by("refund_due_on", "id")
+    )
+
+
+def billing_account_debt_cents(*, billing_account: BillingAccount) -> int:
+    """What the account still owes on its invoices (issued, partly paid or unpaid)."""
+    owed = Invoice.objects.filter(
+        billing_account=billing_account,
+        status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.UNPAID],
+    ).values_list("total_cents", "paid_cents")
+    return sum(total - paid for total, paid in owed)

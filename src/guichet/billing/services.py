@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import Case, Value, When
 
-from guichet.billing import rules
+from guichet.billing import advance_rules, rules
 from guichet.billing.errors import BillingError, BillingErrorCode
 from guichet.billing.models import (
     MONTH_DAY_MAX,
     MONTH_DAY_MIN,
     VAT_RATE_STANDARD_BP,
+    BillAdvance,
+    BillAdvanceDeduction,
     BillingAccount,
     BillingAccountStatus,
     CreditNote,
@@ -32,9 +34,11 @@ from guichet.billing.models import (
 )
 from guichet.billing.selectors import (
     accounts_for_bill_run,
+    advance_remaining_cents,
     billable_account_ids,
     invoiced_account_ids,
     invoices_total_cents,
+    security_deposits_held_cents,
 )
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
@@ -48,6 +52,10 @@ from guichet.customers.models import Address, AddressKind, Customer
 from guichet.customers.selectors import address_get
 from guichet.lines.models import Line, LineStatus
 from guichet.lines.selectors import lines_for_billing_account
+from guichet.payments.errors import InstalmentError
+from guichet.payments.models import Instalment
+from guichet.payments.selectors.instalments import instalment_plans_open_for_billing_account
+from guichet.payments.services.instalments import instalments_bill
 
 BILLING_ACCOUNT_NUMBER_SEQUENCE = "billing_account"
 # "CF" + 8 digits; starting at 10000001 keeps them all 8 digits long.
@@ -329,6 +337,14 @@ def billing_account_close(
             " non résiliée(s).",
             extra={"line_ids": [line.pk for line in open_lines]},
         )
+    open_plans = instalment_plans_open_for_billing_account(billing_account=billing_account)
+    if open_plans:
+        raise BillingError(
+            code=BillingErrorCode.OPEN_INSTALMENT_PLANS,
+            message=f"Le compte {billing_account.number} a encore {len(open_plans)} facilité(s)"
+            " de paiement en cours : leurs mensualités restent à facturer ou à solder.",
+            extra={"plan_ids": open_plans},
+        )
     billing_account.status = BillingAccountStatus.CLOSED
     billing_account.closed_at = now
     _log_change(
@@ -541,12 +557,19 @@ def invoice_issue(
             message=f"Le compte {billing_account.number} a déjà sa facture de {period:%m/%Y}.",
             extra={"number": billing_account.number, "period": period.isoformat()},
         )
+    held = security_deposits_held_cents(account_ids=[billing_account.pk])
     invoice = _invoice_for(
-        billing_account=billing_account, period=period, charges=charges, number=number, now=now
+        billing_account=billing_account,
+        period=period,
+        charges=charges,
+        number=number,
+        now=now,
+        deposit_held_cents=held.get(billing_account.pk, 0),
     )
     invoice.save()
     InvoiceLine.objects.bulk_create(_invoice_lines_for(invoice=invoice, charges=charges))
     _bill_one_off_charges([(invoice, charges)])
+    _record_what_charges_settle([(invoice, charges)], now=now)
     activity_record(
         customer=billing_account.customer,
         actor=actor,
@@ -587,9 +610,15 @@ def invoices_issue(
     numbers = _reserve_document_numbers(
         sequence_name=INVOICE_SEQUENCE, prefix="F", year=issued_on.year, count=len(drafts)
     )
+    held = security_deposits_held_cents(account_ids=[account.pk for account, _ in drafts])
     invoices = Invoice.objects.bulk_create(
         _invoice_for(
-            billing_account=account, period=period, charges=charges, number=number, now=now
+            billing_account=account,
+            period=period,
+            charges=charges,
+            number=number,
+            now=now,
+            deposit_held_cents=held.get(account.pk, 0),
         )
         for (account, charges), number in zip(drafts, numbers, strict=True)
     )
@@ -603,6 +632,10 @@ def invoices_issue(
     )
     _bill_one_off_charges(
         [(invoice, charges) for invoice, (_, charges) in zip(invoices, drafts, strict=True)]
+    )
+    _record_what_charges_settle(
+        [(invoice, charges) for invoice, (_, charges) in zip(invoices, drafts, strict=True)],
+        now=now,
     )
     activity_record_many(
         actor=actor,
@@ -621,6 +654,47 @@ def invoices_issue(
     return invoices
 
 
+def _record_what_charges_settle(
+    issued: Sequence[tuple[Invoice, Sequence[rules.Charge]]], *, now: datetime
+) -> None:
+    """In the invoices' transaction: link the instalments they bill (payments refuses one that
+    is no longer to bill) and record the advance deductions (refused when an advance has less
+    left than deducted: another run used it meanwhile). Either refusal rolls the invoices back,
+    so an instalment is billed and a credit deducted exactly once."""
+    instalments: dict[date, list[int]] = {}
+    deductions: list[BillAdvanceDeduction] = []
+    for invoice, charges in issued:
+        for charge in charges:
+            if charge.instalment_id is not None:
+                instalments.setdefault(invoice.period_start, []).append(charge.instalment_id)
+            if charge.bill_advance_id is not None:
+                deductions.append(
+                    BillAdvanceDeduction(
+                        advance_id=charge.bill_advance_id,
+                        invoice=invoice,
+                        amount_cents=-charge.amount_cents,
+                    )
+                )
+    for period, ids in instalments.items():
+        instalments_bill(instalment_ids=ids, period=period, now=now)
+    if not deductions:
+        return
+    advance_ids = sorted({deduction.advance_id for deduction in deductions})
+    list(BillAdvance.objects.select_for_update().filter(pk__in=advance_ids).order_by("pk"))
+    remaining = advance_remaining_cents(advance_ids=advance_ids)
+    for deduction in deductions:
+        remaining[deduction.advance_id] -= deduction.amount_cents
+    overdrawn = sorted(pk for pk, left in remaining.items() if left < 0)
+    if overdrawn:
+        raise BillingError(
+            code=BillingErrorCode.ADVANCE_CREDIT_USED,
+            message="Une avance sur facture a déjà été déduite d'une autre facture : la"
+            " facturation est à relancer.",
+            extra={"advance_ids": overdrawn},
+        )
+    BillAdvanceDeduction.objects.bulk_create(deductions)
+
+
 def _invoice_for(
     *,
     billing_account: BillingAccount,
@@ -628,6 +702,7 @@ def _invoice_for(
     charges: Sequence[rules.Charge],
     number: str,
     now: datetime,
+    deposit_held_cents: int = 0,
 ) -> Invoice:
     issued_on = _paris_date(now)
     totals = rules.totals(charges)
@@ -644,10 +719,12 @@ def _invoice_for(
         ),
         issued_at=now,
         payment_method=billing_account.payment_method,
-        status=InvoiceStatus.ISSUED,
+        # Nothing to pay (a paid advance covered it all): paid as issued, never unpaid later.
+        status=InvoiceStatus.PAID if totals.total_cents == 0 else InvoiceStatus.ISSUED,
         total_cents=totals.total_cents,
         vat_cents=totals.vat_cents,
         total_excl_vat_cents=totals.total_excl_vat_cents,
+        security_deposit_held_cents=deposit_held_cents,
     )
 
 
@@ -833,6 +910,19 @@ def _line_facts(line: Line) -> rules.LineFacts:
     )
 
 
+def _instalment_facts(instalment: Instalment) -> rules.InstalmentFacts:
+    plan = instalment.plan
+    return rules.InstalmentFacts(
+        instalment_id=instalment.pk,
+        device=plan.label,
+        number=instalment.number,
+        count=plan.instalment_count,
+        period_start=instalment.period_start,
+        amount_cents=instalment.amount_cents,
+        line_id=plan.equipment.line_id,
+    )
+
+
 def _account_charges(
     *,
     billing_account: BillingAccount,
@@ -841,7 +931,8 @@ def _account_charges(
     catalog: Catalog,
 ) -> list[rules.Charge]:
     """The charges of an account loaded by `accounts_for_bill_run`: its lines in order, then
-    its one-off charges not billed yet."""
+    its one-off charges not billed yet, its instalments due, then the paid bill advances
+    deducted from what all that adds up to."""
     charges: list[rules.Charge] = []
     for line in billing_account.lines_in_service:  # type: ignore[attr-defined]
         for subscription in line.billed_subscriptions:
@@ -852,6 +943,19 @@ def _account_charges(
             rules.line_charges(line=_line_facts(line), period_start=period, prices=prices)
         )
     charges.extend(_one_off_charge(charge) for charge in billing_account.pending_charges)  # type: ignore[attr-defined]
+    for instalment in billing_account.instalments_due:  # type: ignore[attr-defined]
+        charges.append(rules.instalment_charge(_instalment_facts(instalment)))
+    if charges:
+        before = rules.totals(charges)
+        charges.extend(
+            advance_rules.advance_credit_charges(
+                charges_total_cents=before.total_cents,
+                charges_vat_cents=before.vat_cents,
+                credits=billing_account.advance_credits,  # type: ignore[attr-defined]
+                period_start=period,
+                period_end=rules.period_end_of(period),
+            )
+        )
     return charges
 
 
@@ -877,7 +981,7 @@ def bill_run(
     prices: dict[str, rules.Price] = {}
     actor = Actor.system()
     report = BillRunReport(period=period)
-    ids = billable_account_ids(start=start, stop=stop, account_id=account_id)
+    ids = billable_account_ids(period=period, start=start, stop=stop, account_id=account_id)
     report.accounts = len(ids)
     for offset in range(0, len(ids), chunk_size):
         chunk = ids[offset : offset + chunk_size]
@@ -885,7 +989,7 @@ def bill_run(
         report.existing += len(done)
         to_invoice = [pk for pk in chunk if pk not in done]
         drafts = []
-        for account in accounts_for_bill_run(account_ids=to_invoice, stop=stop):
+        for account in accounts_for_bill_run(account_ids=to_invoice, period=period, stop=stop):
             try:
                 charges = _account_charges(
                     billing_account=account, period=period, prices=prices, catalog=catalog
@@ -900,7 +1004,13 @@ def bill_run(
         # One transaction per chunk: a run killed mid-chunk loses that chunk only, which the
         # next run issues again; an account invoiced meanwhile by another run is skipped.
         if drafts:
-            issued = invoices_issue(drafts=drafts, period=period, actor=actor, now=now)
+            try:
+                issued = invoices_issue(drafts=drafts, period=period, actor=actor, now=now)
+            except (BillingError, InstalmentError) as error:
+                # Another run billed an instalment or used a credit of this chunk meanwhile:
+                # nothing of the chunk was written; running again issues it afresh.
+                report.failed.extend((account.pk, error.code.value) for account, _ in drafts)
+                continue
             report.created += len(issued)
             report.existing += len(drafts) - len(issued)
     report.total_cents = invoices_total_cents(period_start=period, account_id=account_id)

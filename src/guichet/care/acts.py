@@ -66,3 +66,19 @@ class Act(models.TextChoices):
     PRENOTIFICATION_SEND = "prenotification.send", "Avis de prélèvement"
     DIRECT_DEBIT_COLLECT = "direct_debit.collect", "Prélèvement présenté à la banque"
     DIRECT_DEBIT_RETURN = "direct_debit.return", "Prélèvement rejeté"
+    INSTALMENT_PLAN_CREATE = "instalment_plan.create", "Facilité de paiement"
+    INSTALMENT_PLAN_COMPLETE = "instalment_plan.complete", "Facilité de paiement terminée"
+    INSTALMENT_PLAN_SETTLE = "instalment_plan.settle", "Solde de la facilité de paiement"
+    BILL_ADVANCE_WARN = "bill_advance.warn", "Alerte avant avance sur facture"
+    BILL_ADVANCE_REQUEST = "bill_advance.request", "Demande d'avance sur facture"
+    BILL_ADVANCE_PAYMENT_RECORD = "bill_advance.payment_record", "Paiement de l'avance sur facture"
+    SECURITY_DEPOSIT_RECORD = "security_deposit.record", "Dépôt de garantie"
+    SECURITY_DEPOSIT_CAUSE_GONE = (
+        "security_deposit.cause_gone",
+        "Restitution du dépôt de garantie demandée",
+    )
+    SECURITY_DEPOSIT_CONTRACT_END = (
+        "security_deposit.contract_end",
+        "Restitution du dépôt de garantie en fin de contrat",
+    )
+    SECURITY_DEPOSIT_REFUND = "security_deposit.refund", "Dépôt de garantie restitué"

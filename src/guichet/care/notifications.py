@@ -124,6 +124,31 @@ TEMPLATES: dict[str, NotificationTemplate] = {
         sms_body="Le prélèvement de {amount} de votre facture {invoice} a été rejeté : {reason}."
         " Réglez-la depuis votre espace client.",
     ),
+    "bill_advance_warning": NotificationTemplate(
+        subject="Vos consommations hors forfait approchent du seuil d'avance sur facture",
+        email_body="Bonjour {first_name},\n\nVos consommations hors forfait de {month}"
+        " atteignent {usage}, soit {level} % du seuil de {threshold} au-delà duquel une avance"
+        " sur facture vous sera demandée (CGS 5.1 (i)). Au-delà de ce seuil, les usages"
+        " sortants de votre ligne seront restreints jusqu'au paiement de l'avance." + _SIGNATURE,
+        sms_body="Conso hors forfait de {month} : {usage}, {level} % du seuil de {threshold}."
+        " Au-delà, avance sur facture demandée et usages sortants restreints.",
+    ),
+    "bill_advance_requested": NotificationTemplate(
+        subject="Avance sur facture de {amount} à régler",
+        email_body="Bonjour {first_name},\n\nVos consommations hors forfait de {month} ({usage})"
+        " ont dépassé le seuil de {threshold}. Une avance sur facture de {amount} vous est"
+        " demandée, payable dès le {due} depuis votre espace client. Les usages sortants de"
+        " {lines} sont restreints jusqu'à son paiement. L'avance sera déduite de vos prochaines"
+        " factures (CGS 5.1 (i))." + _SIGNATURE,
+        sms_body="Avance sur facture de {amount} demandée (conso hors forfait {usage}). Usages"
+        " sortants restreints jusqu'au paiement, depuis votre espace client.",
+    ),
+    "security_deposit_refund_due": NotificationTemplate(
+        subject="Restitution de votre dépôt de garantie",
+        email_body="Bonjour {first_name},\n\nVotre dépôt de garantie de {amount} vous sera"
+        " restitué au plus tard le {due} (CGS 5.1 (ii))." + _SIGNATURE,
+        sms_body="Votre dépôt de garantie de {amount} vous sera restitué au plus tard le {due}.",
+    ),
 }
 
 

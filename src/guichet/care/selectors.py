@@ -1,5 +1,8 @@
 """Reads of the care context; every read for a customer is scoped to that customer."""
 
+from collections.abc import Sequence
+from datetime import datetime
+
 from django.db import models
 
 from guichet.care.models import (
@@ -15,6 +18,16 @@ from guichet.customers.models import Customer
 def activities_for_customer(*, customer: Customer) -> models.QuerySet[Activity]:
     """Newest first (index `activity_customer_newest`); a queryset so that pages can slice it."""
     return Activity.objects.filter(customer=customer).order_by("-at", "-id")
+
+
+def last_activity_at(*, customer: Customer, acts: Sequence[str]) -> datetime | None:
+    """When the customer's latest act among `acts` happened, or None."""
+    return (
+        Activity.objects.filter(customer=customer, act__in=list(acts))
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
+    )
 
 
 def activities_for_subject(*, subject: models.Model) -> list[Activity]:

@@ -25,6 +25,7 @@ from guichet.customers.models import AddressKind, Civility, Customer
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.customers.services import address_set, customer_create
 from guichet.demo.identities import MAX_SENIORITY_YEARS, Identity, generate_identities
+from guichet.demo.instalments import lea_instalment_plan_create
 from guichet.lines.models import EquipmentKind, Line, Ownership
 from guichet.lines.rules import luhn_valid
 from guichet.lines.services import (
@@ -94,7 +95,7 @@ PERSONAS: tuple[Persona, ...] = (
             "33000",
             "Bordeaux",
         ),
-        description="ligne mobile, Samsung Galaxy S24 (facilité de paiement : avec les paiements)",
+        description="ligne mobile, Samsung Galaxy S24 payé en 24 fois (facilité de paiement)",
     ),
     Persona(
         email="hugo@demo.guichet.fr",
@@ -129,6 +130,8 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
     identities = generate_identities(count=customers, seed=seed, today=today)
     for serial, identity in enumerate(identities, start=1):
         _create_generated(identity, serial, rng, numbers, today)
+    # Before the bill run: the past months' invoices carry its instalments.
+    lea_instalment_plan_create()
     _bill_history(today)
     return DemoReport(personas=list(PERSONAS), generated=customers)
 

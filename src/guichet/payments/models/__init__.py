@@ -1,6 +1,12 @@
 """The payments context's tables, one module per part (card payments, SEPA direct debit,
 instalment plans, dunning); each is imported here so that Django finds its models."""
 
+from guichet.payments.models.instalments import (
+    Instalment,
+    InstalmentPlan,
+    InstalmentPlanStatus,
+    InstalmentStatus,
+)
 from guichet.payments.models.sepa import (
     DirectDebit,
     DirectDebitBatch,
@@ -14,6 +20,10 @@ __all__ = [
     "DirectDebit",
     "DirectDebitBatch",
     "DirectDebitStatus",
+    "Instalment",
+    "InstalmentPlan",
+    "InstalmentPlanStatus",
+    "InstalmentStatus",
     "Mandate",
     "MandateStatus",
     "Prenotification",
