@@ -21,6 +21,13 @@ class BillingErrorCode(StrEnum):
     PAYMENT_EXCEEDS_OUTSTANDING = "billing_payment_exceeds_outstanding"
     INVOICE_NOT_PAYABLE = "billing_invoice_not_payable"
     REVERSAL_EXCEEDS_PAID = "billing_reversal_exceeds_paid"
+    # An act of the configured list refused while an invoice is unpaid; the message is the
+    # configured reason (GUICHET_UNPAID_REFUSED_ACTS), shown to the customer as it is.
+    ACT_REFUSED_WHILE_UNPAID = "billing_act_refused_while_unpaid"
+    FEE_UNKNOWN = "billing_fee_unknown"
+    FEE_CHANNEL_NOT_OFFERED = "billing_fee_channel_not_offered"
+    FEE_LINE_NOT_ACCOUNTS = "billing_fee_line_not_accounts"
+    ONE_OFF_FEE_ALREADY_INVOICED = "billing_one_off_fee_already_invoiced"
 
 
 class BillingError(Exception):

@@ -261,3 +261,41 @@ class CreditNote(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class OneOffFee(models.Model):
+    """A service fee charged once, outside any subscription (brochure, Services
+    d'accompagnement: the reinstatement after a suspension for unpaid…).
+
+    Recorded when the act happens, priced from the catalog then; the bill run puts it on the
+    account's next invoice and links it here (`invoice`), in the invoice's transaction, so it
+    is invoiced exactly once. Its amount is never edited (CONVENTIONS 9).
+    """
+
+    billing_account = models.ForeignKey(
+        BillingAccount, on_delete=models.PROTECT, related_name="one_off_fees"
+    )
+    line = models.ForeignKey(
+        "lines.Line", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    fee_code = models.CharField(max_length=60)  # catalog fee (fees.toml)
+    label = models.CharField(max_length=300)  # French, as printed on the invoice
+    amount_cents = models.BigIntegerField()  # incl. VAT
+    # French date of the act: the fee goes on the invoice of the period containing it.
+    incurred_on = models.DateField()
+    rule = models.CharField(max_length=400)  # the price and its brochure section
+    created_at = models.DateTimeField()
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="one_off_fees"
+    )
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["incurred_on", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gte=0), name="one_off_fee_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fee_code} {self.amount_cents} c ({self.billing_account_id})"

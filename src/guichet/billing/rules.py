@@ -28,6 +28,10 @@ Rules chosen (each pinned by tests/billing/test_rules.py):
   the line's activation date — the line's first invoice. The fee is the one of the line's first
   plan or box offer.
 - **Bonuses** are free and produce no line.
+- **One-off service fees** (brochure, Services d'accompagnement: e.g. the reinstatement after a
+  suspension for unpaid) are recorded when the act happens (`billing.OneOffFee`) and put on the
+  account's next invoice: the invoice of the period containing the act, or the first one issued
+  after it when that period was already invoiced.
 """
 
 from __future__ import annotations
@@ -173,6 +177,8 @@ class Charge:
     service_start: date
     service_end: date  # included
     rule: str
+    # The billing.OneOffFee this charge bills, linked to the invoice that carries it.
+    one_off_fee_id: int | None = None
 
     @property
     def vat_cents(self) -> int:
@@ -364,6 +370,43 @@ def _activation_charge(
 
 
 @dataclass(frozen=True)
+class OneOffFeeFacts:
+    """A service fee charged outside any subscription (billing.OneOffFee), not yet invoiced."""
+
+    fee_id: int
+    code: str
+    label: str
+    line_id: int | None
+    amount_cents: int
+    incurred_on: date
+    rule: str
+
+
+def one_off_fee_charges(*, fees: Sequence[OneOffFeeFacts], period_start: date) -> list[Charge]:
+    """The fees to put on the invoice of the period starting on `period_start`: every fee not
+    yet invoiced that was incurred by the period's last day, oldest first (a fee incurred in a
+    period already invoiced goes on the next invoice)."""
+    period_end = period_end_of(period_start)
+    return [
+        Charge(
+            kind=ChargeKind.ONE_OFF_FEE,
+            label=f"{fee.label} du {_fr(fee.incurred_on)}",
+            line_id=fee.line_id,
+            product_code=fee.code,
+            quantity=1,
+            unit_price_cents=fee.amount_cents,
+            amount_cents=fee.amount_cents,
+            service_start=fee.incurred_on,
+            service_end=fee.incurred_on,
+            rule=fee.rule,
+            one_off_fee_id=fee.fee_id,
+        )
+        for fee in sorted(fees, key=lambda fee: (fee.incurred_on, fee.fee_id))
+        if fee.incurred_on <= period_end
+    ]
+
+
+@dataclass(frozen=True)
 class Totals:
     total_cents: int
     vat_cents: int
@@ -403,3 +446,58 @@ def format_eur(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     whole, rest = divmod(abs(cents), 100)
     return f"{sign}{whole}.{rest:02d}"
+
+
+# Arrears ------------------------------------------------------------------------------------
+#
+# Self-care spec (seed 000, « En cas d'impayé »): a banner invites the customer to settle, access
+# is never blocked, and "seuls certains actes seront indisponibles au moment de finaliser". The
+# spec does not list them: the acts below are the project's choice, the ones that add to what
+# the customer owes or hand the contract over, each with the reason shown to the customer. The
+# operator picks its own list and wording (setting GUICHET_UNPAID_REFUSED_ACTS). Paying, every
+# emergency act (loss, theft, SIM replacement, PUK), termination, porting and withdrawal stay
+# open: they are the customer's rights, or the way out of the arrears.
+
+
+class ArrearsAct(StrEnum):
+    """Acts that can be refused while an invoice is unpaid; each is checked by its service
+    through `billing.selectors.unpaid_check` at the last step, before anything changes."""
+
+    ADD_ON_SUBSCRIBE = "add_on_subscribe"  # lines.services.subscription_add (option, top-up)
+    ACQUISITION = "acquisition"  # care.services.order_create, a new line
+    DEVICE_RENEWAL = "device_renewal"  # care.services.order_create
+    ACCESSORY_ORDER = "accessory_order"  # care.services.order_create
+    LINE_TRANSFER = "line_transfer"  # care.services.request_open
+    # Acts whose service comes later; it calls unpaid_check with this code.
+    PLAN_CHANGE = "plan_change"
+    INSURANCE_SUBSCRIBE = "insurance_subscribe"
+
+
+ARREARS_ACT_LABELS: dict[ArrearsAct, str] = {
+    ArrearsAct.ADD_ON_SUBSCRIBE: "Souscrire une option ou une recharge",
+    ArrearsAct.ACQUISITION: "Commander une nouvelle ligne",
+    ArrearsAct.DEVICE_RENEWAL: "Renouveler son mobile",
+    ArrearsAct.ACCESSORY_ORDER: "Commander un accessoire",
+    ArrearsAct.LINE_TRANSFER: "Céder sa ligne",
+    ArrearsAct.PLAN_CHANGE: "Changer de forfait ou d'offre",
+    ArrearsAct.INSURANCE_SUBSCRIBE: "Souscrire une assurance mobile",
+}
+
+_SETTLE_FIRST = " Réglez d'abord le montant dû depuis la rubrique Factures."
+UNPAID_REFUSED_ACTS_DEFAULT: dict[str, str] = {
+    ArrearsAct.ADD_ON_SUBSCRIBE: "Vous ne pouvez pas souscrire d'option ni de recharge tant"
+    " qu'une facture reste impayée." + _SETTLE_FIRST,
+    ArrearsAct.ACQUISITION: "Vous ne pouvez pas commander de nouvelle ligne tant qu'une facture"
+    " reste impayée." + _SETTLE_FIRST,
+    ArrearsAct.DEVICE_RENEWAL: "Le renouvellement de votre mobile est indisponible tant"
+    " qu'une facture reste impayée." + _SETTLE_FIRST,
+    ArrearsAct.ACCESSORY_ORDER: "La commande d'accessoires est indisponible tant qu'une"
+    " facture reste impayée." + _SETTLE_FIRST,
+    # CGS 12: "le cédant règle auparavant toutes les sommes encore dues".
+    ArrearsAct.LINE_TRANSFER: "La cession de ligne demande que toutes les sommes dues soient"
+    " réglées (CGS 12)." + _SETTLE_FIRST,
+    ArrearsAct.PLAN_CHANGE: "Le changement de forfait ou d'offre est indisponible tant qu'une"
+    " facture reste impayée." + _SETTLE_FIRST,
+    ArrearsAct.INSURANCE_SUBSCRIBE: "La souscription d'une assurance est indisponible tant"
+    " qu'une facture reste impayée." + _SETTLE_FIRST,
+}

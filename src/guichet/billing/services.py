@@ -26,6 +26,7 @@ from guichet.billing.models import (
     InvoiceLine,
     InvoiceStatus,
     NumberSequence,
+    OneOffFee,
     PaymentMethod,
 )
 from guichet.billing.selectors import (
@@ -39,9 +40,11 @@ from guichet.care.acts import Act
 from guichet.care.services import ActivityEntry, activity_record, activity_record_many
 from guichet.catalog.errors import CatalogError
 from guichet.catalog.models import Product, ProductKind
-from guichet.catalog.schema import BoxOffer, Catalog, Option, Plan, TopUp
+from guichet.catalog.rendering import euros
+from guichet.catalog.schema import BoxOffer, Catalog, Channel, Option, Plan, TopUp
 from guichet.catalog.selectors import catalog_current
 from guichet.customers.models import Address, AddressKind, Customer
+from guichet.customers.rules import paris_date
 from guichet.customers.selectors import address_get
 from guichet.lines.models import Line, LineStatus
 from guichet.lines.selectors import lines_for_billing_account
@@ -436,6 +439,7 @@ def invoice_issue(
     )
     invoice.save()
     InvoiceLine.objects.bulk_create(_invoice_lines_for(invoice=invoice, charges=charges))
+    _link_one_off_fees(invoice=invoice, charges=charges)
     activity_record(
         customer=billing_account.customer,
         actor=actor,
@@ -490,6 +494,8 @@ def invoices_issue(
         ),
         batch_size=1000,
     )
+    for invoice, (_, charges) in zip(invoices, drafts, strict=True):
+        _link_one_off_fees(invoice=invoice, charges=charges)
     activity_record_many(
         actor=actor,
         act=Act.INVOICE_ISSUE,
@@ -559,6 +565,22 @@ def _invoice_lines_for(*, invoice: Invoice, charges: Sequence[rules.Charge]) -> 
     ]
 
 
+def _link_one_off_fees(*, invoice: Invoice, charges: Sequence[rules.Charge]) -> None:
+    """Mark the one-off fees the invoice carries as invoiced by it. A fee another run invoiced
+    meanwhile is refused, which rolls the invoice back: a fee is never invoiced twice."""
+    fee_ids = [charge.one_off_fee_id for charge in charges if charge.one_off_fee_id is not None]
+    if not fee_ids:
+        return
+    linked = OneOffFee.objects.filter(pk__in=fee_ids, invoice__isnull=True).update(invoice=invoice)
+    if linked != len(fee_ids):
+        raise BillingError(
+            code=BillingErrorCode.ONE_OFF_FEE_ALREADY_INVOICED,
+            message=f"Des frais ponctuels du compte {invoice.billing_account.number} ont déjà été"
+            " facturés : relancez la facturation.",
+            extra={"fee_ids": fee_ids},
+        )
+
+
 def _issue_summary(invoice: Invoice) -> str:
     return (
         f"Facture {invoice.number} de {invoice.period_start:%m/%Y} :"
@@ -618,6 +640,66 @@ def invoice_credit(*, invoice: Invoice, reason: str, actor: Actor, now: datetime
         new_values={"status": InvoiceStatus.CANCELLED, "credit_note": credit_note.number},
     )
     return credit_note
+
+
+# One-off fees ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def one_off_fee_charge(
+    *,
+    billing_account: BillingAccount,
+    fee_code: str,
+    channel: Channel,
+    actor: Actor,
+    now: datetime,
+    line: Line | None = None,
+) -> OneOffFee:
+    """Charge the catalog's service fee `fee_code` once, at its price for `channel` (fees.toml),
+    on the account's next invoice. `line` names the line the act was about."""
+    try:
+        fee = catalog_current().fee(fee_code)
+    except CatalogError:
+        raise BillingError(
+            code=BillingErrorCode.FEE_UNKNOWN,
+            message=f"Les frais « {fee_code} » n'existent pas dans le catalogue en vigueur.",
+            extra={"fee": fee_code},
+        ) from None
+    amount_cents = fee.price_cents_for(channel=channel)
+    if amount_cents is None:
+        raise BillingError(
+            code=BillingErrorCode.FEE_CHANNEL_NOT_OFFERED,
+            message=f"« {fee.name} » n'est pas proposé par ce canal ({channel}).",
+            extra={"fee": fee_code, "channel": channel},
+        )
+    if line is not None and line.billing_account_id != billing_account.pk:
+        raise BillingError(
+            code=BillingErrorCode.FEE_LINE_NOT_ACCOUNTS,
+            message=f"La ligne {line.display_number} n'est pas rattachée au compte"
+            f" {billing_account.number}.",
+            extra={"line_id": line.pk, "number": billing_account.number},
+        )
+    label = fee.name if line is None else f"{fee.name} — ligne {line.display_number}"
+    one_off_fee = OneOffFee.objects.create(
+        billing_account=billing_account,
+        line=line,
+        fee_code=fee.code,
+        label=label[:300],
+        amount_cents=amount_cents,
+        incurred_on=paris_date(now),
+        rule=f"Frais {amount_cents} c TTC par {fee.per} ({fee.source})"[:400],
+        created_at=now,
+    )
+    activity_record(
+        customer=billing_account.customer,
+        actor=actor,
+        act=Act.ONE_OFF_FEE_CHARGE,
+        subject=one_off_fee,
+        summary=f"{label} : {euros(amount_cents)}, sur la prochaine facture",
+        at=now,
+        new_values={"fee": fee.code, "amount_cents": amount_cents, "channel": channel},
+    )
+    return one_off_fee
 
 
 # Bill run -------------------------------------------------------------------------------------
@@ -726,7 +808,8 @@ def _account_charges(
     prices: dict[str, rules.Price],
     catalog: Catalog,
 ) -> list[rules.Charge]:
-    """The charges of an account loaded by `accounts_for_bill_run`, its lines in order."""
+    """The charges of an account loaded by `accounts_for_bill_run`, its lines in order, then
+    its one-off fees."""
     charges: list[rules.Charge] = []
     for line in billing_account.lines_in_service:  # type: ignore[attr-defined]
         for subscription in line.billed_subscriptions:
@@ -736,6 +819,19 @@ def _account_charges(
         charges.extend(
             rules.line_charges(line=_line_facts(line), period_start=period, prices=prices)
         )
+    fees = [
+        rules.OneOffFeeFacts(
+            fee_id=fee.pk,
+            code=fee.fee_code,
+            label=fee.label,
+            line_id=fee.line_id,
+            amount_cents=fee.amount_cents,
+            incurred_on=fee.incurred_on,
+            rule=fee.rule,
+        )
+        for fee in billing_account.pending_fees  # type: ignore[attr-defined]
+    ]
+    charges.extend(rules.one_off_fee_charges(fees=fees, period_start=period))
     return charges
 
 

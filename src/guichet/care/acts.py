@@ -60,3 +60,7 @@ class Act(models.TextChoices):
     INVOICE_PAYMENT_RECORD = "invoice.payment_record", "Paiement de facture"
     INVOICE_PAYMENT_REVERSE = "invoice.payment_reverse", "Paiement de facture rejeté"
     INVOICE_MARK_UNPAID = "invoice.mark_unpaid", "Facture impayée"
+    ONE_OFF_FEE_CHARGE = "one_off_fee.charge", "Frais ponctuels"
+    DUNNING_CASE_OPEN = "dunning_case.open", "Impayé constaté"
+    DUNNING_CASE_ADVANCE = "dunning_case.advance", "Relance d'impayé"
+    DUNNING_CASE_RESOLVE = "dunning_case.resolve", "Impayé régularisé"
