@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from guichet.billing.rules import (
     ChargeKind,
     LineFacts,
+    OneOffFeeFacts,
     Price,
     PriceKind,
     Span,
@@ -22,6 +23,7 @@ from guichet.billing.rules import (
     due_date,
     format_eur,
     line_charges,
+    one_off_fee_charges,
     prorata_cents,
     round_to_cents,
     totals,
@@ -339,3 +341,27 @@ def test_calendar_helpers() -> None:
     assert format_eur(129_900) == "1299.00"
     assert format_eur(-5) == "-0.05"
     assert format_eur(0) == "0.00"
+
+
+def test_one_off_fees_up_to_the_period_end_oldest_first() -> None:
+    def fee(fee_id: int, day: date) -> OneOffFeeFacts:
+        return OneOffFeeFacts(
+            fee_id=fee_id,
+            code="remise-en-service-impaye",
+            label="Remise en service",
+            line_id=7,
+            amount_cents=1000,
+            incurred_on=day,
+            rule="10 €",
+        )
+
+    charges = one_off_fee_charges(
+        fees=[fee(3, date(2026, 11, 30)), fee(2, date(2026, 12, 1)), fee(1, date(2026, 10, 4))],
+        period_start=date(2026, 11, 1),
+    )
+
+    assert [(c.one_off_fee_id, c.kind, c.label, c.amount_cents) for c in charges] == [
+        (1, ChargeKind.ONE_OFF_FEE, "Remise en service du 04/10/2026", 1000),
+        (3, ChargeKind.ONE_OFF_FEE, "Remise en service du 30/11/2026", 1000),
+    ]
+    assert totals(charges).vat_cents == 2 * 167

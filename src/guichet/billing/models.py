@@ -279,6 +279,8 @@ class OneOffFee(models.Model):
         "lines.Line", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     fee_code = models.CharField(max_length=60)  # catalog fee (fees.toml)
+    # Where the act was done (catalog.schema.Channel): the price and the free uses depend on it.
+    channel = models.CharField(max_length=20)
     label = models.CharField(max_length=300)  # French, as printed on the invoice
     amount_cents = models.BigIntegerField()  # incl. VAT
     # French date of the act: the fee goes on the invoice of the period containing it.

@@ -644,6 +644,8 @@ def invoice_credit(*, invoice: Invoice, reason: str, actor: Actor, now: datetime
 
 # One-off fees ---------------------------------------------------------------------------------
 
+_FEE_PER = {"act": "acte", "modification": "modification"}
+
 
 @transaction.atomic
 def one_off_fee_charge(
@@ -656,7 +658,9 @@ def one_off_fee_charge(
     line: Line | None = None,
 ) -> OneOffFee:
     """Charge the catalog's service fee `fee_code` once, at its price for `channel` (fees.toml),
-    on the account's next invoice. `line` names the line the act was about."""
+    on the account's next invoice. `line` names the line the act was about; a fee free the
+    first times through a channel ("GRATUIT la première fois, puis 10 €") counts the line's
+    earlier acts through that channel. A free act is recorded too, at 0, so that it counts."""
     try:
         fee = catalog_current().fee(fee_code)
     except CatalogError:
@@ -665,13 +669,6 @@ def one_off_fee_charge(
             message=f"Les frais « {fee_code} » n'existent pas dans le catalogue en vigueur.",
             extra={"fee": fee_code},
         ) from None
-    amount_cents = fee.price_cents_for(channel=channel)
-    if amount_cents is None:
-        raise BillingError(
-            code=BillingErrorCode.FEE_CHANNEL_NOT_OFFERED,
-            message=f"« {fee.name} » n'est pas proposé par ce canal ({channel}).",
-            extra={"fee": fee_code, "channel": channel},
-        )
     if line is not None and line.billing_account_id != billing_account.pk:
         raise BillingError(
             code=BillingErrorCode.FEE_LINE_NOT_ACCOUNTS,
@@ -679,15 +676,31 @@ def one_off_fee_charge(
             f" {billing_account.number}.",
             extra={"line_id": line.pk, "number": billing_account.number},
         )
+    previous_uses = (
+        OneOffFee.objects.filter(line=line, fee_code=fee.code, channel=channel).count()
+        if line is not None
+        else 0
+    )
+    amount_cents = fee.price_cents_for(channel=channel, previous_uses=previous_uses)
+    if amount_cents is None:
+        raise BillingError(
+            code=BillingErrorCode.FEE_CHANNEL_NOT_OFFERED,
+            message=f"« {fee.name} » n'est pas proposé par ce canal ({channel}).",
+            extra={"fee": fee_code, "channel": channel},
+        )
     label = fee.name if line is None else f"{fee.name} — ligne {line.display_number}"
     one_off_fee = OneOffFee.objects.create(
         billing_account=billing_account,
         line=line,
         fee_code=fee.code,
+        channel=channel,
         label=label[:300],
         amount_cents=amount_cents,
         incurred_on=paris_date(now),
-        rule=f"Frais {amount_cents} c TTC par {fee.per} ({fee.source})"[:400],
+        rule=(
+            f"{amount_cents} c TTC par {_FEE_PER[fee.per]} ({channel}, {previous_uses} acte(s)"
+            f" précédent(s) par ce canal ; {fee.source})"
+        )[:400],
         created_at=now,
     )
     activity_record(
