@@ -7,6 +7,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from guichet.billing.models import Invoice, InvoiceStatus, OneOffFee, PaymentMethod
@@ -199,6 +201,31 @@ def test_running_twice_on_the_same_date_does_nothing_more(line: Line) -> None:
         OutboxMessage.objects.count(),
         DunningStep.objects.count(),
     ) == counts
+
+
+def test_a_day_with_nothing_due_costs_the_same_few_queries_whatever_the_cases() -> None:
+    def queries(day: date) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            run(day)
+        return len(captured)
+
+    def accounts_with_an_unpaid_invoice(count: int) -> None:
+        for _ in range(count):
+            woot_line(
+                open_account(payment_method=PaymentMethod.CARD), activated_at=paris(2026, 9, 1)
+            )
+
+    accounts_with_an_unpaid_invoice(1)
+    bill_run(period=NOVEMBER, now=datetime(2026, 12, 2, 5, 0, tzinfo=UTC))
+    run(date(2026, 12, 18))
+    one = queries(date(2026, 12, 19))
+    accounts_with_an_unpaid_invoice(3)
+    bill_run(period=NOVEMBER, now=datetime(2026, 12, 2, 5, 0, tzinfo=UTC))
+    run(date(2026, 12, 19))
+    four = queries(date(2026, 12, 20))
+
+    # Invoices to mark, open cases, their steps, accounts in arrears.
+    assert one == four == 4
 
 
 def test_a_case_opened_late_keeps_the_delay_after_each_reminder(line: Line) -> None:

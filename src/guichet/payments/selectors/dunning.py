@@ -13,17 +13,12 @@ def dunning_schedule() -> Schedule:
     return parse_schedule(settings.GUICHET_DUNNING_SCHEDULE)
 
 
-def dunning_case_open_get(*, billing_account_id: int) -> DunningCase | None:
-    return DunningCase.objects.filter(
-        billing_account_id=billing_account_id, status=DunningCaseStatus.OPEN
-    ).first()
-
-
-def dunning_open_case_account_ids(*, billing_account_id: int | None = None) -> list[int]:
-    cases = DunningCase.objects.filter(status=DunningCaseStatus.OPEN)
+def dunning_open_cases(*, billing_account_id: int | None = None) -> dict[int, DunningCase]:
+    """The open cases by billing account id, each with its steps loaded. Two queries."""
+    cases = DunningCase.objects.filter(status=DunningCaseStatus.OPEN).prefetch_related("steps")
     if billing_account_id is not None:
         cases = cases.filter(billing_account_id=billing_account_id)
-    return sorted(cases.values_list("billing_account_id", flat=True))
+    return {case.billing_account_id: case for case in cases}
 
 
 def dunning_steps_reached(*, billing_account_ids: Sequence[int]) -> dict[int, StepCode]:
@@ -39,12 +34,3 @@ def dunning_steps_reached(*, billing_account_ids: Sequence[int]) -> dict[int, St
         for account_id, codes in done.items()
         if (reached := step_reached(codes)) is not None
     }
-
-
-def dunning_cases_for_billing_account(*, billing_account_id: int) -> list[DunningCase]:
-    """Every case of the account, newest first, each with its steps loaded."""
-    return list(
-        DunningCase.objects.filter(billing_account_id=billing_account_id)
-        .prefetch_related("steps")
-        .order_by("-opened_at", "-id")
-    )

@@ -48,11 +48,7 @@ from guichet.payments.dunning_rules import (
 )
 from guichet.payments.errors import DunningError, DunningErrorCode
 from guichet.payments.models.dunning import DunningCase, DunningCaseStatus, DunningStep
-from guichet.payments.selectors.dunning import (
-    dunning_case_open_get,
-    dunning_open_case_account_ids,
-    dunning_schedule,
-)
+from guichet.payments.selectors.dunning import dunning_open_cases, dunning_schedule
 
 # fees.toml: « Remise en service de la ligne en cas de suspension pour impayé : 10 €/acte »
 # (Services d'accompagnement), one act per line reinstated.
@@ -182,10 +178,12 @@ def dunning_case_advance(
         return None
     case = locked
     account = case.billing_account
-    state = arrears_state(billing_account=account, today=today)
     done = [(StepCode(step.step), paris_date(step.done_at)) for step in case.steps.all()]
     due = next_step(schedule, reference_due_on=case.reference_due_on, done=done)
-    if not state.in_arrears or due is None or due.due_on > today:
+    if due is None or due.due_on > today:
+        return None
+    state = arrears_state(billing_account=account, today=today)
+    if not state.in_arrears:
         return None
     code = due.step.code
     after = next_step(schedule, reference_due_on=case.reference_due_on, done=[*done, (code, today)])
@@ -365,7 +363,9 @@ def dunning_run(
 
     Idempotent and resumable: every act is its own transaction and each step is done once per
     case, so a second run on the same day does nothing and a run stopped halfway is finished by
-    running it again.
+    running it again. The cases, their steps and the accounts in arrears are read in bulk, and
+    an act is called only for an account with something to do (the act checks again under its
+    lock), so a day with nothing due costs a few queries whatever the number of cases.
     """
     today = paris_date(now)
     schedule = schedule or dunning_schedule()
@@ -374,14 +374,20 @@ def dunning_run(
     for invoice in invoices_to_mark_unpaid(today=today, billing_account_id=billing_account_id):
         invoice_mark_unpaid(invoice=invoice, actor=actor, now=now)
         report.marked_unpaid += 1
-    open_ids = dunning_open_case_account_ids(billing_account_id=billing_account_id)
+    cases = dunning_open_cases(billing_account_id=billing_account_id)
     in_arrears = billing_account_ids_in_arrears(today=today, billing_account_id=billing_account_id)
-    accounts = billing_accounts_by_id(ids=sorted(set(open_ids) | set(in_arrears)))
-    for account_id in open_ids:
+    paid_up = sorted(set(cases) - set(in_arrears))
+    due = [
+        account_id
+        for account_id in in_arrears
+        if account_id not in cases or _step_due(cases[account_id], schedule, today)
+    ]
+    accounts = billing_accounts_by_id(ids=[*paid_up, *due])
+    for account_id in paid_up:
         if dunning_case_resolve_if_paid(billing_account=accounts[account_id], actor=actor, now=now):
             report.resolved += 1
-    for account_id in in_arrears:
-        case = dunning_case_open_get(billing_account_id=account_id)
+    for account_id in due:
+        case = cases.get(account_id)
         if case is None:
             case = dunning_case_open(billing_account=accounts[account_id], actor=actor, now=now)
             report.opened += 1
@@ -390,3 +396,10 @@ def dunning_run(
             report.steps[StepCode(step.step)] += 1
     report.open_cases = len(in_arrears)
     return report
+
+
+def _step_due(case: DunningCase, schedule: Schedule, today: date) -> bool:
+    """Whether the case (its steps loaded) has a step due by `today`."""
+    done = [(StepCode(step.step), paris_date(step.done_at)) for step in case.steps.all()]
+    due = next_step(schedule, reference_due_on=case.reference_due_on, done=done)
+    return due is not None and due.due_on <= today
