@@ -6,6 +6,8 @@
 - GUICHET_DEBUG: "1" for the demo and development.
 - GUICHET_ALLOWED_HOSTS: comma-separated host names.
 - GUICHET_EMAIL_URL-like settings come with the notification adapters.
+- GUICHET_DUNNING_SCHEDULE, GUICHET_UNPAID_REFUSED_ACTS: the dunning steps and the acts refused
+  while an invoice is unpaid (README, Configuration).
 """
 
 import json
