@@ -55,7 +55,7 @@ lint: install
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy src/guichet/rating src/guichet/catalog/schema.py src/guichet/billing/rules.py \
-		src/guichet/payments/sepa_rules.py \
+		src/guichet/payments/sepa_rules.py src/guichet/payments/dunning_rules.py \
 		src/guichet/billing/advance_rules.py src/guichet/payments/instalment_rules.py
 	env -u DATABASE_URL GUICHET_DEBUG=1 $(GUICHET) makemigrations --check --dry-run
 	@# The production configuration (debug off) must pass Django's deployment checks.

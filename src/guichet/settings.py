@@ -6,13 +6,19 @@
 - GUICHET_DEBUG: "1" for the demo and development.
 - GUICHET_ALLOWED_HOSTS: comma-separated host names.
 - GUICHET_EMAIL_URL-like settings come with the notification adapters.
+- GUICHET_DUNNING_SCHEDULE, GUICHET_UNPAID_REFUSED_ACTS: the dunning steps and the acts refused
+  while an invoice is unpaid (README, Configuration).
 """
 
+import json
 import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from guichet.billing.rules import UNPAID_REFUSED_ACTS_DEFAULT
+from guichet.payments.dunning_rules import DEFAULT_SCHEDULE_TEXT
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -180,6 +186,34 @@ GUICHET_SEPA_CHANNEL = os.environ.get(
 
 # The catalog data files (versioned, from the operator's brochure).
 GUICHET_CATALOG_DIR = Path(os.environ.get("GUICHET_CATALOG_DIR", PACKAGE_DIR / "catalog" / "data"))
+
+
+# Acts refused while an invoice is unpaid, each with the reason shown to the customer: a JSON
+# object {"act code": "reason"} (billing.rules.ArrearsAct lists the codes); `{}` refuses none.
+# Default: billing.rules.UNPAID_REFUSED_ACTS_DEFAULT.
+def _unpaid_refused_acts() -> dict[str, str]:
+    raw = os.environ.get("GUICHET_UNPAID_REFUSED_ACTS")
+    if raw is None:
+        return {str(code): reason for code, reason in UNPAID_REFUSED_ACTS_DEFAULT.items()}
+    try:
+        acts = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"GUICHET_UNPAID_REFUSED_ACTS is not JSON: {error}") from None
+    if not isinstance(acts, dict) or not all(
+        isinstance(code, str) and isinstance(reason, str) and reason.strip()
+        for code, reason in acts.items()
+    ):
+        raise ImproperlyConfigured(
+            'GUICHET_UNPAID_REFUSED_ACTS: a JSON object {"act code": "reason shown"}'
+        )
+    return acts
+
+
+GUICHET_UNPAID_REFUSED_ACTS = _unpaid_refused_acts()
+
+# The dunning schedule: steps and their offsets in days after the due date
+# (payments.dunning_rules; checked against CGS 2.4 and 8.2 by `guichet check`).
+GUICHET_DUNNING_SCHEDULE = os.environ.get("GUICHET_DUNNING_SCHEDULE", DEFAULT_SCHEDULE_TEXT)
 
 LOGGING = {
     "version": 1,

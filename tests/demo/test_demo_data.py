@@ -59,7 +59,8 @@ def test_personas_have_the_lines_the_readme_promises(loaded_catalog):
     assert [e.model for e in Equipment.objects.filter(customer=lea, kind="phone")] == [
         "Samsung Galaxy S24 128 Go"
     ]
-    assert _lines_of("karim@demo.guichet.fr")[0].status == LineStatus.ACTIVE
+    # Karim's unpaid invoice has reached the suspension of outgoing usage (tests/demo/test_dunning).
+    assert _lines_of("karim@demo.guichet.fr")[0].status == LineStatus.SUSPENDED
 
 
 def test_every_persona_logs_in_with_the_demo_password(loaded_catalog):

@@ -365,11 +365,26 @@ def test_line_suspend_records_reason_and_informs_the_customer_cgs_2_4(
     activity = Activity.objects.get(act=Act.LINE_SUSPEND)
     assert activity.summary == f"Suspension de la ligne {line.display_number} (facture impayée)"
     assert activity.new_values == {"status": "suspended", "suspension_reason": "unpaid"}
+    # Unpaid bars outgoing usage only: the notice says what still works.
+    assert sorted(OutboxMessage.objects.values_list("channel", "template")) == [
+        ("email", "line_suspended_outgoing"),
+        ("sms", "line_suspended_outgoing"),
+    ]
+    assert OutboxMessage.objects.filter(context__reason="facture impayée").count() == 2
+
+
+def test_a_suspension_for_fraud_bars_the_whole_line_and_says_so(
+    account: BillingAccount, catalog: dict[str, Product]
+) -> None:
+    line = line_in_status(account, catalog, LineStatus.ACTIVE)
+    OutboxMessage.objects.all().delete()
+
+    line_suspend(line=line, reason=SuspensionReason.FRAUD, actor=SYSTEM, now=LATER)
+
     assert sorted(OutboxMessage.objects.values_list("channel", "template")) == [
         ("email", "line_suspended"),
         ("sms", "line_suspended"),
     ]
-    assert OutboxMessage.objects.filter(context__reason="facture impayée").count() == 2
 
 
 @pytest.mark.parametrize(

@@ -126,16 +126,26 @@ def test_a_suspended_line_shows_its_status_and_reason(client, personas):
     from guichet.lines.models import SuspensionReason
     from guichet.lines.services import line_suspend
 
-    karim = customer_get_by_login_email(email="karim@demo.guichet.fr")
-    line = karim.billing_accounts.get().lines.get()
+    camille = customer_get_by_login_email(email="camille@demo.guichet.fr")
+    line = camille.billing_accounts.get().lines.get()
     line_suspend(line=line, reason=SuspensionReason.THEFT, actor=Actor.system(), now=NOW)
-    _log_in(client, "karim@demo.guichet.fr")
+    _log_in(client, "camille@demo.guichet.fr")
 
     html = client.get(reverse("selfcare:home")).content.decode()
 
     assert '<p class="status status-suspended">Suspendue' in html
     assert "(Vol de la carte SIM ou du mobile)" in html
     assert "status-active" not in html
+
+
+def test_karims_line_shows_its_suspension_for_unpaid(client, personas):
+    # Suspended by the dunning of his unpaid invoice in the demo (demo.dunning).
+    _log_in(client, "karim@demo.guichet.fr")
+
+    html = client.get(reverse("selfcare:home")).content.decode()
+
+    assert '<p class="status status-suspended">Suspendue' in html
+    assert "(Facture impayée)" in html
 
 
 def test_a_staff_login_without_customer_gets_no_customer_page(client, db):

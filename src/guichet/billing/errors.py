@@ -38,6 +38,9 @@ class BillingErrorCode(StrEnum):
     DEPOSIT_CONTRACT_NOT_ENDED = "billing_deposit_contract_not_ended"
     DEPOSIT_DEBT_REMAINS = "billing_deposit_debt_remains"
     DEPOSIT_NOT_REFUND_DUE = "billing_deposit_not_refund_due"
+    # An act of the configured list refused while an invoice is unpaid; the message is the
+    # configured reason (GUICHET_UNPAID_REFUSED_ACTS), shown to the customer as it is.
+    ACT_REFUSED_WHILE_UNPAID = "billing_act_refused_while_unpaid"
 
 
 class BillingError(Exception):

@@ -458,3 +458,56 @@ def refund_due_on(*, start: date, days: int) -> date:
     if days < 0:
         raise ValueError("a refund delay is never negative")
     return start + timedelta(days=days)
+# Arrears ------------------------------------------------------------------------------------
+#
+# Self-care spec (seed 000, « En cas d'impayé »): a banner invites the customer to settle, access
+# is never blocked, and "seuls certains actes seront indisponibles au moment de finaliser". The
+# spec does not list them: the acts below are the project's choice, the ones that add to what
+# the customer owes or hand the contract over, each with the reason shown to the customer. The
+# operator picks its own list and wording (setting GUICHET_UNPAID_REFUSED_ACTS). Paying, every
+# emergency act (loss, theft, SIM replacement, PUK), termination, porting and withdrawal stay
+# open: they are the customer's rights, or the way out of the arrears.
+
+
+class ArrearsAct(StrEnum):
+    """Acts that can be refused while an invoice is unpaid; each is checked by its service
+    through `billing.selectors.unpaid_check` at the last step, before anything changes."""
+
+    ADD_ON_SUBSCRIBE = "add_on_subscribe"  # lines.services.subscription_add (option, top-up)
+    ACQUISITION = "acquisition"  # care.services.order_create, a new line
+    DEVICE_RENEWAL = "device_renewal"  # care.services.order_create
+    ACCESSORY_ORDER = "accessory_order"  # care.services.order_create
+    LINE_TRANSFER = "line_transfer"  # care.services.request_open
+    # Acts whose service comes later; it calls unpaid_check with this code.
+    PLAN_CHANGE = "plan_change"
+    INSURANCE_SUBSCRIBE = "insurance_subscribe"
+
+
+ARREARS_ACT_LABELS: dict[ArrearsAct, str] = {
+    ArrearsAct.ADD_ON_SUBSCRIBE: "Souscrire une option ou une recharge",
+    ArrearsAct.ACQUISITION: "Commander une nouvelle ligne",
+    ArrearsAct.DEVICE_RENEWAL: "Renouveler son mobile",
+    ArrearsAct.ACCESSORY_ORDER: "Commander un accessoire",
+    ArrearsAct.LINE_TRANSFER: "Céder sa ligne",
+    ArrearsAct.PLAN_CHANGE: "Changer de forfait ou d'offre",
+    ArrearsAct.INSURANCE_SUBSCRIBE: "Souscrire une assurance mobile",
+}
+
+_SETTLE_FIRST = " Réglez d'abord le montant dû depuis la rubrique Factures."
+UNPAID_REFUSED_ACTS_DEFAULT: dict[str, str] = {
+    ArrearsAct.ADD_ON_SUBSCRIBE: "Vous ne pouvez pas souscrire d'option ni de recharge tant"
+    " qu'une facture reste impayée." + _SETTLE_FIRST,
+    ArrearsAct.ACQUISITION: "Vous ne pouvez pas commander de nouvelle ligne tant qu'une facture"
+    " reste impayée." + _SETTLE_FIRST,
+    ArrearsAct.DEVICE_RENEWAL: "Le renouvellement de votre mobile est indisponible tant"
+    " qu'une facture reste impayée." + _SETTLE_FIRST,
+    ArrearsAct.ACCESSORY_ORDER: "La commande d'accessoires est indisponible tant qu'une"
+    " facture reste impayée." + _SETTLE_FIRST,
+    # CGS 12: "le cédant règle auparavant toutes les sommes encore dues".
+    ArrearsAct.LINE_TRANSFER: "La cession de ligne demande que toutes les sommes dues soient"
+    " réglées (CGS 12)." + _SETTLE_FIRST,
+    ArrearsAct.PLAN_CHANGE: "Le changement de forfait ou d'offre est indisponible tant qu'une"
+    " facture reste impayée." + _SETTLE_FIRST,
+    ArrearsAct.INSURANCE_SUBSCRIBE: "La souscription d'une assurance est indisponible tant"
+    " qu'une facture reste impayée." + _SETTLE_FIRST,
+}

@@ -2,12 +2,16 @@
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q, QuerySet, Sum
 
 from guichet.billing import advance_rules
+from guichet.billing.errors import BillingError, BillingErrorCode
 from guichet.billing.models import (
     BillAdvance,
     BillAdvanceDeduction,
@@ -21,8 +25,10 @@ from guichet.billing.models import (
     SecurityDeposit,
     SecurityDepositStatus,
 )
+from guichet.billing.rules import ARREARS_ACT_LABELS, ArrearsAct
 from guichet.care.acts import Act
 from guichet.care.selectors import last_activity_at
+from guichet.catalog.rendering import euros
 from guichet.customers.models import Customer
 from guichet.customers.rules import paris_date
 from guichet.lines.selectors import (
@@ -33,6 +39,8 @@ from guichet.payments.selectors.instalments import (
     billing_account_ids_with_instalments_due,
     instalments_due_by_billing_account,
 )
+from guichet.payments.dunning_rules import STEP_LABELS, StepCode, step_reached
+from guichet.payments.selectors.dunning import dunning_steps_reached
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -53,6 +61,14 @@ def billing_account_get_for_customer(
         .select_related("billing_address")
         .first()
     )
+
+
+def billing_accounts_by_id(*, ids: Sequence[int]) -> dict[int, BillingAccount]:
+    """The accounts with their customer, by id. One query."""
+    return {
+        account.pk: account
+        for account in BillingAccount.objects.filter(pk__in=ids).select_related("customer")
+    }
 
 
 def billing_account_get_by_number(*, number: str) -> BillingAccount | None:
@@ -119,7 +135,9 @@ def accounts_for_bill_run(
     instalments = instalments_due_by_billing_account(account_ids=account_ids, period=period)
     credits = advance_credits_by_billing_account(account_ids=account_ids)
     accounts = list(
-        BillingAccount.objects.filter(pk__in=account_ids).select_related("customer").order_by("id")
+        BillingAccount.objects.filter(pk__in=account_ids)
+        .select_related("customer")
+        .order_by("id")
     )
     for account in accounts:
         account.lines_in_service = lines_by_account.get(account.pk, [])
@@ -330,3 +348,124 @@ def billing_account_debt_cents(*, billing_account: BillingAccount) -> int:
         status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.UNPAID],
     ).values_list("total_cents", "paid_cents")
     return sum(total - paid for total, paid in owed)
+
+
+def _overdue(today: date) -> Q:
+    return Q(status=InvoiceStatus.UNPAID) | Q(
+        status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID], due_on__lt=today
+    )
+
+
+def invoices_to_mark_unpaid(*, today: date, billing_account_id: int | None = None) -> list[Invoice]:
+    """Invoices still issued or partly paid after their due date, oldest due first."""
+    invoices = Invoice.objects.filter(
+        status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID], due_on__lt=today
+    )
+    if billing_account_id is not None:
+        invoices = invoices.filter(billing_account_id=billing_account_id)
+    return list(invoices.order_by("due_on", "id"))
+
+
+def billing_account_ids_in_arrears(
+    *, today: date, billing_account_id: int | None = None
+) -> list[int]:
+    invoices = Invoice.objects.filter(_overdue(today))
+    if billing_account_id is not None:
+        invoices = invoices.filter(billing_account_id=billing_account_id)
+    return sorted(set(invoices.values_list("billing_account_id", flat=True)))
+
+
+@dataclass(frozen=True)
+class RefusedAct:
+    code: ArrearsAct
+    label: str
+    # Shown to the customer when the act is refused (GUICHET_UNPAID_REFUSED_ACTS).
+    reason: str
+
+
+@dataclass(frozen=True)
+class ArrearsState:
+    """What self-care needs for the unpaid banner and for refusing acts (seed 000, « En cas
+    d'impayé »). Empty when nothing is overdue."""
+
+    invoices: tuple[Invoice, ...]  # overdue, oldest due first
+    owed_cents: int  # what is still owed on them
+    oldest_due_on: date | None
+    # The furthest dunning step done in the open case (payments), None before the first one.
+    dunning_step: StepCode | None
+    refused_acts: tuple[RefusedAct, ...]  # the acts unavailable while in arrears
+
+    @property
+    def in_arrears(self) -> bool:
+        return bool(self.invoices)
+
+    @property
+    def dunning_step_label(self) -> str:
+        return STEP_LABELS[self.dunning_step] if self.dunning_step else ""
+
+
+def unpaid_refused_acts() -> dict[ArrearsAct, str]:
+    """The configured acts refused while unpaid, with their reasons (settings)."""
+    configured: dict[str, str] = settings.GUICHET_UNPAID_REFUSED_ACTS
+    unknown = sorted(set(configured) - set(ArrearsAct))
+    if unknown:
+        raise ImproperlyConfigured(
+            f"GUICHET_UNPAID_REFUSED_ACTS: unknown act(s) {', '.join(unknown)}; known acts:"
+            f" {', '.join(ArrearsAct)}"
+        )
+    return {ArrearsAct(code): reason for code, reason in configured.items()}
+
+
+def arrears_state(
+    *,
+    today: date,
+    customer: Customer | None = None,
+    billing_account: BillingAccount | None = None,
+) -> ArrearsState:
+    """The arrears of a customer (all their accounts) or of one billing account, on `today`
+    (a French date). One query when nothing is overdue, two otherwise."""
+    if (customer is None) == (billing_account is None):
+        raise ValueError("pass a customer or a billing account")
+    invoices = Invoice.objects.filter(_overdue(today))
+    if customer is not None:
+        invoices = invoices.filter(billing_account__customer=customer)
+    else:
+        invoices = invoices.filter(billing_account=billing_account)
+    overdue = tuple(invoices.order_by("due_on", "id"))
+    if not overdue:
+        return ArrearsState((), 0, None, None, ())
+    steps = dunning_steps_reached(
+        billing_account_ids=sorted({invoice.billing_account_id for invoice in overdue})
+    )
+    return ArrearsState(
+        invoices=overdue,
+        owed_cents=sum(invoice.outstanding_cents for invoice in overdue),
+        oldest_due_on=overdue[0].due_on,
+        dunning_step=step_reached(list(steps.values())),
+        refused_acts=tuple(
+            RefusedAct(code=code, label=ARREARS_ACT_LABELS[code], reason=reason)
+            for code, reason in unpaid_refused_acts().items()
+        ),
+    )
+
+
+def unpaid_check(*, customer: Customer, act: ArrearsAct, today: date) -> None:
+    """Refuse `act` while the customer has an overdue invoice, when the operator lists it
+    (GUICHET_UNPAID_REFUSED_ACTS): a service calls this at its last step, after its own checks
+    and before changing anything. Raises BillingError ACT_REFUSED_WHILE_UNPAID whose message is
+    the configured reason."""
+    reason = unpaid_refused_acts().get(ArrearsAct(act))
+    if reason is None:
+        return
+    state = arrears_state(customer=customer, today=today)
+    if state.in_arrears:
+        raise BillingError(
+            code=BillingErrorCode.ACT_REFUSED_WHILE_UNPAID,
+            message=reason,
+            extra={
+                "act": str(act),
+                "owed_cents": state.owed_cents,
+                "owed": euros(state.owed_cents),
+                "oldest_due_on": state.oldest_due_on.isoformat() if state.oldest_due_on else None,
+            },
+        )

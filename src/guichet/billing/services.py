@@ -49,6 +49,7 @@ from guichet.catalog.rendering import euros
 from guichet.catalog.schema import BoxOffer, Catalog, Channel, Fee, Option, Plan, TopUp
 from guichet.catalog.selectors import catalog_current, product_get
 from guichet.customers.models import Address, AddressKind, Customer
+from guichet.customers.rules import paris_date
 from guichet.customers.selectors import address_get
 from guichet.lines.models import Line, LineStatus
 from guichet.lines.selectors import lines_for_billing_account
@@ -748,6 +749,8 @@ def _invoice_lines_for(*, invoice: Invoice, charges: Sequence[rules.Charge]) -> 
         )
         for position, charge in enumerate(charges, start=1)
     ]
+
+
 
 
 def _issue_summary(invoice: Invoice) -> str:

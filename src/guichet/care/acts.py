@@ -82,3 +82,6 @@ class Act(models.TextChoices):
         "Restitution du dépôt de garantie en fin de contrat",
     )
     SECURITY_DEPOSIT_REFUND = "security_deposit.refund", "Dépôt de garantie restitué"
+    DUNNING_CASE_OPEN = "dunning_case.open", "Impayé constaté"
+    DUNNING_CASE_ADVANCE = "dunning_case.advance", "Relance d'impayé"
+    DUNNING_CASE_RESOLVE = "dunning_case.resolve", "Impayé régularisé"

@@ -41,6 +41,16 @@ TEMPLATES: dict[str, NotificationTemplate] = {
         " majeure (CGS 2.4)." + _SIGNATURE,
         sms_body="Votre ligne {line} est suspendue depuis le {date} (motif : {reason}).",
     ),
+    # A suspension that bars outgoing usage only (lines.rules.OUTGOING_ONLY_SUSPENSION_REASONS).
+    "line_suspended_outgoing": NotificationTemplate(
+        subject="Suspension des usages sortants de votre ligne {line}",
+        email_body="Bonjour {first_name},\n\nLes appels, SMS et données sortants de votre ligne"
+        " {line} sont suspendus depuis le {date} (motif : {reason}). Vous continuez de recevoir"
+        " appels et SMS, et les numéros d'urgence restent joignables.\nLa suspension n'arrête"
+        " pas la facturation (CGS 2.4)." + _SIGNATURE,
+        sms_body="Les usages sortants de votre ligne {line} sont suspendus depuis le {date}"
+        " (motif : {reason}). Vous recevez toujours appels et SMS.",
+    ),
     "line_reinstated": NotificationTemplate(
         subject="Remise en service de votre ligne {line}",
         email_body="Bonjour {first_name},\n\nVotre ligne {line} est de nouveau en service depuis"
@@ -148,6 +158,31 @@ TEMPLATES: dict[str, NotificationTemplate] = {
         email_body="Bonjour {first_name},\n\nVotre dépôt de garantie de {amount} vous sera"
         " restitué au plus tard le {due} (CGS 5.1 (ii))." + _SIGNATURE,
         sms_body="Votre dépôt de garantie de {amount} vous sera restitué au plus tard le {due}.",
+    ),
+    # Dunning (payments.services.dunning). `announcement` tells what comes next and when.
+    "dunning_reminder": NotificationTemplate(
+        subject="{step} : facture impayée, {owed} à régler",
+        email_body="Bonjour {first_name},\n\nSauf erreur de notre part, nous n'avons pas reçu"
+        " le règlement de votre facture arrivée à échéance le {due_date} (compte {account}) :"
+        " {owed} restent à régler.\nPayez par carte bancaire depuis la rubrique Factures de"
+        " votre espace client.{announcement}\nSi vous avez réglé entre-temps, ne tenez pas"
+        " compte de ce message." + _SIGNATURE,
+        sms_body="{step} : {owed} impayés depuis le {due_date}.{announcement_sms} Réglez depuis"
+        " votre espace client, rubrique Factures.",
+    ),
+    "dunning_formal_notice": NotificationTemplate(
+        subject="Mise en demeure de régler {owed}",
+        email_body="Bonjour {first_name},\n\nMalgré nos relances, {owed} restent impayés sur"
+        " votre compte {account} (plus ancienne échéance : {due_date}). Nous vous mettons en"
+        " demeure de régler cette somme.{announcement}" + _SIGNATURE,
+        sms_body="Mise en demeure : {owed} impayés depuis le {due_date}.{announcement_sms}"
+        " Réglez depuis votre espace client.",
+    ),
+    "dunning_resolved": NotificationTemplate(
+        subject="Merci, votre compte {account} est à jour",
+        email_body="Bonjour {first_name},\n\nNous avons bien reçu votre règlement : plus rien"
+        " n'est impayé sur votre compte {account}.{reinstatement}" + _SIGNATURE,
+        sms_body="Merci : plus rien n'est impayé sur votre compte {account}.{reinstatement_sms}",
     ),
 }
 

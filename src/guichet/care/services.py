@@ -14,6 +14,8 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from guichet.billing.rules import ArrearsAct
+from guichet.billing.selectors import unpaid_check
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
 from guichet.care.errors import CareError, CareErrorCode
@@ -310,6 +312,15 @@ def _deliver(message: OutboxMessage, *, sms_sender: SmsSender) -> None:
 
 # Orders ----------------------------------------------------------------------------------------
 
+# Orders and requests refused while an invoice is unpaid, when the operator lists the act
+# (billing.selectors.unpaid_check, setting GUICHET_UNPAID_REFUSED_ACTS).
+_ORDER_ARREARS_ACTS = {
+    OrderKind.ACQUISITION: ArrearsAct.ACQUISITION,
+    OrderKind.DEVICE_RENEWAL: ArrearsAct.DEVICE_RENEWAL,
+    OrderKind.ACCESSORY: ArrearsAct.ACCESSORY_ORDER,
+}
+_REQUEST_ARREARS_ACTS = {RequestKind.LINE_TRANSFER: ArrearsAct.LINE_TRANSFER}
+
 
 @dataclass(frozen=True)
 class OrderItemIn:
@@ -380,6 +391,8 @@ def order_create(
                 f" à {item.unit_price_cents} centimes.",
                 extra={"label": item.label},
             )
+    if kind in _ORDER_ARREARS_ACTS:
+        unpaid_check(customer=customer, act=_ORDER_ARREARS_ACTS[kind], today=paris_date(now))
     order = Order.objects.create(
         customer=customer, line=line, kind=kind, created_at=now, status_changed_at=now
     )
@@ -562,6 +575,8 @@ def request_open(
         )
     if kind == RequestKind.WITHDRAWAL and line is not None:
         _check_withdrawal_period(line=line, now=now)
+    if kind in _REQUEST_ARREARS_ACTS:
+        unpaid_check(customer=customer, act=_REQUEST_ARREARS_ACTS[kind], today=paris_date(now))
     request = Request.objects.create(
         customer=customer,
         line=line,

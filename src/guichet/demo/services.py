@@ -3,7 +3,9 @@
 Nothing here writes a row directly: every customer, account, line, subscription, order and
 piece of equipment is made by the service that makes it in production, at the date it would
 have happened, so the activity log tells a true story. History that later parts produce
-(usage, invoices, instalment plans) is added by those parts, through their own services.
+(usage, invoices, dunning, instalment plans) is added by those parts, through their own
+services: every past month is invoiced by the bill run, then Karim's unpaid invoice goes
+through the dunning run (demo.dunning).
 """
 
 import random
@@ -24,6 +26,7 @@ from guichet.catalog.selectors import catalog_current, product_get
 from guichet.customers.models import AddressKind, Civility, Customer
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.customers.services import address_set, customer_create
+from guichet.demo.dunning import demo_dunning_create
 from guichet.demo.identities import MAX_SENIORITY_YEARS, Identity, generate_identities
 from guichet.demo.instalments import lea_instalment_plan_create
 from guichet.lines.models import EquipmentKind, Line, Ownership
@@ -82,7 +85,7 @@ PERSONAS: tuple[Persona, ...] = (
             "13001",
             "Marseille",
         ),
-        description="ligne mobile payée par carte (facture impayée : avec la facturation)",
+        description="ligne mobile payée par carte, impayé en relance (usages sortants suspendus)",
     ),
     Persona(
         email="lea@demo.guichet.fr",
@@ -124,7 +127,7 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
     numbers = _UniqueNumbers(rng)
     today = now.astimezone(PARIS).date()
     _create_camille(numbers, today)
-    _create_karim(numbers, today)
+    karim = _create_karim(numbers, today)
     _create_lea(numbers, today)
     _create_hugo(numbers, today)
     identities = generate_identities(count=customers, seed=seed, today=today)
@@ -133,6 +136,7 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
     # Before the bill run: the past months' invoices carry its instalments.
     lea_instalment_plan_create()
     _bill_history(today)
+    demo_dunning_create(customer=karim, now=now)
     return DemoReport(personas=list(PERSONAS), generated=customers)
 
 
@@ -164,10 +168,11 @@ def _create_camille(numbers: "_UniqueNumbers", today: date) -> None:
     _new_mobile_line(customer, account, numbers, joined, options=("option-internationale",))
 
 
-def _create_karim(numbers: "_UniqueNumbers", today: date) -> None:
+def _create_karim(numbers: "_UniqueNumbers", today: date) -> Customer:
     joined = _months_before(today, 14)
     customer, account = _new_customer(PERSONAS[1], joined, PaymentMethod.CARD, numbers.msisdn())
     _new_mobile_line(customer, account, numbers, joined)
+    return customer
 
 
 def _create_lea(numbers: "_UniqueNumbers", today: date) -> None:

@@ -128,6 +128,10 @@ def next_status(status: LineStatus, action: LineAction) -> LineStatus | None:
 CUSTOMER_SUSPENSION_REASONS = frozenset(
     {SuspensionReason.LOSS, SuspensionReason.THEFT, SuspensionReason.CUSTOMER_REQUEST}
 )
+# CGS 2.4 lets the operator suspend "l'accès aux Services" for an unpaid invoice; the project
+# bars only outgoing usage (issue 4): the customer still receives calls and SMS and reaches the
+# emergency numbers. Every other suspension bars the line wholly.
+OUTGOING_ONLY_SUSPENSION_REASONS = frozenset({SuspensionReason.UNPAID})
 # CGS 8.1 (request, legitimate reason) and CGS 9 (withdrawal) are the customer's; CGS 8.2 and the
 # coverage and porting cases are established by the operator.
 CUSTOMER_TERMINATION_REASONS = frozenset(

@@ -9,6 +9,8 @@ from typing import Any, NoReturn
 from django.db import transaction
 
 from guichet.billing.models import BillingAccount, BillingAccountStatus
+from guichet.billing.rules import ArrearsAct
+from guichet.billing.selectors import arrears_state, unpaid_check
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
 from guichet.care.notifications import french_date
@@ -43,6 +45,7 @@ from guichet.lines.rules import (
     CUSTOMER_TERMINATION_REASONS,
     EQUIPMENT_MARKETS,
     EQUIPMENT_WITH_IMEI,
+    OUTGOING_ONLY_SUSPENSION_REASONS,
     SUBSCRIBABLE_KINDS,
     LineAction,
     add_months,
@@ -286,7 +289,12 @@ def line_suspend(*, line: Line, reason: SuspensionReason, actor: Actor, now: dat
         old_values={"status": current},
         new_values={"status": target, "suspension_reason": reason},
     )
-    _notify(line=line, template="line_suspended", now=now, reason=reason.label.lower())
+    template = (
+        "line_suspended_outgoing"
+        if reason in OUTGOING_ONLY_SUSPENSION_REASONS
+        else "line_suspended"
+    )
+    _notify(line=line, template=template, now=now, reason=reason.label.lower())
     return line
 
 
@@ -522,10 +530,13 @@ def _condition_met(code: str, *, line: Line, main_offer: Subscription, now: date
             bool(line.user_name)
             and line.user_name.casefold() != f"{holder.first_name} {holder.last_name}".casefold()
         ),
+        # Compatibility table, option internationale: "sauf cas d'impayés".
+        "no-unpaid-invoice": lambda: (
+            not arrears_state(customer=holder, today=paris_date(now)).in_arrears
+        ),
     }
     # The other conditions are the customer's device and network eligibility, declared, not
-    # verifiable here; "no-unpaid-invoice" is checked by billing's arrears rule once invoices
-    # exist (issue 4), and no unpaid invoice can exist before.
+    # verifiable here.
     check = checks.get(code)
     return check() if check is not None else True
 
@@ -543,7 +554,9 @@ def subscription_add(
     """Subscribe `line` to `product`, now or at a later `starts_at` (then scheduled).
 
     A top-up needs `ends_at`, the end of its validity (brochure). A plan or box offer cannot be
-    added while another is active: end it first, or schedule the new one.
+    added while another is active: end it first, or schedule the new one. An option or a
+    top-up is refused while an invoice is unpaid when the operator lists the act
+    (`ArrearsAct.ADD_ON_SUBSCRIBE`, billing.selectors.unpaid_check).
     """
     kind = ProductKind(product.kind)
     market = Market(line.market)
@@ -584,6 +597,8 @@ def subscription_add(
     else:
         main_offer = _check_main_offer_active(line)
         _check_add_on_rules(line=line, product=product, main_offer=main_offer, actor=actor, now=now)
+    if kind in (ProductKind.OPTION, ProductKind.TOP_UP):
+        unpaid_check(customer=_holder(line), act=ArrearsAct.ADD_ON_SUBSCRIBE, today=paris_date(now))
     subscription = Subscription.objects.create(
         line=line,
         product=product,
