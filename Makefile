@@ -19,7 +19,7 @@ install: $(STAMP) $(MO_FILES)
 $(STAMP): pyproject.toml
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test,demo]'
 	@touch $(STAMP)
 
 %.mo: %.po

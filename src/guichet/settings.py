@@ -6,6 +6,7 @@
 - GUICHET_DEBUG: "1" for the demo and development.
 - GUICHET_ALLOWED_HOSTS: comma-separated host names.
 - GUICHET_EMAIL_URL-like settings come with the notification adapters.
+- GUICHET_STRIPE_*: the card PSP (see below and the README).
 """
 
 import os
@@ -160,6 +161,17 @@ GUICHET_SMS_SENDER = os.environ.get("GUICHET_SMS_SENDER", "guichet.care.sms.LogS
 
 # The catalog data files (versioned, from the operator's brochure).
 GUICHET_CATALOG_DIR = Path(os.environ.get("GUICHET_CATALOG_DIR", PACKAGE_DIR / "catalog" / "data"))
+
+# Card payments (payments.psp) through Stripe's API, or a server that speaks it: `make demo` and
+# the tests run localstripe on 127.0.0.1. An empty API base means Stripe itself. The keys come
+# from the PSP's dashboard; the webhook secret signs the events it posts to /psp/stripe/webhook.
+GUICHET_STRIPE_SECRET_KEY = os.environ.get("GUICHET_STRIPE_SECRET_KEY", "")
+GUICHET_STRIPE_PUBLISHABLE_KEY = os.environ.get("GUICHET_STRIPE_PUBLISHABLE_KEY", "")
+GUICHET_STRIPE_WEBHOOK_SECRET = os.environ.get("GUICHET_STRIPE_WEBHOOK_SECRET", "")
+GUICHET_STRIPE_API_BASE = os.environ.get("GUICHET_STRIPE_API_BASE", "")
+GUICHET_STRIPE_JS_URL = os.environ.get("GUICHET_STRIPE_JS_URL", "https://js.stripe.com/v3/")
+# A PSP call that has not answered by then leaves its attempt `unknown`, for reconciliation.
+GUICHET_STRIPE_TIMEOUT_SECONDS = float(os.environ.get("GUICHET_STRIPE_TIMEOUT_SECONDS", "20"))
 
 LOGGING = {
     "version": 1,

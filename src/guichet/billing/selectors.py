@@ -3,9 +3,9 @@
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
-from guichet.billing.models import BillingAccount, Invoice
+from guichet.billing.models import BillingAccount, Invoice, InvoiceStatus
 from guichet.customers.models import Customer
 from guichet.lines.selectors import (
     activated_lines_by_billing_account,
@@ -86,4 +86,32 @@ def invoices_for_billing_account(*, billing_account: BillingAccount) -> list[Inv
         Invoice.objects.filter(billing_account=billing_account)
         .prefetch_related("lines")
         .order_by("-period_start", "-id")
+    )
+
+
+# Payments -----------------------------------------------------------------------------------
+
+PAYABLE_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.UNPAID)
+
+
+def invoice_get_for_customer(*, customer: Customer, number: str) -> Invoice | None:
+    """The invoice numbered `number` if it is one of `customer`'s, otherwise None."""
+    return (
+        Invoice.objects.filter(number=number.strip().upper(), billing_account__customer=customer)
+        .select_related("billing_account")
+        .first()
+    )
+
+
+def invoices_in_arrears_for_customer(*, customer: Customer, today: date) -> list[Invoice]:
+    """The customer's invoices still owed after their due date (`today` in Europe/Paris), the
+    oldest first: marked unpaid, or not marked yet (dunning has not run since the due date)."""
+    return list(
+        Invoice.objects.filter(billing_account__customer=customer)
+        .filter(
+            Q(status=InvoiceStatus.UNPAID)
+            | Q(status__in=PAYABLE_STATUSES, due_on__lt=today)
+        )
+        .select_related("billing_account")
+        .order_by("due_on", "period_start", "id")
     )

@@ -60,3 +60,10 @@ class Act(models.TextChoices):
     INVOICE_PAYMENT_RECORD = "invoice.payment_record", "Paiement de facture"
     INVOICE_PAYMENT_REVERSE = "invoice.payment_reverse", "Paiement de facture rejeté"
     INVOICE_MARK_UNPAID = "invoice.mark_unpaid", "Facture impayée"
+    PAYMENT_ATTEMPT_CREATE = "payment_attempt.create", "Paiement par carte commencé"
+    PAYMENT_ATTEMPT_SUBMIT = "payment_attempt.submit", "Paiement par carte transmis à la banque"
+    PAYMENT_ATTEMPT_MARK_UNKNOWN = (
+        "payment_attempt.mark_unknown",
+        "Paiement par carte en attente de la réponse de la banque",
+    )
+    PAYMENT_ATTEMPT_SETTLE = "payment_attempt.settle", "Résultat d'un paiement par carte"

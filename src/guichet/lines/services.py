@@ -539,11 +539,13 @@ def subscription_add(
     now: datetime,
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
+    prepaid_by: str = "",
 ) -> Subscription:
     """Subscribe `line` to `product`, now or at a later `starts_at` (then scheduled).
 
     A top-up needs `ends_at`, the end of its validity (brochure). A plan or box offer cannot be
-    added while another is active: end it first, or schedule the new one.
+    added while another is active: end it first, or schedule the new one. `prepaid_by` names
+    the payment that already paid for it (a top-up bought by card), so no invoice charges it.
     """
     kind = ProductKind(product.kind)
     market = Market(line.market)
@@ -592,6 +594,7 @@ def subscription_add(
         starts_at=starts_at,
         ends_at=ends_at,
         created_at=now,
+        prepaid_by=prepaid_by,
     )
     activity_record(
         customer=_holder(line),
@@ -605,6 +608,7 @@ def subscription_add(
             "status": status,
             "starts_at": starts_at,
             "ends_at": ends_at,
+            **({"prepaid_by": prepaid_by} if prepaid_by else {}),
         },
     )
     return subscription
