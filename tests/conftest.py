@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
 
 import guichet.catalog
 from guichet.catalog.models import CatalogRelease
@@ -27,11 +28,13 @@ def loaded_catalog(db: None) -> CatalogRelease:
     return catalog_load(directory=CATALOG_DATA_DIR, now=datetime(2022, 12, 8, 9, 0, tzinfo=UTC))
 
 
-@pytest.fixture(autouse=True)
-def _plain_http_test_client(settings):
-    # The test client speaks plain HTTP; in production TLS ends at the proxy and Django
-    # redirects plain requests (SECURE_SSL_REDIRECT, checked by `check --deploy` in make lint).
-    settings.SECURE_SSL_REDIRECT = False
+@pytest.fixture(scope="session", autouse=True)
+def _plain_http_test_client() -> Iterator[None]:
+    # The test client and the live server speak plain HTTP; in production TLS ends at the proxy
+    # and Django redirects plain requests (SECURE_SSL_REDIRECT, checked by `check --deploy` in
+    # make lint). Session-wide: the live server's middleware reads the setting once, at start.
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        yield
 
 
 # Card payments: localstripe, a Stripe-compatible server, on 127.0.0.1 ----------------------------

@@ -29,6 +29,7 @@ from guichet.payments.psp import CardGateway, StripeGateway, card_gateway
 from guichet.payments.services.card import (
     PURPOSES,
     card_payment_confirm,
+    card_payment_refresh,
     card_payment_start,
     card_payments_reconcile,
     payment_attempt_create,
@@ -495,6 +496,34 @@ def test_a_3d_secure_card_is_authenticated_in_the_browser(
     post_webhook(client, payload)
     invoice.refresh_from_db()
     assert (invoice.paid_cents, invoice.status) == (1299, InvoiceStatus.PAID)
+
+
+def test_a_failed_3d_secure_authentication_fails_the_attempt_at_once(
+    invoice, gateway, stripe_settings
+):
+    attempt = _start_invoice(invoice, gateway)
+    _pay_with(attempt, gateway, stripe_settings, CARD_3DS)
+    secrets = gateway.client_secrets(
+        payment_intent_id=attempt.psp_payment_intent_id,
+        setup_intent_id=attempt.psp_setup_intent_id,
+    )
+    before = card_payment_refresh(attempt=attempt, now=BEFORE_DUE, gateway=gateway)
+    assert before.status == PaymentAttemptStatus.PROCESSING  # still waiting for the holder
+
+    authenticate(stripe_settings, payment_client_secret=secrets.payment_intent, success=False)
+    after = card_payment_refresh(attempt=attempt, now=BEFORE_DUE, gateway=gateway)
+
+    assert (after.status, after.failure_code) == (
+        PaymentAttemptStatus.FAILED,
+        "payment_intent_authentication_failure",
+    )
+    assert refusal_message(after.failure_code) == (
+        "L'authentification auprès de votre banque (3-D Secure) n'a pas abouti. Aucun montant"
+        " n'a été débité."
+    )
+    assert _charges_of(stripe_settings, attempt) == []
+    invoice.refresh_from_db()
+    assert invoice.paid_cents == 0
 
 
 def test_arrears_pay_the_oldest_unpaid_invoice_first(gateway, stripe_settings):

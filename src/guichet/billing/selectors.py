@@ -108,10 +108,7 @@ def invoices_in_arrears_for_customer(*, customer: Customer, today: date) -> list
     oldest first: marked unpaid, or not marked yet (dunning has not run since the due date)."""
     return list(
         Invoice.objects.filter(billing_account__customer=customer)
-        .filter(
-            Q(status=InvoiceStatus.UNPAID)
-            | Q(status__in=PAYABLE_STATUSES, due_on__lt=today)
-        )
+        .filter(Q(status=InvoiceStatus.UNPAID) | Q(status__in=PAYABLE_STATUSES, due_on__lt=today))
         .select_related("billing_account")
         .order_by("due_on", "period_start", "id")
     )

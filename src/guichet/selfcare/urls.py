@@ -10,9 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("factures/payer-les-impayes", views.arrears_pay, name="arrears_pay"),
     path("factures/<str:number>/payer", views.invoice_pay, name="invoice_pay"),
-    path(
-        "lignes/<int:line_id>/recharges/<slug:code>/acheter", views.top_up_buy, name="top_up_buy"
-    ),
+    path("lignes/<int:line_id>/recharges/<slug:code>/acheter", views.top_up_buy, name="top_up_buy"),
     path("paiements/<int:attempt_id>/carte", views.card_payment, name="card_payment"),
     path(
         "paiements/<int:attempt_id>/authentification",

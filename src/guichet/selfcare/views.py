@@ -22,7 +22,11 @@ from guichet.payments.errors import PaymentError
 from guichet.payments.models import CardPaymentPurpose, PaymentAttempt, PaymentAttemptStatus
 from guichet.payments.psp import CardGateway, card_gateway
 from guichet.payments.selectors.card import payment_attempt_get_for_customer
-from guichet.payments.services.card import card_payment_confirm, card_payment_start
+from guichet.payments.services.card import (
+    card_payment_confirm,
+    card_payment_refresh,
+    card_payment_start,
+)
 from guichet.selfcare.forms import LoginForm, PaymentAmountForm, TopUpPurchaseForm
 
 
@@ -253,11 +257,15 @@ def card_payment(request: HttpRequest, attempt_id: int) -> HttpResponse:
 @never_cache
 @login_required
 def card_payment_authentication(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    """The bank asks the holder to authenticate (3-D Secure): the PSP's script does it."""
+    """The bank asks the holder to authenticate (3-D Secure): the PSP's script does it (GET),
+    then the page posts, and the PSP is asked how it ended (POST)."""
     attempt = _attempt_or_404(request, attempt_id)
     if attempt.status != PaymentAttemptStatus.PROCESSING:
         return redirect("selfcare:card_payment_result", attempt_id=attempt.pk)
     gateway = card_gateway()
+    if request.method == "POST":
+        card_payment_refresh(attempt=attempt, now=timezone.now(), gateway=gateway)
+        return redirect("selfcare:card_payment_result", attempt_id=attempt.pk)
     secrets = gateway.client_secrets(
         payment_intent_id=attempt.psp_payment_intent_id,
         setup_intent_id=attempt.psp_setup_intent_id,

@@ -712,6 +712,28 @@ def card_payment_confirm(
     return ConfirmResult(attempt=claimed, needs_authentication=intent.status == "requires_action")
 
 
+def card_payment_refresh(
+    *, attempt: PaymentAttempt, now: datetime, gateway: CardGateway
+) -> PaymentAttempt:
+    """Once the holder has answered the bank's authentication in the browser, ask the PSP how
+    the payment stands and settle it if it failed, so the page can say so at once (the PSP may
+    send no event for a failed authentication). A success is left to the webhook."""
+    attempt = PaymentAttempt.objects.get(pk=attempt.pk)
+    if attempt.status != PaymentAttemptStatus.PROCESSING:
+        return attempt
+    try:
+        intent = gateway.payment_intent_retrieve(payment_intent_id=attempt.psp_payment_intent_id)
+    except (PspOutcomeUnknown, PspRefused) as error:
+        logger.warning("payment_attempt:%s not refreshed: %s", attempt.pk, error)
+        return attempt
+    if card_rules.psp_outcome(intent.status) != PspOutcome.FAILED:
+        return attempt
+    code = intent.failure_code or "card_declined"
+    if intent.status == "canceled":
+        return _settle_failed(attempt, code=code, now=now)
+    return _fail(attempt, code=code, actor=SYSTEM, now=now, gateway=gateway)
+
+
 # PSP events and reconciliation ----------------------------------------------------------------
 
 _EVENT_OUTCOMES = {

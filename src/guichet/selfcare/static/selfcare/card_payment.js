@@ -30,8 +30,9 @@
   var authentication = document.getElementById("authentication");
   if (authentication) {
     var psp = Stripe(authentication.dataset.publishableKey, { locale: "fr" });
+    // The holder answers the bank in the PSP's own window; then the server asks the PSP.
     psp.confirmCardPayment(authentication.dataset.paymentSecret).finally(function () {
-      window.location.assign(authentication.dataset.resultUrl);
+      authentication.submit();
     });
   }
 })();
