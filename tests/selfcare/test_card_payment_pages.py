@@ -2,6 +2,7 @@
 the invoices here are built relative to today: the month before last, due last month."""
 
 import re
+import socket
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -295,3 +296,21 @@ def test_without_psp_settings_the_page_says_card_payment_is_unavailable(
         response.content.decode()
     )
     assert PaymentAttempt.objects.count() == 0
+
+
+def test_a_psp_that_does_not_answer_is_said_plainly(
+    customer_client, invoices, stripe_settings, settings
+):
+    attempt = _start_paying(customer_client, invoices[1])
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        settings.GUICHET_STRIPE_API_BASE = f"http://127.0.0.1:{closed.getsockname()[1]}"
+
+        response = customer_client.get(reverse("selfcare:card_payment", args=[attempt.pk]))
+
+    assert response.status_code == 503
+    assert "Le service de paiement ne répond pas. Aucun montant n&#x27;a été débité." in (
+        response.content.decode()
+    )
+    attempt.refresh_from_db()
+    assert attempt.status == PaymentAttemptStatus.CREATED

@@ -1,5 +1,6 @@
 """The customer pages. Views parse input, call one selector or service, and render."""
 
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +21,13 @@ from guichet.lines.selectors import line_get_for_customer, lines_with_main_offer
 from guichet.payments.card_rules import refusal_message
 from guichet.payments.errors import PaymentError
 from guichet.payments.models import CardPaymentPurpose, PaymentAttempt, PaymentAttemptStatus
-from guichet.payments.psp import CardGateway, card_gateway
+from guichet.payments.psp import (
+    CardGateway,
+    ClientSecrets,
+    PspOutcomeUnknown,
+    PspRefused,
+    card_gateway,
+)
 from guichet.payments.selectors.card import payment_attempt_get_for_customer
 from guichet.payments.services.card import (
     card_payment_confirm,
@@ -28,6 +35,8 @@ from guichet.payments.services.card import (
     card_payment_start,
 )
 from guichet.selfcare.forms import LoginForm, PaymentAmountForm, TopUpPurchaseForm
+
+logger = logging.getLogger("guichet.selfcare")
 
 
 class LoginView(auth_views.LoginView):
@@ -210,6 +219,28 @@ def _attempt_or_404(request: HttpRequest, attempt_id: int) -> PaymentAttempt:
     return attempt
 
 
+def _client_secrets(attempt: PaymentAttempt, gateway: CardGateway) -> ClientSecrets | None:
+    try:
+        return gateway.client_secrets(
+            payment_intent_id=attempt.psp_payment_intent_id,
+            setup_intent_id=attempt.psp_setup_intent_id,
+        )
+    except (PspOutcomeUnknown, PspRefused) as error:
+        logger.warning("payment_attempt:%s: the PSP gave no client secret: %s", attempt.pk, error)
+        return None
+
+
+def _payment_unavailable(
+    request: HttpRequest, attempt: PaymentAttempt, message: str
+) -> HttpResponse:
+    return render(
+        request,
+        "selfcare/card_payment_result.html",
+        {"attempt": attempt, "error": message},
+        status=503,
+    )
+
+
 @never_cache
 @login_required
 def card_payment(request: HttpRequest, attempt_id: int) -> HttpResponse:
@@ -218,7 +249,10 @@ def card_payment(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _attempt_or_404(request, attempt_id)
     if attempt.status != PaymentAttemptStatus.CREATED or not attempt.psp_setup_intent_id:
         return redirect("selfcare:card_payment_result", attempt_id=attempt.pk)
-    gateway = card_gateway()
+    try:
+        gateway = card_gateway()
+    except PaymentError as error:
+        return _payment_unavailable(request, attempt, error.message)
     if request.method == "POST":
         try:
             result = card_payment_confirm(
@@ -237,10 +271,9 @@ def card_payment(request: HttpRequest, attempt_id: int) -> HttpResponse:
         if result.needs_authentication:
             return redirect("selfcare:card_payment_authentication", attempt_id=attempt.pk)
         return redirect("selfcare:card_payment_result", attempt_id=attempt.pk)
-    secrets = gateway.client_secrets(
-        payment_intent_id=attempt.psp_payment_intent_id,
-        setup_intent_id=attempt.psp_setup_intent_id,
-    )
+    secrets = _client_secrets(attempt, gateway)
+    if secrets is None:
+        return _payment_unavailable(request, attempt, refusal_message("psp_unavailable"))
     return _psp_page(
         request,
         "selfcare/card_payment.html",
@@ -262,14 +295,16 @@ def card_payment_authentication(request: HttpRequest, attempt_id: int) -> HttpRe
     attempt = _attempt_or_404(request, attempt_id)
     if attempt.status != PaymentAttemptStatus.PROCESSING:
         return redirect("selfcare:card_payment_result", attempt_id=attempt.pk)
-    gateway = card_gateway()
+    try:
+        gateway = card_gateway()
+    except PaymentError as error:
+        return _payment_unavailable(request, attempt, error.message)
     if request.method == "POST":
         card_payment_refresh(attempt=attempt, now=timezone.now(), gateway=gateway)
         return redirect("selfcare:card_payment_result", attempt_id=attempt.pk)
-    secrets = gateway.client_secrets(
-        payment_intent_id=attempt.psp_payment_intent_id,
-        setup_intent_id=attempt.psp_setup_intent_id,
-    )
+    secrets = _client_secrets(attempt, gateway)
+    if secrets is None:
+        return _payment_unavailable(request, attempt, refusal_message("psp_unavailable"))
     return _psp_page(
         request,
         "selfcare/card_payment_authentication.html",
