@@ -8,6 +8,7 @@
 - GUICHET_EMAIL_URL-like settings come with the notification adapters.
 - GUICHET_DUNNING_SCHEDULE, GUICHET_UNPAID_REFUSED_ACTS: the dunning steps and the acts refused
   while an invoice is unpaid (README, Configuration).
+- GUICHET_STRIPE_*: the card PSP (see below and the README).
 """
 
 import json
@@ -214,6 +215,16 @@ GUICHET_UNPAID_REFUSED_ACTS = _unpaid_refused_acts()
 # The dunning schedule: steps and their offsets in days after the due date
 # (payments.dunning_rules; checked against CGS 2.4 and 8.2 by `guichet check`).
 GUICHET_DUNNING_SCHEDULE = os.environ.get("GUICHET_DUNNING_SCHEDULE", DEFAULT_SCHEDULE_TEXT)
+# Card payments (payments.psp) through Stripe's API, or a server that speaks it: `make demo` and
+# the tests run localstripe on 127.0.0.1. An empty API base means Stripe itself. The keys come
+# from the PSP's dashboard; the webhook secret signs the events it posts to /psp/stripe/webhook.
+GUICHET_STRIPE_SECRET_KEY = os.environ.get("GUICHET_STRIPE_SECRET_KEY", "")
+GUICHET_STRIPE_PUBLISHABLE_KEY = os.environ.get("GUICHET_STRIPE_PUBLISHABLE_KEY", "")
+GUICHET_STRIPE_WEBHOOK_SECRET = os.environ.get("GUICHET_STRIPE_WEBHOOK_SECRET", "")
+GUICHET_STRIPE_API_BASE = os.environ.get("GUICHET_STRIPE_API_BASE", "")
+GUICHET_STRIPE_JS_URL = os.environ.get("GUICHET_STRIPE_JS_URL", "https://js.stripe.com/v3/")
+# A PSP call that has not answered by then leaves its attempt `unknown`, for reconciliation.
+GUICHET_STRIPE_TIMEOUT_SECONDS = float(os.environ.get("GUICHET_STRIPE_TIMEOUT_SECONDS", "20"))
 
 LOGGING = {
     "version": 1,

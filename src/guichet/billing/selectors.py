@@ -469,3 +469,26 @@ def unpaid_check(*, customer: Customer, act: ArrearsAct, today: date) -> None:
                 "oldest_due_on": state.oldest_due_on.isoformat() if state.oldest_due_on else None,
             },
         )
+# Payments -----------------------------------------------------------------------------------
+
+PAYABLE_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.UNPAID)
+
+
+def invoice_get_for_customer(*, customer: Customer, number: str) -> Invoice | None:
+    """The invoice numbered `number` if it is one of `customer`'s, otherwise None."""
+    return (
+        Invoice.objects.filter(number=number.strip().upper(), billing_account__customer=customer)
+        .select_related("billing_account")
+        .first()
+    )
+
+
+def invoices_in_arrears_for_customer(*, customer: Customer, today: date) -> list[Invoice]:
+    """The customer's invoices still owed after their due date (`today` in Europe/Paris), the
+    oldest first: marked unpaid, or not marked yet (dunning has not run since the due date)."""
+    return list(
+        Invoice.objects.filter(billing_account__customer=customer)
+        .filter(Q(status=InvoiceStatus.UNPAID) | Q(status__in=PAYABLE_STATUSES, due_on__lt=today))
+        .select_related("billing_account")
+        .order_by("due_on", "period_start", "id")
+    )

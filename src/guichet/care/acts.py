@@ -85,3 +85,10 @@ class Act(models.TextChoices):
     DUNNING_CASE_OPEN = "dunning_case.open", "Impayé constaté"
     DUNNING_CASE_ADVANCE = "dunning_case.advance", "Relance d'impayé"
     DUNNING_CASE_RESOLVE = "dunning_case.resolve", "Impayé régularisé"
+    PAYMENT_ATTEMPT_CREATE = "payment_attempt.create", "Paiement par carte commencé"
+    PAYMENT_ATTEMPT_SUBMIT = "payment_attempt.submit", "Paiement par carte transmis à la banque"
+    PAYMENT_ATTEMPT_MARK_UNKNOWN = (
+        "payment_attempt.mark_unknown",
+        "Paiement par carte en attente de la réponse de la banque",
+    )
+    PAYMENT_ATTEMPT_SETTLE = "payment_attempt.settle", "Résultat d'un paiement par carte"

@@ -168,6 +168,9 @@ class Subscription(models.Model):
     # End of a top-up's validity, or when the subscription was ended; null while it runs on.
     ends_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
+    # The payment that paid for it when it was bought (a top-up bought by card:
+    # "payment_attempt:{id}"); empty when the invoice charges it. The bill run skips it.
+    prepaid_by = models.CharField(max_length=60, blank=True)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["starts_at", "id"]

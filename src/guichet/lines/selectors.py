@@ -54,10 +54,11 @@ def activated_lines_by_billing_account(
     *, account_ids: Sequence[int], stop: datetime
 ) -> dict[int, list[Line]]:
     """The activated lines of these accounts, each with `billed_subscriptions`: every
-    subscription that started before `stop`, ended or not, with its product. Two queries."""
+    subscription that started before `stop`, ended or not, with its product, except those
+    already paid when bought (`prepaid_by`: a top-up bought by card). Two queries."""
     subscriptions = (
         Subscription.objects.exclude(status=SubscriptionStatus.SCHEDULED)
-        .filter(starts_at__lt=stop)
+        .filter(starts_at__lt=stop, prepaid_by="")
         .select_related("product")
         .order_by("starts_at", "id")
     )

@@ -550,13 +550,15 @@ def subscription_add(
     now: datetime,
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
+    prepaid_by: str = "",
 ) -> Subscription:
     """Subscribe `line` to `product`, now or at a later `starts_at` (then scheduled).
 
     A top-up needs `ends_at`, the end of its validity (brochure). A plan or box offer cannot be
     added while another is active: end it first, or schedule the new one. An option or a
     top-up is refused while an invoice is unpaid when the operator lists the act
-    (`ArrearsAct.ADD_ON_SUBSCRIBE`, billing.selectors.unpaid_check).
+    (`ArrearsAct.ADD_ON_SUBSCRIBE`, billing.selectors.unpaid_check). `prepaid_by` names the
+    payment that already paid for it (a top-up bought by card), so no invoice charges it.
     """
     kind = ProductKind(product.kind)
     market = Market(line.market)
@@ -607,6 +609,7 @@ def subscription_add(
         starts_at=starts_at,
         ends_at=ends_at,
         created_at=now,
+        prepaid_by=prepaid_by,
     )
     activity_record(
         customer=_holder(line),
@@ -620,6 +623,7 @@ def subscription_add(
             "status": status,
             "starts_at": starts_at,
             "ends_at": ends_at,
+            **({"prepaid_by": prepaid_by} if prepaid_by else {}),
         },
     )
     return subscription

@@ -5,6 +5,19 @@ from typing import Any
 
 
 class PaymentErrorCode(StrEnum):
+    # Card payments (payments.services.card)
+    CARD_PAYMENTS_NOT_CONFIGURED = "payment_card_not_configured"
+    PURPOSE_UNAVAILABLE = "payment_purpose_unavailable"
+    TARGET_NOT_FOUND = "payment_target_not_found"
+    NOT_PAYABLE = "payment_not_payable"
+    AMOUNT_NOT_POSITIVE = "payment_amount_not_positive"
+    NOTHING_OWED = "payment_nothing_owed"
+    AMOUNT_EXCEEDS_OWED = "payment_amount_exceeds_owed"
+    AMOUNT_NOT_THE_PRICE = "payment_amount_not_the_price"
+    PAYMENT_IN_PROGRESS = "payment_in_progress"
+    ATTEMPT_NOT_OPEN = "payment_attempt_not_open"
+    TOP_UP_NOT_AVAILABLE = "payment_top_up_not_available"
+    WEBHOOK_SIGNATURE_INVALID = "payment_webhook_signature_invalid"
     # SEPA direct debit (payments.services.direct_debit)
     IBAN_INVALID = "payments_iban_invalid"
     BIC_INVALID = "payments_bic_invalid"

@@ -1,6 +1,16 @@
 """The payments context's tables, one module per part (card payments, SEPA direct debit,
 instalment plans, dunning); each is imported here so that Django finds its models."""
 
+from guichet.payments.models.card import (
+    CardPaymentPurpose,
+    PaymentAllocation,
+    PaymentAttempt,
+    PaymentAttemptStatus,
+    PspCustomer,
+    PspEvent,
+    PspEventOutcome,
+)
+
 from guichet.payments.models import dunning  # noqa: F401 (registers its models)
 from guichet.payments.models.instalments import (
     Instalment,
@@ -18,6 +28,7 @@ from guichet.payments.models.sepa import (
 )
 
 __all__ = [
+    "CardPaymentPurpose",
     "DirectDebit",
     "DirectDebitBatch",
     "DirectDebitStatus",
@@ -27,5 +38,11 @@ __all__ = [
     "InstalmentStatus",
     "Mandate",
     "MandateStatus",
+    "PaymentAllocation",
+    "PaymentAttempt",
+    "PaymentAttemptStatus",
     "Prenotification",
+    "PspCustomer",
+    "PspEvent",
+    "PspEventOutcome",
 ]

@@ -2,6 +2,8 @@
 
 from django import template
 
+from guichet.catalog.rendering import euros
+
 register = template.Library()
 
 
@@ -12,3 +14,9 @@ def national_number(msisdn: str) -> str:
         return msisdn
     digits = "0" + msisdn[3:]
     return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+
+
+@register.filter
+def cents_euros(amount_cents: int) -> str:
+    """1299 → "12,99 €"."""
+    return euros(amount_cents)

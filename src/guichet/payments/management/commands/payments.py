@@ -1,0 +1,47 @@
+"""`guichet payments reconcile`: settle the card payments whose outcome we do not know."""
+
+from argparse import ArgumentParser
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from guichet.payments.errors import PaymentError
+from guichet.payments.psp import card_gateway
+from guichet.payments.services.card import card_payments_reconcile
+
+
+class Command(BaseCommand):
+    help = (
+        "Payments: `reconcile` asks the PSP about card payments left unknown (a timeout) or"
+        " open too long, and settles them (idempotent)."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True)
+        reconcile = actions.add_parser(
+            "reconcile", help="Settle unknown and stale card payment attempts from the PSP."
+        )
+        reconcile.add_argument(
+            "--stale-after-minutes",
+            type=int,
+            default=30,
+            help="An attempt left created or processing this long is asked about, and"
+            " cancelled at the PSP if it was never completed (default 30).",
+        )
+        reconcile.add_argument("--limit", type=int, default=500, help="At most this many.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            gateway = card_gateway()
+        except PaymentError as error:
+            missing = ", ".join(error.extra.get("missing_settings", []))
+            raise CommandError(f"{error.message} ({missing})") from None
+        report = card_payments_reconcile(
+            now=timezone.now(),
+            gateway=gateway,
+            stale_after=timedelta(minutes=options["stale_after_minutes"]),
+            limit=options["limit"],
+        )
+        self.stdout.write(report.summary())

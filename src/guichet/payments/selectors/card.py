@@ -1,0 +1,56 @@
+"""Reads of card payments; every read for a customer is scoped to that customer."""
+
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+
+from guichet.customers.models import Customer
+from guichet.payments.models.card import (
+    OPEN_STATUSES,
+    PaymentAttempt,
+    PaymentAttemptStatus,
+    PspCustomer,
+)
+
+
+def payment_attempt_get_for_customer(
+    *, customer: Customer, attempt_id: int
+) -> PaymentAttempt | None:
+    """The attempt if it is `customer`'s, with what it paid and where the money went."""
+    return (
+        PaymentAttempt.objects.filter(customer=customer, pk=attempt_id)
+        .select_related("customer", "invoice", "line", "product")
+        .prefetch_related("allocations__invoice")
+        .first()
+    )
+
+
+def payment_attempt_get_by_intent(*, payment_intent_id: str) -> PaymentAttempt | None:
+    if not payment_intent_id:
+        return None
+    return PaymentAttempt.objects.filter(psp_payment_intent_id=payment_intent_id).first()
+
+
+def psp_customer_id_for(*, customer: Customer) -> str | None:
+    return (
+        PspCustomer.objects.filter(customer=customer)
+        .values_list("psp_customer_id", flat=True)
+        .first()
+    )
+
+
+def payment_attempt_ids_to_reconcile(
+    *, now: datetime, stale_after: timedelta, limit: int
+) -> list[int]:
+    """Attempts whose outcome we must ask the PSP for, oldest first: every `unknown` one, and
+    those left created or processing for longer than `stale_after` (a closed tab, an
+    authentication never finished, a webhook that never came)."""
+    stale = now - stale_after
+    return list(
+        PaymentAttempt.objects.filter(
+            Q(status=PaymentAttemptStatus.UNKNOWN)
+            | Q(status__in=OPEN_STATUSES, status_changed_at__lte=stale)
+        )
+        .order_by("status_changed_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )

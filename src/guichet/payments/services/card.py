@@ -1,0 +1,889 @@
+"""Card payments: an invoice, the arrears, an instalment plan's outstanding principal, a top-up.
+
+One attempt per payment (`PaymentAttempt`), and never a PSP call inside a transaction:
+
+- `card_payment_start`: `payment_attempt_create` checks what is paid and commits the row (status
+  created) before anything reaches the PSP; then the PSP's PaymentIntent (idempotency key
+  `payment_attempt:{id}`) and the SetupIntent that collects the card are made, and their ids
+  recorded (`payment_attempt_prepare`).
+- `card_payment_confirm`, once the browser has handed the card to the PSP: `payment_attempt_submit`
+  moves the row to processing under a row lock (a double click or a retried request finds it
+  processing and calls nothing), then the PSP charges the card. A refusal settles the attempt
+  as failed; a timeout leaves it unknown (`payment_attempt_mark_unknown`).
+- The PSP's webhook (`psp_event_receive`, deduplicated on the event id) or the reconciliation
+  (`card_payments_reconcile`, which asks the PSP) settles it: `payment_attempt_settle` credits
+  the money once, through `billing.settlement` or `lines.services.subscription_add`.
+
+What each purpose owes and how its money is credited is one `Purpose` in `PURPOSES`.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from guichet.billing.errors import BillingError
+from guichet.billing.models import Invoice
+from guichet.billing.selectors import PAYABLE_STATUSES, invoices_in_arrears_for_customer
+from guichet.billing.settlement import invoice_payment_record
+from guichet.care.actors import Actor
+from guichet.care.acts import Act
+from guichet.care.services import activity_record
+from guichet.catalog.models import Product, ProductKind
+from guichet.catalog.rendering import euros
+from guichet.catalog.selectors import catalog_current, top_ups_for_plan
+from guichet.customers.models import Customer
+from guichet.lines.errors import SubscriptionError
+from guichet.lines.models import Line, LineStatus
+from guichet.lines.selectors import active_plan, line_get_for_customer
+from guichet.lines.services import subscription_add
+from guichet.payments import card_rules
+from guichet.payments.card_rules import AmountProblem, PspOutcome
+from guichet.payments.errors import PaymentError, PaymentErrorCode
+from guichet.payments.models.card import (
+    FINAL_STATUSES,
+    IN_FLIGHT_STATUSES,
+    CardPaymentPurpose,
+    PaymentAllocation,
+    PaymentAttempt,
+    PaymentAttemptStatus,
+    PspCustomer,
+    PspEvent,
+    PspEventOutcome,
+)
+from guichet.payments.psp import (
+    CURRENCY,
+    CardGateway,
+    IntentState,
+    PspDeclined,
+    PspOutcomeUnknown,
+    PspRefused,
+    WebhookEvent,
+)
+from guichet.payments.selectors.card import (
+    payment_attempt_get_by_intent,
+    payment_attempt_ids_to_reconcile,
+    psp_customer_id_for,
+)
+
+logger = logging.getLogger("guichet.payments")
+
+SYSTEM = Actor.system()
+
+
+def _refuse(code: PaymentErrorCode, message: str, **extra: Any) -> PaymentError:
+    """A typed refusal, logged: every refused payment leaves a trace for the operator."""
+    logger.warning("Card payment refused (%s): %s %s", code, message, extra)
+    return PaymentError(code=code, message=message, extra=extra)
+
+
+def _paris_today(now: datetime) -> Any:
+    return now.astimezone(card_rules.PARIS).date()
+
+
+# Purposes -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """What a payment purpose owes and how its money is credited.
+
+    `owed_cents(attempt, now)` is what the customer may pay now (or the price, when `exact`);
+    it raises PaymentError when the target cannot be paid at all. `credit(attempt, now)` applies
+    the money of a succeeded attempt, inside `payment_attempt_settle`'s transaction; it raises
+    the owning context's error when it cannot, and then nothing of it is kept.
+    """
+
+    label: Callable[[PaymentAttempt], str]
+    owed_cents: Callable[[PaymentAttempt, datetime], int]
+    credit: Callable[[PaymentAttempt, datetime], None]
+    # A debt can be paid in part; a purchase is paid at its price.
+    exact: bool = False
+    # Debts of one customer are paid one card payment at a time (see _check_nothing_in_flight).
+    is_debt: bool = True
+
+
+def _invoice_owed(attempt: PaymentAttempt, now: datetime) -> int:
+    invoice = attempt.invoice
+    assert invoice is not None  # payment_attempt_target_fits_purpose
+    invoice.refresh_from_db(fields=["status", "paid_cents"])
+    if invoice.status not in PAYABLE_STATUSES:
+        raise _refuse(
+            PaymentErrorCode.NOT_PAYABLE,
+            f"La facture {invoice.number} n'est pas à payer : elle est"
+            f" {invoice.get_status_display().lower()}.",
+            invoice=invoice.number,
+            status=invoice.status,
+        )
+    return invoice.outstanding_cents
+
+
+def _invoice_credit(attempt: PaymentAttempt, now: datetime) -> None:
+    assert attempt.invoice is not None
+    invoice_payment_record(
+        invoice=attempt.invoice,
+        amount_cents=attempt.amount_cents,
+        reference=attempt.idempotency_key,
+        actor=SYSTEM,
+        now=now,
+    )
+    PaymentAllocation.objects.create(
+        attempt=attempt, invoice=attempt.invoice, amount_cents=attempt.amount_cents
+    )
+
+
+def _arrears(attempt: PaymentAttempt, now: datetime) -> list[Invoice]:
+    return invoices_in_arrears_for_customer(customer=attempt.customer, today=_paris_today(now))
+
+
+def _arrears_owed(attempt: PaymentAttempt, now: datetime) -> int:
+    return sum(invoice.outstanding_cents for invoice in _arrears(attempt, now))
+
+
+def _arrears_credit(attempt: PaymentAttempt, now: datetime) -> None:
+    """The oldest unpaid invoice is paid first, in full, then the next (card_rules)."""
+    invoices = {invoice.pk: invoice for invoice in _arrears(attempt, now)}
+    shares, left = card_rules.allocate_oldest_first(
+        amount_cents=attempt.amount_cents,
+        owed=[
+            card_rules.Owed(key=pk, outstanding_cents=i.outstanding_cents)
+            for pk, i in invoices.items()
+        ],
+    )
+    if left:
+        # Paid meanwhile by other means: the surplus was taken and is not owed.
+        raise _refuse(
+            PaymentErrorCode.AMOUNT_EXCEEDS_OWED,
+            f"Le paiement de {euros(attempt.amount_cents)} dépasse de {euros(left)} les impayés"
+            " restants : à rembourser.",
+            attempt=attempt.pk,
+            surplus_cents=left,
+        )
+    for share in shares:
+        invoice_payment_record(
+            invoice=invoices[share.key],
+            amount_cents=share.amount_cents,
+            reference=attempt.idempotency_key,
+            actor=SYSTEM,
+            now=now,
+        )
+    PaymentAllocation.objects.bulk_create(
+        PaymentAllocation(attempt=attempt, invoice_id=share.key, amount_cents=share.amount_cents)
+        for share in shares
+    )
+
+
+def _top_up_label(attempt: PaymentAttempt) -> str:
+    assert attempt.product is not None and attempt.line is not None
+    return f"{attempt.product.name} — ligne {attempt.line.display_number}"
+
+
+def _top_up_price(attempt: PaymentAttempt, now: datetime) -> int:
+    """The top-up's catalog price, if the line can buy it now (active, its plan sells it)."""
+    line, product = attempt.line, attempt.product
+    assert line is not None and product is not None
+    plan = active_plan(line=line)
+    if (
+        line.status != LineStatus.ACTIVE
+        or product.kind != ProductKind.TOP_UP
+        or plan is None
+        or not top_ups_for_plan(plan=plan.product).filter(pk=product.pk).exists()
+        or product.price_cents is None
+    ):
+        raise _refuse(
+            PaymentErrorCode.TOP_UP_NOT_AVAILABLE,
+            f"« {product.name} » ne peut pas être acheté pour la ligne {line.display_number}.",
+            line=line.pk,
+            product=product.code,
+        )
+    return product.price_cents
+
+
+def _top_up_credit(attempt: PaymentAttempt, now: datetime) -> None:
+    assert attempt.line is not None and attempt.product is not None
+    top_up = catalog_current().top_up(attempt.product.code)
+    subscription_add(
+        line=attempt.line,
+        product=attempt.product,
+        actor=SYSTEM,
+        now=now,
+        ends_at=card_rules.top_up_ends_at(
+            validity=top_up.validity, validity_days=top_up.validity_days, activated_at=now
+        ),
+        prepaid_by=attempt.idempotency_key,
+    )
+
+
+PURPOSES: dict[str, Purpose] = {
+    CardPaymentPurpose.INVOICE: Purpose(
+        label=lambda attempt: f"Facture {attempt.invoice}",
+        owed_cents=_invoice_owed,
+        credit=_invoice_credit,
+    ),
+    CardPaymentPurpose.ARREARS: Purpose(
+        label=lambda attempt: "Régularisation des factures impayées",
+        owed_cents=_arrears_owed,
+        credit=_arrears_credit,
+    ),
+    CardPaymentPurpose.TOP_UP: Purpose(
+        label=_top_up_label,
+        owed_cents=_top_up_price,
+        credit=_top_up_credit,
+        exact=True,
+        is_debt=False,
+    ),
+    # CardPaymentPurpose.INSTALMENT_PLAN is registered by the instalments part: a Purpose whose
+    # owed_cents is the plan's outstanding principal and whose credit settles the plan early.
+}
+
+
+def _purpose(attempt: PaymentAttempt) -> Purpose:
+    purpose = PURPOSES.get(attempt.purpose)
+    if purpose is None:
+        raise _refuse(
+            PaymentErrorCode.PURPOSE_UNAVAILABLE,
+            f"Le paiement par carte n'est pas proposé pour : "
+            f"{CardPaymentPurpose(attempt.purpose).label.lower()}.",
+            purpose=attempt.purpose,
+        )
+    return purpose
+
+
+_AMOUNT_REFUSALS = {
+    AmountProblem.NOT_POSITIVE: (
+        PaymentErrorCode.AMOUNT_NOT_POSITIVE,
+        "Le montant à payer doit être positif (reçu {amount}).",
+    ),
+    AmountProblem.NOTHING_OWED: (
+        PaymentErrorCode.NOTHING_OWED,
+        "Il n'y a rien à payer pour : {label}.",
+    ),
+    AmountProblem.EXCEEDS_OWED: (
+        PaymentErrorCode.AMOUNT_EXCEEDS_OWED,
+        "Le montant de {amount} dépasse ce qui reste à payer ({owed}) pour : {label}.",
+    ),
+    AmountProblem.NOT_THE_PRICE: (
+        PaymentErrorCode.AMOUNT_NOT_THE_PRICE,
+        "Le prix de {label} est de {owed}, pas de {amount} : rechargez la page.",
+    ),
+}
+
+
+def _check_amount(attempt: PaymentAttempt, purpose: Purpose, now: datetime) -> None:
+    owed = purpose.owed_cents(attempt, now)
+    problem = card_rules.amount_problem(
+        amount_cents=attempt.amount_cents, owed_cents=owed, exact=purpose.exact
+    )
+    if problem is None:
+        return
+    code, text = _AMOUNT_REFUSALS[problem]
+    raise _refuse(
+        code,
+        text.format(
+            amount=euros(attempt.amount_cents), owed=euros(owed), label=purpose.label(attempt)
+        ),
+        amount_cents=attempt.amount_cents,
+        owed_cents=owed,
+        purpose=attempt.purpose,
+    )
+
+
+def _check_nothing_in_flight(attempt: PaymentAttempt, purpose: Purpose) -> None:
+    """While a card payment of the customer's debts may have been taken and is not credited
+    yet, another one waits: together they could pay more than what is owed."""
+    if not purpose.is_debt:
+        return
+    debt_purposes = [code for code, other in PURPOSES.items() if other.is_debt]
+    others = PaymentAttempt.objects.filter(
+        customer=attempt.customer, status__in=IN_FLIGHT_STATUSES, purpose__in=debt_purposes
+    ).exclude(pk=attempt.pk)
+    if others.exists():
+        raise _refuse(
+            PaymentErrorCode.PAYMENT_IN_PROGRESS,
+            "Un paiement par carte est déjà en cours de confirmation par votre banque :"
+            " attendez son résultat avant d'en faire un autre.",
+            customer=attempt.customer.number,
+        )
+
+
+def _check_target_of_customer(attempt: PaymentAttempt) -> None:
+    customer = attempt.customer
+    if attempt.invoice is not None and attempt.invoice.billing_account.customer_id != customer.pk:
+        raise _refuse(
+            PaymentErrorCode.TARGET_NOT_FOUND,
+            "Cette facture n'est pas dans votre espace client.",
+            invoice=attempt.invoice.number,
+        )
+    if (
+        attempt.line is not None
+        and line_get_for_customer(customer=customer, line_id=attempt.line.pk) is None
+    ):
+        raise _refuse(
+            PaymentErrorCode.TARGET_NOT_FOUND,
+            "Cette ligne n'est pas dans votre espace client.",
+            line=attempt.line.pk,
+        )
+
+
+# Acts -----------------------------------------------------------------------------------------
+
+
+def _record(
+    attempt: PaymentAttempt,
+    *,
+    actor: Actor,
+    act: Act,
+    summary: str,
+    now: datetime,
+    old: dict[str, Any],
+    new: dict[str, Any],
+) -> None:
+    activity_record(
+        customer=attempt.customer,
+        actor=actor,
+        act=act,
+        subject=attempt,
+        summary=summary,
+        at=now,
+        old_values=old,
+        new_values=new,
+    )
+
+
+@transaction.atomic
+def payment_attempt_create(
+    *,
+    customer: Customer,
+    purpose: CardPaymentPurpose,
+    amount_cents: int,
+    actor: Actor,
+    now: datetime,
+    invoice: Invoice | None = None,
+    line: Line | None = None,
+    product: Product | None = None,
+    instalment_plan_id: int | None = None,
+) -> PaymentAttempt:
+    """Write the attempt (status created) once what it pays is checked: the customer's own
+    target, an amount within what is owed (or the price), no other payment of the customer's
+    debts waiting for the bank. The caller commits it before the PSP is called."""
+    attempt = PaymentAttempt(
+        customer=customer,
+        purpose=CardPaymentPurpose(purpose),
+        amount_cents=amount_cents,
+        invoice=invoice,
+        line=line,
+        product=product,
+        instalment_plan_id=instalment_plan_id,
+        status=PaymentAttemptStatus.CREATED,
+        created_at=now,
+        status_changed_at=now,
+    )
+    handler = _purpose(attempt)
+    _check_target_of_customer(attempt)
+    _check_amount(attempt, handler, now)
+    _check_nothing_in_flight(attempt, handler)
+    attempt.save()
+    _record(
+        attempt,
+        actor=actor,
+        act=Act.PAYMENT_ATTEMPT_CREATE,
+        summary=f"Paiement par carte de {euros(amount_cents)} : {handler.label(attempt)}",
+        now=now,
+        old={},
+        new={"status": attempt.status, "purpose": attempt.purpose, "amount_cents": amount_cents},
+    )
+    return attempt
+
+
+def _psp_customer(customer: Customer, *, gateway: CardGateway, now: datetime) -> str:
+    known = psp_customer_id_for(customer=customer)
+    if known:
+        return known
+    created = gateway.customer_create(
+        reference=customer.number, idempotency_key=f"customer:{customer.pk}"
+    )
+    try:
+        with transaction.atomic():
+            PspCustomer.objects.create(customer=customer, psp_customer_id=created, created_at=now)
+    except IntegrityError:
+        # A concurrent first payment recorded its own: keep that one.
+        return psp_customer_id_for(customer=customer) or created
+    return created
+
+
+@transaction.atomic
+def payment_attempt_prepare(
+    *, attempt: PaymentAttempt, psp_customer_id: str, payment_intent_id: str, setup_intent_id: str
+) -> PaymentAttempt:
+    """Record the PSP's ids of a created attempt (the PSP was called after its commit)."""
+    attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
+    attempt.psp_customer_id = psp_customer_id
+    attempt.psp_payment_intent_id = payment_intent_id
+    attempt.psp_setup_intent_id = setup_intent_id
+    attempt.save(update_fields=["psp_customer_id", "psp_payment_intent_id", "psp_setup_intent_id"])
+    return attempt
+
+
+def card_payment_start(
+    *,
+    customer: Customer,
+    purpose: CardPaymentPurpose,
+    amount_cents: int,
+    actor: Actor,
+    now: datetime,
+    gateway: CardGateway,
+    invoice: Invoice | None = None,
+    line: Line | None = None,
+    product: Product | None = None,
+    instalment_plan_id: int | None = None,
+) -> PaymentAttempt:
+    """Start a card payment: the attempt is committed, then the PSP prepares it (no transaction
+    open). If the PSP cannot, the attempt fails at once: no card was collected, nothing can be
+    charged. Refusals (PaymentError) happen before any PSP call and change nothing."""
+    attempt = payment_attempt_create(
+        customer=customer,
+        purpose=purpose,
+        amount_cents=amount_cents,
+        actor=actor,
+        now=now,
+        invoice=invoice,
+        line=line,
+        product=product,
+        instalment_plan_id=instalment_plan_id,
+    )
+    try:
+        psp_customer_id = _psp_customer(customer, gateway=gateway, now=now)
+        intent = gateway.payment_intent_create(
+            amount_cents=attempt.amount_cents,
+            customer_id=psp_customer_id,
+            metadata={
+                "payment_attempt": str(attempt.pk),
+                "customer_number": customer.number,
+                "purpose": _purpose(attempt).label(attempt),
+            },
+            idempotency_key=attempt.idempotency_key,
+        )
+        setup_intent_id = gateway.setup_intent_create(
+            customer_id=psp_customer_id, idempotency_key=f"{attempt.idempotency_key}:setup"
+        )
+    except (PspOutcomeUnknown, PspRefused) as error:
+        logger.error("payment_attempt:%s could not be prepared by the PSP: %s", attempt.pk, error)
+        return payment_attempt_settle(
+            attempt=attempt,
+            outcome=PspOutcome.FAILED,
+            failure_code="psp_unavailable",
+            actor=actor,
+            now=now,
+        )
+    return payment_attempt_prepare(
+        attempt=attempt,
+        psp_customer_id=psp_customer_id,
+        payment_intent_id=intent.payment_intent_id,
+        setup_intent_id=setup_intent_id,
+    )
+
+
+@transaction.atomic
+def payment_attempt_submit(
+    *, attempt: PaymentAttempt, actor: Actor, now: datetime
+) -> PaymentAttempt | None:
+    """Claim a prepared attempt for charging: created → processing, under a row lock. None when
+    it was already claimed (a double click, a retried request): the caller then charges nothing.
+    What is owed is checked again: it may have been paid by other means since."""
+    attempt = (
+        PaymentAttempt.objects.select_for_update().select_related("customer").get(pk=attempt.pk)
+    )
+    if attempt.status != PaymentAttemptStatus.CREATED:
+        logger.info(
+            "payment_attempt:%s submitted again while %s: nothing sent", attempt.pk, attempt.status
+        )
+        return None
+    if not attempt.psp_payment_intent_id or not attempt.psp_setup_intent_id:
+        raise _refuse(
+            PaymentErrorCode.ATTEMPT_NOT_OPEN,
+            "Ce paiement n'est pas prêt : recommencez-le.",
+            attempt=attempt.pk,
+        )
+    handler = _purpose(attempt)
+    _check_amount(attempt, handler, now)
+    _check_nothing_in_flight(attempt, handler)
+    attempt.status = PaymentAttemptStatus.PROCESSING
+    attempt.status_changed_at = now
+    attempt.save(update_fields=["status", "status_changed_at"])
+    _record(
+        attempt,
+        actor=actor,
+        act=Act.PAYMENT_ATTEMPT_SUBMIT,
+        summary=f"Paiement par carte de {euros(attempt.amount_cents)} transmis à la banque",
+        now=now,
+        old={"status": PaymentAttemptStatus.CREATED},
+        new={"status": attempt.status},
+    )
+    return attempt
+
+
+@transaction.atomic
+def payment_attempt_mark_unknown(
+    *, attempt: PaymentAttempt, reason: str, now: datetime
+) -> PaymentAttempt:
+    """The PSP did not answer in time: the charge may or may not have happened. Reconciliation
+    asks the PSP later; until then the debt waits (no second payment of it)."""
+    attempt = (
+        PaymentAttempt.objects.select_for_update().select_related("customer").get(pk=attempt.pk)
+    )
+    if attempt.status != PaymentAttemptStatus.PROCESSING:
+        return attempt
+    attempt.status = PaymentAttemptStatus.UNKNOWN
+    attempt.status_changed_at = now
+    attempt.save(update_fields=["status", "status_changed_at"])
+    logger.warning("payment_attempt:%s outcome unknown: %s", attempt.pk, reason)
+    _record(
+        attempt,
+        actor=SYSTEM,
+        act=Act.PAYMENT_ATTEMPT_MARK_UNKNOWN,
+        summary=f"Paiement par carte de {euros(attempt.amount_cents)} en attente de la réponse"
+        " de la banque",
+        now=now,
+        old={"status": PaymentAttemptStatus.PROCESSING},
+        new={"status": attempt.status},
+    )
+    return attempt
+
+
+def _credit(attempt: PaymentAttempt, now: datetime) -> str:
+    """Apply the money of a succeeded attempt; '' when done, else why it could not be (then
+    nothing of it is kept, and the money waits for an advisor)."""
+    try:
+        with transaction.atomic():
+            _purpose(attempt).credit(attempt, now)
+    except (BillingError, SubscriptionError, PaymentError) as refused:
+        logger.error(
+            "payment_attempt:%s succeeded at the PSP but could not be credited (%s): %s",
+            attempt.pk,
+            refused.code,
+            refused.message,
+        )
+        return refused.message[:500]
+    return ""
+
+
+@transaction.atomic
+def payment_attempt_settle(
+    *,
+    attempt: PaymentAttempt,
+    outcome: PspOutcome,
+    actor: Actor,
+    now: datetime,
+    failure_code: str = "",
+) -> PaymentAttempt:
+    """The PSP's final word on an attempt: succeeded (its money is credited, once) or failed.
+
+    Idempotent: a settled attempt is left as it is, so a replayed webhook, a webhook racing the
+    reconciliation or a second run credits nothing twice (the row lock orders them).
+    """
+    if outcome not in (PspOutcome.SUCCEEDED, PspOutcome.FAILED):
+        raise ValueError(f"An attempt is settled as succeeded or failed, not {outcome}")
+    attempt = (
+        PaymentAttempt.objects.select_for_update()
+        .select_related("customer", "invoice", "line__billing_account", "product")
+        .get(pk=attempt.pk)
+    )
+    if attempt.status in FINAL_STATUSES:
+        if attempt.status == PaymentAttemptStatus.FAILED and outcome == PspOutcome.SUCCEEDED:
+            logger.error(
+                "payment_attempt:%s is failed here but succeeded at the PSP: refund or credit it",
+                attempt.pk,
+            )
+        return attempt
+    old = {"status": attempt.status}
+    attempt.status_changed_at = now
+    if outcome == PspOutcome.SUCCEEDED:
+        attempt.status = PaymentAttemptStatus.SUCCEEDED
+        attempt.credit_error = _credit(attempt, now)
+        attempt.credited_at = None if attempt.credit_error else now
+        summary = f"Paiement par carte de {euros(attempt.amount_cents)} reçu"
+    else:
+        attempt.status = PaymentAttemptStatus.FAILED
+        attempt.failure_code = (failure_code or "card_declined")[:60]
+        summary = f"Paiement par carte de {euros(attempt.amount_cents)} refusé : " + (
+            card_rules.refusal_message(attempt.failure_code)
+        )
+        logger.info("payment_attempt:%s failed (%s)", attempt.pk, attempt.failure_code)
+    attempt.save(
+        update_fields=["status", "status_changed_at", "failure_code", "credited_at", "credit_error"]
+    )
+    _record(
+        attempt,
+        actor=actor,
+        act=Act.PAYMENT_ATTEMPT_SETTLE,
+        summary=summary[:300],
+        now=now,
+        old=old,
+        new={
+            "status": attempt.status,
+            "failure_code": attempt.failure_code,
+            "credited": attempt.credited_at is not None,
+        },
+    )
+    return attempt
+
+
+@dataclass(frozen=True)
+class ConfirmResult:
+    attempt: PaymentAttempt
+    # The bank asks the holder to authenticate (3-D Secure) in the browser, with the PSP.
+    needs_authentication: bool = False
+
+
+def _cancel_quietly(attempt: PaymentAttempt, gateway: CardGateway) -> None:
+    """Cancel a failed attempt's intent at the PSP, so that it can never be charged later; a
+    PSP that does not answer is logged, and reconciliation does not need it."""
+    try:
+        gateway.payment_intent_cancel(
+            payment_intent_id=attempt.psp_payment_intent_id,
+            idempotency_key=attempt.idempotency_key,
+        )
+    except (PspOutcomeUnknown, PspRefused, PspDeclined) as error:
+        logger.warning("payment_attempt:%s intent not cancelled: %s", attempt.pk, error)
+
+
+def _fail(
+    attempt: PaymentAttempt, *, code: str, actor: Actor, now: datetime, gateway: CardGateway
+) -> PaymentAttempt:
+    settled = payment_attempt_settle(
+        attempt=attempt, outcome=PspOutcome.FAILED, failure_code=code, actor=actor, now=now
+    )
+    _cancel_quietly(settled, gateway)
+    return settled
+
+
+def card_payment_confirm(
+    *, attempt: PaymentAttempt, actor: Actor, now: datetime, gateway: CardGateway
+) -> ConfirmResult:
+    """Charge the card the customer handed to the PSP for this attempt, once.
+
+    No transaction is open while the PSP is called. A success is credited by the PSP's webhook
+    (or the reconciliation), not here: the answer seen here may never arrive (a timeout), the
+    webhook always does.
+    """
+    claimed = payment_attempt_submit(attempt=attempt, actor=actor, now=now)
+    if claimed is None:
+        current = PaymentAttempt.objects.get(pk=attempt.pk)
+        return ConfirmResult(attempt=current)
+    try:
+        setup = gateway.card_setup(setup_intent_id=claimed.psp_setup_intent_id)
+        if setup.status != "succeeded" or not setup.payment_method_id:
+            # The PSP refused the card while collecting it (declined, expired…), or no card
+            # was entered: nothing was charged.
+            code = setup.failure_code or (
+                "card_declined" if setup.payment_method_id else "card_not_submitted"
+            )
+            return ConfirmResult(
+                attempt=_fail(claimed, code=code, actor=actor, now=now, gateway=gateway)
+            )
+        intent = gateway.payment_intent_confirm(
+            payment_intent_id=claimed.psp_payment_intent_id,
+            payment_method_id=setup.payment_method_id,
+            idempotency_key=claimed.idempotency_key,
+        )
+    except PspDeclined as declined:
+        return ConfirmResult(
+            attempt=_fail(claimed, code=declined.code, actor=actor, now=now, gateway=gateway)
+        )
+    except (PspOutcomeUnknown, PspRefused) as error:
+        return ConfirmResult(
+            attempt=payment_attempt_mark_unknown(attempt=claimed, reason=str(error), now=now)
+        )
+    outcome = card_rules.psp_outcome(intent.status)
+    if outcome == PspOutcome.FAILED:
+        code = intent.failure_code or "card_declined"
+        return ConfirmResult(
+            attempt=_fail(claimed, code=code, actor=actor, now=now, gateway=gateway)
+        )
+    if outcome == PspOutcome.NOT_SUBMITTED:
+        return ConfirmResult(
+            attempt=payment_attempt_mark_unknown(
+                attempt=claimed, reason=f"intent left {intent.status} after confirmation", now=now
+            )
+        )
+    return ConfirmResult(attempt=claimed, needs_authentication=intent.status == "requires_action")
+
+
+def card_payment_refresh(
+    *, attempt: PaymentAttempt, now: datetime, gateway: CardGateway
+) -> PaymentAttempt:
+    """Once the holder has answered the bank's authentication in the browser, ask the PSP how
+    the payment stands and settle it if it failed, so the page can say so at once (the PSP may
+    send no event for a failed authentication). A success is left to the webhook."""
+    attempt = PaymentAttempt.objects.get(pk=attempt.pk)
+    if attempt.status != PaymentAttemptStatus.PROCESSING:
+        return attempt
+    try:
+        intent = gateway.payment_intent_retrieve(payment_intent_id=attempt.psp_payment_intent_id)
+    except (PspOutcomeUnknown, PspRefused) as error:
+        logger.warning("payment_attempt:%s not refreshed: %s", attempt.pk, error)
+        return attempt
+    if card_rules.psp_outcome(intent.status) != PspOutcome.FAILED:
+        return attempt
+    code = intent.failure_code or "card_declined"
+    if intent.status == "canceled":
+        return _settle_failed(attempt, code=code, now=now)
+    return _fail(attempt, code=code, actor=SYSTEM, now=now, gateway=gateway)
+
+
+# PSP events and reconciliation ----------------------------------------------------------------
+
+_EVENT_OUTCOMES = {
+    "payment_intent.succeeded": PspOutcome.SUCCEEDED,
+    "payment_intent.payment_failed": PspOutcome.FAILED,
+    "payment_intent.canceled": PspOutcome.FAILED,
+}
+
+
+def _intent_matches(attempt: PaymentAttempt, intent: IntentState) -> bool:
+    return intent.amount_cents == attempt.amount_cents and intent.currency.lower() == CURRENCY
+
+
+@transaction.atomic
+def psp_event_receive(*, event: WebhookEvent, now: datetime) -> PspEvent | None:
+    """Act on a webhook event whose signature was verified, once: a replayed event (same PSP
+    event id) is a no-op and returns None. The event row is inserted first, so a concurrent
+    delivery of the same event waits on the unique index, then fails instead of acting twice."""
+    if PspEvent.objects.filter(psp_event_id=event.event_id).exists():
+        logger.info("PSP event %s (%s) received again: ignored", event.event_id, event.type)
+        return None
+    intent = event.payment_intent
+    row = PspEvent.objects.create(
+        psp_event_id=event.event_id,
+        type=event.type,
+        payment_intent_id=intent.payment_intent_id if intent else "",
+        outcome=PspEventOutcome.IGNORED,
+        received_at=now,
+    )
+    outcome = _EVENT_OUTCOMES.get(event.type)
+    if intent is None or outcome is None:
+        return row
+    attempt = payment_attempt_get_by_intent(payment_intent_id=intent.payment_intent_id)
+    if attempt is None:
+        logger.warning(
+            "PSP event %s names an unknown intent %s", event.event_id, intent.payment_intent_id
+        )
+        row.outcome = PspEventOutcome.UNKNOWN_INTENT
+    elif not _intent_matches(attempt, intent):
+        logger.error(
+            "PSP event %s: intent %s is %s %s, payment_attempt:%s is %s %s: not settled",
+            event.event_id,
+            intent.payment_intent_id,
+            intent.amount_cents,
+            intent.currency,
+            attempt.pk,
+            attempt.amount_cents,
+            CURRENCY,
+        )
+        row.attempt, row.outcome = attempt, PspEventOutcome.MISMATCH
+    else:
+        was_final = attempt.status in FINAL_STATUSES
+        payment_attempt_settle(
+            attempt=attempt,
+            outcome=outcome,
+            failure_code=intent.failure_code or "card_declined",
+            actor=SYSTEM,
+            now=now,
+        )
+        row.attempt = attempt
+        row.outcome = PspEventOutcome.ALREADY_SETTLED if was_final else PspEventOutcome.SETTLED
+    row.save(update_fields=["attempt", "outcome"])
+    return row
+
+
+@dataclass(frozen=True)
+class ReconcileReport:
+    examined: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    waiting: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"examined={self.examined} succeeded={self.succeeded} failed={self.failed}"
+            f" waiting={self.waiting}"
+        )
+
+
+def _reconcile_one(
+    attempt: PaymentAttempt, *, now: datetime, stale: bool, gateway: CardGateway
+) -> str | None:
+    """Settle one attempt from what the PSP says now; its new status, or None while it waits."""
+    if not attempt.psp_payment_intent_id:
+        # The PSP never prepared it, so no card was collected: nothing can have been charged.
+        return _settle_failed(attempt, code="abandoned", now=now).status
+    intent = gateway.payment_intent_retrieve(payment_intent_id=attempt.psp_payment_intent_id)
+    outcome = card_rules.psp_outcome(intent.status)
+    if outcome == PspOutcome.SUCCEEDED:
+        if not _intent_matches(attempt, intent):
+            logger.error(
+                "payment_attempt:%s: the PSP charged %s %s instead: not settled",
+                attempt.pk,
+                intent.amount_cents,
+                intent.currency,
+            )
+            return None
+        settled = payment_attempt_settle(attempt=attempt, outcome=outcome, actor=SYSTEM, now=now)
+        return settled.status
+    if intent.status == "canceled":
+        return _settle_failed(attempt, code=intent.failure_code or "abandoned", now=now).status
+    submitted = attempt.status != PaymentAttemptStatus.CREATED
+    if outcome == PspOutcome.FAILED and submitted:
+        return _fail(
+            attempt,
+            code=intent.failure_code or "card_declined",
+            actor=SYSTEM,
+            now=now,
+            gateway=gateway,
+        ).status
+    if intent.status == "processing" or not stale:
+        return None
+    # Left long enough without a card, a confirmation or an authentication: cancelled at the
+    # PSP first, so that it can never be charged, then failed.
+    cancelled = gateway.payment_intent_cancel(
+        payment_intent_id=attempt.psp_payment_intent_id, idempotency_key=attempt.idempotency_key
+    )
+    if cancelled.status != "canceled":
+        return None
+    return _settle_failed(attempt, code="abandoned", now=now).status
+
+
+def _settle_failed(attempt: PaymentAttempt, *, code: str, now: datetime) -> PaymentAttempt:
+    return payment_attempt_settle(
+        attempt=attempt, outcome=PspOutcome.FAILED, failure_code=code, actor=SYSTEM, now=now
+    )
+
+
+def card_payments_reconcile(
+    *, now: datetime, gateway: CardGateway, stale_after: timedelta, limit: int = 500
+) -> ReconcileReport:
+    """Ask the PSP about every unknown attempt and every attempt left open longer than
+    `stale_after`, and settle those it has an answer for. Idempotent and resumable: a settled
+    attempt is not selected again, one the PSP does not answer for is asked next time."""
+    examined = succeeded = failed = waiting = 0
+    for attempt_id in payment_attempt_ids_to_reconcile(
+        now=now, stale_after=stale_after, limit=limit
+    ):
+        attempt = PaymentAttempt.objects.get(pk=attempt_id)
+        examined += 1
+        stale = attempt.status_changed_at <= now - stale_after
+        try:
+            status = _reconcile_one(attempt, now=now, stale=stale, gateway=gateway)
+        except (PspOutcomeUnknown, PspRefused, PspDeclined) as error:
+            logger.warning("payment_attempt:%s not reconciled: %s", attempt_id, error)
+            status = None
+        if status == PaymentAttemptStatus.SUCCEEDED:
+            succeeded += 1
+        elif status == PaymentAttemptStatus.FAILED:
+            failed += 1
+        else:
+            waiting += 1
+    return ReconcileReport(examined=examined, succeeded=succeeded, failed=failed, waiting=waiting)
