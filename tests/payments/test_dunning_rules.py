@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guichet.payments.dunning_rules import (
@@ -111,6 +111,7 @@ def schedules(draw: st.DrawFn) -> Schedule:
     return Schedule(tuple(ScheduleStep(c, o) for c, o in zip(codes, offsets, strict=True)))
 
 
+@settings(deadline=None)  # pure and fast; the shared test machine is not
 @given(schedule=schedules(), delays=st.lists(st.integers(0, 30), min_size=5, max_size=5))
 def test_every_step_once_in_order_never_early_and_spaced(
     schedule: Schedule, delays: list[int]
