@@ -21,6 +21,7 @@ class BillingErrorCode(StrEnum):
     PAYMENT_EXCEEDS_OUTSTANDING = "billing_payment_exceeds_outstanding"
     INVOICE_NOT_PAYABLE = "billing_invoice_not_payable"
     REVERSAL_EXCEEDS_PAID = "billing_reversal_exceeds_paid"
+    INVOICE_NOT_AVAILABLE = "billing_invoice_not_available"
 
 
 class BillingError(Exception):

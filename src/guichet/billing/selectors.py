@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from django.db.models import Sum
 
+from guichet.billing import rules
 from guichet.billing.models import BillingAccount, Invoice
 from guichet.customers.models import Customer
 from guichet.lines.selectors import (
@@ -53,12 +54,14 @@ def billable_account_ids(
 
 
 def accounts_for_bill_run(*, account_ids: Sequence[int], stop: datetime) -> list[BillingAccount]:
-    """The accounts with their customer, and `lines_in_service`: their activated lines, each
-    with `billed_subscriptions` (every subscription that started before `stop`, ended or not,
-    with its product). Three queries whatever the number of accounts."""
+    """The accounts with their customer and billing address, and `lines_in_service`: their
+    activated lines, each with `billed_subscriptions` (every subscription that started before
+    `stop`, ended or not, with its product). Three queries whatever the number of accounts."""
     lines_by_account = activated_lines_by_billing_account(account_ids=account_ids, stop=stop)
     accounts = list(
-        BillingAccount.objects.filter(pk__in=account_ids).select_related("customer").order_by("id")
+        BillingAccount.objects.filter(pk__in=account_ids)
+        .select_related("customer", "billing_address")
+        .order_by("id")
     )
     for account in accounts:
         account.lines_in_service = lines_by_account.get(account.pk, [])
@@ -86,4 +89,39 @@ def invoices_for_billing_account(*, billing_account: BillingAccount) -> list[Inv
         Invoice.objects.filter(billing_account=billing_account)
         .prefetch_related("lines")
         .order_by("-period_start", "-id")
+    )
+
+
+# Self-care ------------------------------------------------------------------------------------
+#
+# A customer sees the invoices issued in the last 36 months (rules.invoices_available_since);
+# older ones stay in the database (accounting keeps them) but are neither listed nor served.
+
+
+def invoices_available_for_customer(*, customer: Customer, today: date) -> list[Invoice]:
+    """The customer's invoices (every billing account) still available on `today`, newest
+    first, with their billing account; one query."""
+    return list(
+        Invoice.objects.filter(
+            billing_account__customer=customer,
+            issued_on__gte=rules.invoices_available_since(today),
+        )
+        .select_related("billing_account")
+        .order_by("-issued_on", "-id")
+    )
+
+
+def invoice_get_for_customer(*, customer: Customer, number: str, today: date) -> Invoice | None:
+    """The invoice numbered `number` if it is the customer's and still available on `today`,
+    with its billing account, customer and lines (two queries); None otherwise, never another
+    customer's invoice."""
+    return (
+        Invoice.objects.filter(
+            billing_account__customer=customer,
+            number=number.strip().upper(),
+            issued_on__gte=rules.invoices_available_since(today),
+        )
+        .select_related("billing_account__customer")
+        .prefetch_related("lines")
+        .first()
     )

@@ -41,7 +41,7 @@ from guichet.catalog.errors import CatalogError
 from guichet.catalog.models import Product, ProductKind
 from guichet.catalog.schema import BoxOffer, Catalog, Option, Plan, TopUp
 from guichet.catalog.selectors import catalog_current
-from guichet.customers.models import Address, AddressKind, Customer
+from guichet.customers.models import Address, AddressKind, Civility, Customer
 from guichet.customers.selectors import address_get
 from guichet.lines.models import Line, LineStatus
 from guichet.lines.selectors import lines_for_billing_account
@@ -530,11 +530,29 @@ def _invoice_for(
         ),
         issued_at=now,
         payment_method=billing_account.payment_method,
+        billed_name=_billed_name(billing_account.customer),
+        billed_address=_billed_address(billing_account.billing_address),
         status=InvoiceStatus.ISSUED,
         total_cents=totals.total_cents,
         vat_cents=totals.vat_cents,
         total_excl_vat_cents=totals.total_excl_vat_cents,
     )
+
+
+def _billed_name(customer: Customer) -> str:
+    return f"{Civility(customer.civility).label} {customer.first_name} {customer.last_name}"
+
+
+# Addresses in France are printed without their country, as French mail expects.
+HOME_COUNTRY = "FR"
+
+
+def _billed_address(address: Address | None) -> list[str]:
+    if address is None:
+        return []
+    street = [line for line in (address.line1, address.line2, address.line3) if line]
+    city = f"{address.postcode} {address.city}"
+    return [*street, city] if address.country == HOME_COUNTRY else [*street, city, address.country]
 
 
 def _invoice_lines_for(*, invoice: Invoice, charges: Sequence[rules.Charge]) -> list[InvoiceLine]:
