@@ -1,7 +1,10 @@
 """Lines on the real brochure catalog, built through the real services, for bill-run tests."""
 
+import io
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from pypdf import PdfReader
 
 from guichet.billing.models import BillingAccount, Invoice, PaymentMethod
 from guichet.billing.rules import Charge, ChargeKind, next_period_start
@@ -66,7 +69,7 @@ NOVEMBER_2026 = date(2026, 11, 1)
 ISSUED_AT = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # 9:00 in Paris, November has ended
 
 
-def _charge(
+def charge(
     kind: ChargeKind,
     label: str,
     line: Line,
@@ -92,8 +95,8 @@ def _charge(
 
 def woot_charges(line: Line) -> list[Charge]:
     return [
-        _charge(ChargeKind.PLAN_FEE, "Abonnement Woot 100 Go", line, unit_cents=1799),
-        _charge(ChargeKind.PLAN_DISCOUNT, "Remise Woot 100 Go", line, unit_cents=-500),
+        charge(ChargeKind.PLAN_FEE, "Abonnement Woot 100 Go", line, unit_cents=1799),
+        charge(ChargeKind.PLAN_DISCOUNT, "Remise Woot 100 Go", line, unit_cents=-500),
     ]
 
 
@@ -114,7 +117,7 @@ def invoice_with_usage(account: BillingAccount) -> Invoice:
     second = woot_line(account, activated_at=paris(2026, 10, 1))
     charges = [
         *woot_charges(first),
-        _charge(
+        charge(
             ChargeKind.USAGE,
             "Appels vers l'international, zone 3 (12 min)",
             first,
@@ -124,7 +127,7 @@ def invoice_with_usage(account: BillingAccount) -> Invoice:
             end=date(2026, 11, 14),
         ),
         *woot_charges(second),
-        _charge(
+        charge(
             ChargeKind.USAGE,
             "SMS surtaxés (3 SMS)",
             second,
@@ -141,3 +144,16 @@ def invoice_with_usage(account: BillingAccount) -> Invoice:
         actor=SYSTEM,
         now=ISSUED_AT,
     )
+
+
+def pdf_pages(content: bytes) -> list[str]:
+    """Each page's text, with every run of spaces, non-breaking spaces and line breaks as one
+    space, so that assertions read the words whatever the layout."""
+    return [
+        " ".join(page.extract_text().replace("\u00a0", " ").split())
+        for page in PdfReader(io.BytesIO(content)).pages
+    ]
+
+
+def pdf_text(content: bytes) -> str:
+    return " ".join(pdf_pages(content))

@@ -2,7 +2,15 @@
 
 from django import template
 
+from guichet.billing.rules import format_eur_fr
+
 register = template.Library()
+
+
+@register.filter
+def euros(cents: int) -> str:
+    """Integer cents as the customer reads an amount: 1299 → "12,99 €"."""
+    return format_eur_fr(cents)
 
 
 @register.filter
