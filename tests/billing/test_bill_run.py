@@ -123,7 +123,7 @@ def test_the_invoice_keeps_who_was_billed_and_where() -> None:
     )
     assert invoice_of(abroad.pk, NOVEMBER).billed_address == [
         "Rue Neuve 12",
-        "1000 BRUXELLES",
+        "1000 Bruxelles",
         "BE",
     ]
     assert invoice_of(electronic_only.pk, NOVEMBER).billed_address == []
