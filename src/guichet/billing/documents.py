@@ -13,6 +13,7 @@ was produced; `invoice_duplicate_request` records the request as a completed dé
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,6 +25,7 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from guichet.billing import rules
@@ -404,9 +406,25 @@ def _no_fetching() -> URLFetcher:
     return URLFetcher(allowed_protocols=(), fail_on_errors=True)
 
 
+_per_thread = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    """WeasyPrint's font configuration loads Fontconfig and holds Pango's font cache: kept from
+    one render to the next, fonts are not loaded again for every invoice. One per thread, as
+    Pango's font maps are not shared between threads."""
+    if not hasattr(_per_thread, "font_config"):
+        _per_thread.font_config = FontConfiguration()
+    font_config: FontConfiguration = _per_thread.font_config
+    return font_config
+
+
 def document_pdf(document: InvoiceDocument) -> bytes:
     html = render_to_string("billing/invoice.html", {"doc": document})
-    return HTML(string=html, url_fetcher=_no_fetching()).write_pdf(stylesheets=[_stylesheet()])
+    pdf: bytes = HTML(string=html, url_fetcher=_no_fetching()).write_pdf(
+        stylesheets=[_stylesheet()], font_config=_font_config()
+    )
+    return pdf
 
 
 def invoice_pdf(*, invoice: Invoice) -> InvoicePdf:
