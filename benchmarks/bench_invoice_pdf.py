@@ -184,7 +184,9 @@ def _invoice():
     invoice = invoice_issue(
         billing_account=account, period=PERIOD, charges=charges, actor=system, now=ISSUED_AT
     )
-    return invoice_get_for_customer(customer=customer, number=invoice.number, today=PERIOD)
+    return invoice_get_for_customer(
+        customer=customer, number=invoice.number, today=ISSUED_AT.date()
+    )
 
 
 def run() -> list[tuple[str, str]]:

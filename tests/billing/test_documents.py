@@ -1,12 +1,15 @@
 """The invoice PDF and its duplicate, read back with pypdf: exact amounts and mentions."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.test import override_settings
+from weasyprint import HTML
+from weasyprint.urls import FatalURLFetchingError
 
 from guichet.billing.documents import (
     DirectDebitMention,
+    _no_fetching,
     document_pdf,
     invoice_document,
     invoice_duplicate_request,
@@ -14,7 +17,7 @@ from guichet.billing.documents import (
 )
 from guichet.billing.errors import BillingError, BillingErrorCode
 from guichet.billing.models import Invoice, PaymentMethod
-from guichet.billing.rules import ChargeKind
+from guichet.billing.rules import Charge, ChargeKind
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
 from guichet.care.errors import CareError, CareErrorCode
@@ -34,6 +37,7 @@ from tests.billing.builders import (
     woot_line,
 )
 from tests.customers.builders import SYSTEM, as_customer, give_address, make_advisor, make_customer
+from tests.lines.builders import make_fixed_line
 
 pytestmark = pytest.mark.django_db
 
@@ -228,6 +232,61 @@ def test_instalments_and_bill_advance_credits_have_their_sections(customer: Cust
     ) in text
     # 12,99 + 12,50 − 10,00
     assert "Total TTC à payer 15,49 €" in text
+
+
+def test_a_fixed_line_and_the_accounts_own_charges_have_their_headings(
+    customer: Customer,
+) -> None:
+    account = open_account(customer)
+    box = make_fixed_line(account)
+    account_fee = Charge(
+        kind=ChargeKind.ONE_OFF_FEE,
+        label="Frais de duplicata papier",
+        line_id=None,
+        product_code="",
+        quantity=1,
+        unit_price_cents=300,
+        amount_cents=300,
+        service_start=date(2026, 11, 12),
+        service_end=date(2026, 11, 12),
+        rule="test",
+    )
+    invoice = issue_invoice(
+        account,
+        [charge(ChargeKind.PLAN_FEE, "Abonnement Bbox Fibre", box, unit_cents=3099), account_fee],
+    )
+
+    text = pdf_text(invoice_pdf(invoice=invoice).content)
+
+    assert (
+        f"Ligne fixe {box.access_reference}"
+        " Abonnement Bbox Fibre 01/11/2026 au 30/11/2026 1 30,99 € 30,99 €"
+    ) in text
+    assert (
+        f"Compte de facturation {account.number} Frais de duplicata papier 12/11/2026 1 3,00 €"
+        f" 3,00 € Sous-total Compte de facturation {account.number} 3,00 €"
+    ) in text
+
+
+def test_an_invoice_with_nothing_to_pay_says_so(customer: Customer) -> None:
+    account = open_account(customer)
+    line = woot_line(account, activated_at=paris(2026, 10, 1))
+    credit = charge(ChargeKind.BILL_ADVANCE_CREDIT, "Avance déduite", line, unit_cents=-1299)
+    invoice = issue_invoice(account, [*woot_charges(line), credit])
+
+    text = pdf_text(invoice_pdf(invoice=invoice).content)
+
+    assert "Total TTC à payer 0,00 €" in text
+    assert "Aucun montant n'est à régler pour cette facture." in text
+    assert "avant le" not in text
+    assert "sera prélevé" not in text
+
+
+def test_the_document_fetches_nothing_from_outside(invoice: Invoice) -> None:
+    # A name or an address is escaped by the template; were markup to reach WeasyPrint all
+    # the same, no file or URL would be read.
+    with pytest.raises(FatalURLFetchingError):
+        HTML(string='<img src="file:///etc/hostname">', url_fetcher=_no_fetching()).write_pdf()
 
 
 def test_the_direct_debit_mention_names_the_account_and_mandate(invoice: Invoice) -> None:
