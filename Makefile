@@ -16,15 +16,20 @@ DEMO_ENV := GUICHET_DEBUG=1 DATABASE_URL=sqlite:///var/demo.sqlite3 \
 DEMO_CUSTOMERS ?= 200
 DEMO_SEED ?= 2026
 
-.PHONY: install demo test test-sqlite test-postgres bench lint makemessages
+.PHONY: install system-packages demo test test-sqlite test-postgres bench lint makemessages
 
 # Compiled translations (.mo) are build output, made from the committed .po files.
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard src/guichet/locale/*/LC_MESSAGES/django.po))
 
-install: $(STAMP) $(MO_FILES)
+install: system-packages $(STAMP) $(MO_FILES)
+
+# The Debian packages outside the virtualenv (Pango and fonts for the invoice PDFs); a
+# dpkg-query when they are all there, which is every run but the first.
+system-packages:
+	@scripts/system-packages
 
 # Reinstalls only when pyproject.toml changed since the last install.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml | system-packages
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test,demo]'

@@ -225,10 +225,37 @@ GUICHET_STRIPE_API_BASE = os.environ.get("GUICHET_STRIPE_API_BASE", "")
 GUICHET_STRIPE_JS_URL = os.environ.get("GUICHET_STRIPE_JS_URL", "https://js.stripe.com/v3/")
 # A PSP call that has not answered by then leaves its attempt `unknown`, for reconciliation.
 GUICHET_STRIPE_TIMEOUT_SECONDS = float(os.environ.get("GUICHET_STRIPE_TIMEOUT_SECONDS", "20"))
+# The operator as its invoices name it (billing.documents). The defaults are the brochure's:
+# CGS preamble, "Bouygues Telecom Business – Distribution (SAS au capital de 175.715 euros, RCS
+# NANTERRE 421 713 892, 6 place Abel Gance 92100 BOULOGNE BILLANCOURT", sold "sous ses
+# différentes marques", here NRJ Mobile (the brochure's title); the Service Client number is
+# the one "Infos pratiques, Vol et Perte" gives.
+GUICHET_OPERATOR_BRAND = os.environ.get("GUICHET_OPERATOR_BRAND", "NRJ Mobile")
+GUICHET_OPERATOR_LEGAL_NAME = os.environ.get(
+    "GUICHET_OPERATOR_LEGAL_NAME", "Bouygues Telecom Business – Distribution"
+)
+GUICHET_OPERATOR_LEGAL_FORM = os.environ.get(
+    "GUICHET_OPERATOR_LEGAL_FORM", "Société par actions simplifiée"
+)
+GUICHET_OPERATOR_SHARE_CAPITAL_EUR = os.environ.get("GUICHET_OPERATOR_SHARE_CAPITAL_EUR", "175715")
+GUICHET_OPERATOR_RCS_CITY = os.environ.get("GUICHET_OPERATOR_RCS_CITY", "Nanterre")
+GUICHET_OPERATOR_SIREN = os.environ.get("GUICHET_OPERATOR_SIREN", "421713892")
+GUICHET_OPERATOR_ADDRESS = os.environ.get(
+    "GUICHET_OPERATOR_ADDRESS", "6 place Abel Gance, 92100 Boulogne-Billancourt"
+)
+# The brochure prints no VAT number: when unset, the invoices print the one French rules derive
+# from the SIREN (billing.rules.french_vat_number). Set it when the operator's differs.
+GUICHET_OPERATOR_VAT_NUMBER = os.environ.get("GUICHET_OPERATOR_VAT_NUMBER", "")
+GUICHET_OPERATOR_CUSTOMER_SERVICE_PHONE = os.environ.get(
+    "GUICHET_OPERATOR_CUSTOMER_SERVICE_PHONE", "0 969 360 200 (appel non surtaxé)"
+)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("GUICHET_LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every step of every PDF at INFO; its warnings (a CSS rule it ignored)
+    # still come through.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }

@@ -20,10 +20,17 @@ from guichet.billing.models import (
     PaymentMethod,
 )
 from guichet.billing.selectors import invoices_for_billing_account
-from guichet.billing.services import bill_run, invoice_credit
+from guichet.billing.services import (
+    bill_run,
+    billing_account_set_billing_address,
+    invoice_credit,
+)
 from guichet.care.acts import Act
 from guichet.care.models import Activity
 from guichet.catalog.models import CatalogRelease, Product
+from guichet.customers.models import AddressKind, Civility
+from guichet.customers.selectors import address_get
+from guichet.customers.services import address_set
 from guichet.lines.services import line_activate, subscription_add
 from tests.billing.builders import (
     add_option,
@@ -33,7 +40,7 @@ from tests.billing.builders import (
     terminate,
     woot_line,
 )
-from tests.customers.builders import SYSTEM
+from tests.customers.builders import SYSTEM, give_address, make_customer
 from tests.lines.builders import make_fixed_line, make_mobile_line
 
 OCTOBER = date(2026, 10, 1)
@@ -79,6 +86,47 @@ def test_full_month_of_woot_100_is_1299_with_217_vat() -> None:
     assert [line.vat_rate_bp for line in invoice.lines.all()] == [2000, 2000]
     assert report.summary() == "accounts=1 created=1 existing=0 total_eur=12.99"
     assert Activity.objects.filter(act=Act.INVOICE_ISSUE, subject_id=invoice.pk).count() == 1
+
+
+def test_the_invoice_keeps_who_was_billed_and_where() -> None:
+    customer = make_customer(civility=Civility.MONSIEUR, first_name="Karim", last_name="Haddad")
+    give_address(customer, AddressKind.BILLING)
+    account = open_account(customer)
+    woot_line(account, activated_at=paris(2026, 10, 15))
+    abroad = open_account(make_customer())
+    address_set(
+        customer=abroad.customer,
+        kind=AddressKind.POSTAL,
+        street_lines=["Rue Neuve 12"],
+        postcode="1000",
+        city="Bruxelles",
+        country="BE",
+        actor=SYSTEM,
+        now=RUN_AT,
+    )
+    billing_account_set_billing_address(
+        billing_account=abroad,
+        address=address_get(customer=abroad.customer, kind=AddressKind.POSTAL),
+        actor=SYSTEM,
+        now=RUN_AT,
+    )
+    woot_line(abroad, activated_at=paris(2026, 10, 15))
+    electronic_only = open_account()
+    woot_line(electronic_only, activated_at=paris(2026, 10, 15))
+
+    bill_run(period=NOVEMBER, now=RUN_AT)
+
+    invoice = invoice_of(account.pk, NOVEMBER)
+    assert (invoice.billed_name, invoice.billed_address) == (
+        "Monsieur Karim Haddad",
+        ["12 rue de la Paix", "75002 PARIS"],
+    )
+    assert invoice_of(abroad.pk, NOVEMBER).billed_address == [
+        "Rue Neuve 12",
+        "1000 Bruxelles",
+        "BE",
+    ]
+    assert invoice_of(electronic_only.pk, NOVEMBER).billed_address == []
 
 
 def test_first_invoice_has_sim_fee_and_prorata_from_the_11th() -> None:

@@ -22,7 +22,11 @@ from guichet.billing.rules import (
     days_in_month,
     due_date,
     format_eur,
+    format_eur_fr,
+    format_vat_rate,
+    french_vat_number,
     instalment_charge,
+    invoices_available_since,
     line_charges,
     prorata_cents,
     refund_due_on,
@@ -378,3 +382,43 @@ def test_an_instalment_line_names_its_device_number_and_month() -> None:
     assert (charge.instalment_id, charge.line_id, charge.bill_advance_id) == (9, 4, None)
     # 3329 × 20 / 120 = 554.83 → 555.
     assert charge.vat_cents == 555
+
+
+def test_amounts_print_the_french_way() -> None:
+    assert format_eur_fr(1299) == "12,99\u00a0€"
+    assert format_eur_fr(0) == "0,00\u00a0€"
+    assert format_eur_fr(-500) == "-5,00\u00a0€"
+    assert format_eur_fr(-5) == "-0,05\u00a0€"
+    assert format_eur_fr(123456789) == "1\u00a0234\u00a0567,89\u00a0€"
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12))
+def test_french_amounts_read_back_to_the_same_cents(cents: int) -> None:
+    printed = format_eur_fr(cents)
+
+    assert printed.endswith("\u00a0€")
+    number = printed.removesuffix("\u00a0€").replace("\u00a0", "").replace(",", ".")
+    assert Decimal(number) * 100 == cents
+
+
+def test_vat_rates_print_the_french_way() -> None:
+    assert format_vat_rate(2000) == "20\u00a0%"
+    assert format_vat_rate(550) == "5,5\u00a0%"
+    assert format_vat_rate(210) == "2,1\u00a0%"
+    assert format_vat_rate(1) == "0,01\u00a0%"
+
+
+def test_french_vat_numbers_from_the_siren() -> None:
+    # The tax administration's worked example, and two published numbers.
+    assert french_vat_number("404 833 048") == "FR83404833048"
+    assert french_vat_number("552120222") == "FR27552120222"
+    # The operator of the brochure (CGS preamble: RCS Nanterre 421 713 892).
+    assert french_vat_number("421713892") == "FR79421713892"
+    with pytest.raises(ValueError, match="nine digits"):
+        french_vat_number("42171389")
+
+
+def test_invoices_stay_available_36_months() -> None:
+    assert invoices_available_since(date(2026, 11, 23)) == date(2023, 11, 23)
+    # 29 February 2028 → 28 February 2025, the last day of that shorter month.
+    assert invoices_available_since(date(2028, 2, 29)) == date(2025, 2, 28)

@@ -41,6 +41,7 @@ from guichet.care.services import (
     outbox_notify_customer,
     request_advance,
     request_open,
+    request_record_fulfilled,
     ticket_add_note,
     ticket_advance,
     ticket_open,
@@ -883,3 +884,77 @@ def test_ticket_add_note(customer: Customer) -> None:
         ActorKind.CUSTOMER,
     )
     assert Activity.objects.get(act=Act.TICKET_ADD_NOTE).new_values == {"note_id": note.pk}
+
+
+# Requests fulfilled as they are made --------------------------------------------------------
+
+
+def test_a_request_fulfilled_at_once_is_recorded_completed_without_notification(
+    customer: Customer,
+) -> None:
+    request = request_record_fulfilled(
+        customer=customer,
+        kind=RequestKind.DUPLICATE_INVOICE,
+        payload={"invoice_number": "F2026-000042"},
+        resolution=" duplicata de la facture F2026-000042 produit le 03/03/2025 ",
+        actor=as_customer(customer),
+        now=NOW,
+    )
+
+    assert (request.status, request.created_at, request.status_changed_at, request.closed_at) == (
+        RequestStatus.COMPLETED,
+        NOW,
+        NOW,
+        NOW,
+    )
+    assert request.resolution == "duplicata de la facture F2026-000042 produit le 03/03/2025"
+    assert request.due_date is None
+    activity = Activity.objects.get(act=Act.REQUEST_RECORD_FULFILLED)
+    assert activity.subject_id == request.pk
+    assert activity.new_values == {
+        "status": "completed",
+        "kind": "duplicate_invoice",
+        "invoice_number": "F2026-000042",
+    }
+    assert not OutboxMessage.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "resolution", "code"),
+    [
+        (
+            RequestKind.TERMINATION,
+            {},
+            "résiliée",
+            CareErrorCode.REQUEST_NOT_FULFILLED_AT_ONCE,
+        ),
+        (RequestKind.DUPLICATE_INVOICE, {}, "produit", CareErrorCode.REQUEST_PAYLOAD_INVALID),
+        (
+            RequestKind.DUPLICATE_INVOICE,
+            {"invoice_number": "F2026-000042"},
+            "  ",
+            CareErrorCode.REQUEST_RESOLUTION_REQUIRED,
+        ),
+    ],
+)
+def test_request_record_fulfilled_refusals(
+    customer: Customer,
+    kind: RequestKind,
+    payload: dict[str, str],
+    resolution: str,
+    code: CareErrorCode,
+) -> None:
+    before = (_counts(), Request.objects.count())
+
+    with pytest.raises(CareError) as refused:
+        request_record_fulfilled(
+            customer=customer,
+            kind=kind,
+            payload=payload,
+            resolution=resolution,
+            actor=SYSTEM,
+            now=NOW,
+        )
+
+    assert refused.value.code == code
+    assert (_counts(), Request.objects.count()) == before

@@ -105,7 +105,7 @@ def test_the_invoice_page_shows_what_is_left_to_pay(customer_client, invoices, s
     assert response.status_code == 200
     assert f"Payer la facture {invoice.number}" in html
     assert "Reste à payer" in html
-    assert "<strong>12,99 €</strong>" in html
+    assert "<strong>12,99\u00a0€</strong>" in html
     assert 'value="12,99"' in html
     assert "Payer par carte" in html
 
@@ -176,7 +176,7 @@ def test_paying_an_invoice_through_the_pages(customer_client, invoices, stripe_s
     )
     done = customer_client.get(result_url).content.decode()
     assert "Paiement reçu. Merci." in done
-    assert f"12,99 € payés sur la facture {invoice.number}" in done
+    assert f"12,99\u00a0€ payés sur la facture {invoice.number}" in done
     assert "refresh" not in done
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PAID
@@ -250,7 +250,7 @@ def test_the_arrears_page_lists_the_oldest_first_and_pays_them(
 
     html = page.content.decode()
     assert html.index(older.number) < html.index(newer.number)
-    assert "<strong>35,98 €</strong>" in html
+    assert "<strong>35,98\u00a0€</strong>" in html
     assert "La facture la plus ancienne est payée en premier." in html
 
     response = customer_client.post(reverse("selfcare:arrears_pay"), {"amount": "30"})
@@ -266,7 +266,7 @@ def test_a_top_up_is_bought_at_its_catalog_price(customer_client, account, strip
     url = reverse("selfcare:top_up_buy", args=[line.pk, top_up.code])
 
     page = customer_client.get(url)
-    assert "<strong>3,99 €</strong>" in page.content.decode()
+    assert "<strong>3,99\u00a0€</strong>" in page.content.decode()
     refused = customer_client.post(url, {"price_cents": "299"})
     response = customer_client.post(url, {"price_cents": "399"})
 

@@ -41,6 +41,7 @@ class BillingErrorCode(StrEnum):
     # An act of the configured list refused while an invoice is unpaid; the message is the
     # configured reason (GUICHET_UNPAID_REFUSED_ACTS), shown to the customer as it is.
     ACT_REFUSED_WHILE_UNPAID = "billing_act_refused_while_unpaid"
+    INVOICE_NOT_AVAILABLE = "billing_invoice_not_available"
 
 
 class BillingError(Exception):

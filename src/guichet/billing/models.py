@@ -145,6 +145,12 @@ class Invoice(models.Model):
     issued_at = models.DateTimeField()
     # The account's payment method when the invoice was issued.
     payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices)
+    # Who was billed and where, as on the issue date: the document is rendered again on demand
+    # (billing.documents) and must read the same after the customer moves or changes name.
+    billed_name = models.CharField(max_length=210, default="")
+    # The printed lines of the billing address (street lines, "postcode city", country when not
+    # France); empty when the account has no billing address (electronic invoices).
+    billed_address = models.JSONField(default=list)
     status = models.CharField(
         max_length=20, choices=InvoiceStatus.choices, default=InvoiceStatus.ISSUED
     )

@@ -458,6 +458,8 @@ def refund_due_on(*, start: date, days: int) -> date:
     if days < 0:
         raise ValueError("a refund delay is never negative")
     return start + timedelta(days=days)
+
+
 # Arrears ------------------------------------------------------------------------------------
 #
 # Self-care spec (seed 000, « En cas d'impayé »): a banner invites the customer to settle, access
@@ -511,3 +513,40 @@ UNPAID_REFUSED_ACTS_DEFAULT: dict[str, str] = {
     ArrearsAct.INSURANCE_SUBSCRIBE: "La souscription d'une assurance est indisponible tant"
     " qu'une facture reste impayée." + _SETTLE_FIRST,
 }
+# Non-breaking space: an amount and its "€" never part at the end of a printed line.
+NBSP = "\u00a0"
+
+
+def format_eur_fr(cents: int) -> str:
+    """Cents the French way, for documents and pages: "12,99 €", "1 234,50 €", "-5,00 €"."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(cents), 100)
+    grouped = f"{whole:,}".replace(",", NBSP)
+    return f"{sign}{grouped},{rest:02d}{NBSP}€"
+
+
+def format_vat_rate(rate_bp: int) -> str:
+    """A VAT rate in basis points the French way: 2000 → "20 %", 550 → "5,5 %"."""
+    whole, rest = divmod(rate_bp, 100)
+    decimals = f",{rest:02d}".rstrip("0") if rest else ""
+    return f"{whole}{decimals}{NBSP}%"
+
+
+# Issue 4: "36 months of invoices stay available" to the customer in self-care.
+INVOICES_AVAILABLE_MONTHS = 36
+
+
+def invoices_available_since(today: date) -> date:
+    """The first issue date of the invoices a customer still sees on `today`: the same day 36
+    months earlier (the last day of that month when it is shorter), included."""
+    return add_months(today, -INVOICES_AVAILABLE_MONTHS)
+
+
+def french_vat_number(siren: str) -> str:
+    """The French intra-EU VAT number of a company: "FR", a two-digit key, then the SIREN, the
+    key being (12 + 3 × (SIREN mod 97)) mod 97 (the tax administration's rule)."""
+    digits = siren.replace(" ", "")
+    if len(digits) != 9 or not digits.isdigit():
+        raise ValueError(f"{siren!r} is not a SIREN (nine digits)")
+    key = (12 + 3 * (int(digits) % 97)) % 97
+    return f"FR{key:02d}{digits}"

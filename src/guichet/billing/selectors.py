@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q, QuerySet, Sum
 
-from guichet.billing import advance_rules
+from guichet.billing import advance_rules, rules
 from guichet.billing.errors import BillingError, BillingErrorCode
 from guichet.billing.models import (
     BillAdvance,
@@ -35,12 +35,12 @@ from guichet.lines.selectors import (
     activated_lines_by_billing_account,
     billing_account_ids_with_lines_in_service,
 )
+from guichet.payments.dunning_rules import STEP_LABELS, StepCode, step_reached
+from guichet.payments.selectors.dunning import dunning_steps_reached
 from guichet.payments.selectors.instalments import (
     billing_account_ids_with_instalments_due,
     instalments_due_by_billing_account,
 )
-from guichet.payments.dunning_rules import STEP_LABELS, StepCode, step_reached
-from guichet.payments.selectors.dunning import dunning_steps_reached
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -136,7 +136,7 @@ def accounts_for_bill_run(
     credits = advance_credits_by_billing_account(account_ids=account_ids)
     accounts = list(
         BillingAccount.objects.filter(pk__in=account_ids)
-        .select_related("customer")
+        .select_related("customer", "billing_address")
         .order_by("id")
     )
     for account in accounts:
@@ -192,6 +192,8 @@ def invoices_owed_by_direct_debit(*, due_from: date) -> QuerySet[Invoice]:
         .select_related("billing_account__customer")
         .order_by("due_on", "id")
     )
+
+
 # Bill advance ---------------------------------------------------------------------------------
 
 
@@ -469,18 +471,11 @@ def unpaid_check(*, customer: Customer, act: ArrearsAct, today: date) -> None:
                 "oldest_due_on": state.oldest_due_on.isoformat() if state.oldest_due_on else None,
             },
         )
+
+
 # Payments -----------------------------------------------------------------------------------
 
 PAYABLE_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.UNPAID)
-
-
-def invoice_get_for_customer(*, customer: Customer, number: str) -> Invoice | None:
-    """The invoice numbered `number` if it is one of `customer`'s, otherwise None."""
-    return (
-        Invoice.objects.filter(number=number.strip().upper(), billing_account__customer=customer)
-        .select_related("billing_account")
-        .first()
-    )
 
 
 def invoices_in_arrears_for_customer(*, customer: Customer, today: date) -> list[Invoice]:
@@ -491,4 +486,39 @@ def invoices_in_arrears_for_customer(*, customer: Customer, today: date) -> list
         .filter(Q(status=InvoiceStatus.UNPAID) | Q(status__in=PAYABLE_STATUSES, due_on__lt=today))
         .select_related("billing_account")
         .order_by("due_on", "period_start", "id")
+    )
+
+
+# Self-care ------------------------------------------------------------------------------------
+#
+# A customer sees the invoices issued in the last 36 months (rules.invoices_available_since);
+# older ones stay in the database (accounting keeps them) but are neither listed nor served.
+
+
+def invoices_available_for_customer(*, customer: Customer, today: date) -> list[Invoice]:
+    """The customer's invoices (every billing account) still available on `today`, newest
+    first, with their billing account; one query."""
+    return list(
+        Invoice.objects.filter(
+            billing_account__customer=customer,
+            issued_on__gte=rules.invoices_available_since(today),
+        )
+        .select_related("billing_account")
+        .order_by("-issued_on", "-id")
+    )
+
+
+def invoice_get_for_customer(*, customer: Customer, number: str, today: date) -> Invoice | None:
+    """The invoice numbered `number` if it is the customer's and still available on `today`,
+    with its billing account, customer and lines (two queries); None otherwise, never another
+    customer's invoice."""
+    return (
+        Invoice.objects.filter(
+            billing_account__customer=customer,
+            number=number.strip().upper(),
+            issued_on__gte=rules.invoices_available_since(today),
+        )
+        .select_related("billing_account__customer")
+        .prefetch_related("lines")
+        .first()
     )

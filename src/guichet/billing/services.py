@@ -48,8 +48,7 @@ from guichet.catalog.models import Product, ProductKind
 from guichet.catalog.rendering import euros
 from guichet.catalog.schema import BoxOffer, Catalog, Channel, Fee, Option, Plan, TopUp
 from guichet.catalog.selectors import catalog_current, product_get
-from guichet.customers.models import Address, AddressKind, Customer
-from guichet.customers.rules import paris_date
+from guichet.customers.models import Address, AddressKind, Civility, Customer
 from guichet.customers.selectors import address_get
 from guichet.lines.models import Line, LineStatus
 from guichet.lines.selectors import lines_for_billing_account
@@ -720,6 +719,8 @@ def _invoice_for(
         ),
         issued_at=now,
         payment_method=billing_account.payment_method,
+        billed_name=_billed_name(billing_account.customer),
+        billed_address=_billed_address(billing_account.billing_address),
         # Nothing to pay (a paid advance covered it all): paid as issued, never unpaid later.
         status=InvoiceStatus.PAID if totals.total_cents == 0 else InvoiceStatus.ISSUED,
         total_cents=totals.total_cents,
@@ -727,6 +728,22 @@ def _invoice_for(
         total_excl_vat_cents=totals.total_excl_vat_cents,
         security_deposit_held_cents=deposit_held_cents,
     )
+
+
+def _billed_name(customer: Customer) -> str:
+    return f"{Civility(customer.civility).label} {customer.first_name} {customer.last_name}"
+
+
+# Addresses in France are printed without their country, as French mail expects.
+HOME_COUNTRY = "FR"
+
+
+def _billed_address(address: Address | None) -> list[str]:
+    if address is None:
+        return []
+    street = [line for line in (address.line1, address.line2, address.line3) if line]
+    city = f"{address.postcode} {address.city}"
+    return [*street, city] if address.country == HOME_COUNTRY else [*street, city, address.country]
 
 
 def _invoice_lines_for(*, invoice: Invoice, charges: Sequence[rules.Charge]) -> list[InvoiceLine]:
@@ -749,8 +766,6 @@ def _invoice_lines_for(*, invoice: Invoice, charges: Sequence[rules.Charge]) -> 
         )
         for position, charge in enumerate(charges, start=1)
     ]
-
-
 
 
 def _issue_summary(invoice: Invoice) -> str:

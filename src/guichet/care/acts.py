@@ -52,6 +52,7 @@ class Act(models.TextChoices):
     ORDER_ADVANCE = "order.advance", "Suivi de commande"
     REQUEST_OPEN = "request.open", "Nouvelle démarche"
     REQUEST_ADVANCE = "request.advance", "Suivi de démarche"
+    REQUEST_RECORD_FULFILLED = "request.record_fulfilled", "Démarche traitée"
     TICKET_OPEN = "ticket.open", "Nouvel incident"
     TICKET_ADVANCE = "ticket.advance", "Suivi d'incident"
     TICKET_ADD_NOTE = "ticket.add_note", "Note sur un incident"

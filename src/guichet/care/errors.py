@@ -18,6 +18,7 @@ class CareErrorCode(StrEnum):
     REQUEST_WITHDRAWAL_PERIOD_OVER = "care_request_withdrawal_period_over"
     REQUEST_TRANSITION_NOT_ALLOWED = "care_request_transition_not_allowed"
     REQUEST_RESOLUTION_REQUIRED = "care_request_resolution_required"
+    REQUEST_NOT_FULFILLED_AT_ONCE = "care_request_not_fulfilled_at_once"
     TICKET_DESCRIPTION_REQUIRED = "care_ticket_description_required"
     TICKET_TRANSITION_NOT_ALLOWED = "care_ticket_transition_not_allowed"
     TICKET_NOTE_REQUIRED = "care_ticket_note_required"

@@ -80,6 +80,10 @@ REQUEST_LINE_MARKETS: dict[RequestKind, frozenset[Market]] = {
     RequestKind.UNLOCK_CODE: frozenset({Market.MOBILE}),
 }
 
+# Requests the operator fulfils as they are made, recorded already completed: a duplicate
+# invoice is produced on the spot from the invoice's data (billing.documents).
+REQUEST_FULFILLED_AT_ONCE: frozenset[RequestKind] = frozenset({RequestKind.DUPLICATE_INVOICE})
+
 # What the operator needs to treat the request.
 REQUEST_PAYLOAD_KEYS: dict[RequestKind, tuple[str, ...]] = {
     RequestKind.DUPLICATE_INVOICE: ("invoice_number",),

@@ -43,6 +43,7 @@ from guichet.care.rules import (
     ORDER_LINE_MARKETS,
     ORDER_TRANSITIONS,
     REQUEST_CUSTOMER_TRANSITIONS,
+    REQUEST_FULFILLED_AT_ONCE,
     REQUEST_LINE_MARKETS,
     REQUEST_PAYLOAD_KEYS,
     REQUEST_TRANSITIONS,
@@ -534,6 +535,16 @@ def _check_withdrawal_period(*, line: Line, now: datetime) -> None:
         )
 
 
+def _check_payload(*, kind: RequestKind, payload: Mapping[str, Any]) -> None:
+    missing = [key for key in REQUEST_PAYLOAD_KEYS.get(kind, ()) if not payload.get(key)]
+    if missing:
+        raise CareError(
+            code=CareErrorCode.REQUEST_PAYLOAD_INVALID,
+            message=f"La démarche « {kind.label} » demande : {', '.join(missing)}.",
+            extra={"missing": missing},
+        )
+
+
 @transaction.atomic
 def request_open(
     *,
@@ -557,13 +568,7 @@ def request_open(
                 extra={"kind": kind},
             )
         _check_line_markets(line=line, markets=markets, what=f"La démarche « {kind.label} »")
-    missing = [key for key in REQUEST_PAYLOAD_KEYS.get(kind, ()) if not payload.get(key)]
-    if missing:
-        raise CareError(
-            code=CareErrorCode.REQUEST_PAYLOAD_INVALID,
-            message=f"La démarche « {kind.label} » demande : {', '.join(missing)}.",
-            extra={"missing": missing},
-        )
+    _check_payload(kind=kind, payload=payload)
     if (
         line is not None
         and Request.objects.filter(line=line, kind=kind, status__in=OPEN_REQUEST_STATUSES).exists()
@@ -594,6 +599,56 @@ def request_open(
         summary=f"Démarche « {kind.label} » envoyée (n° {request.pk})",
         at=now,
         new_values={"status": request.status, "kind": kind, "due_date": request.due_date},
+    )
+    return request
+
+
+@transaction.atomic
+def request_record_fulfilled(
+    *,
+    customer: Customer,
+    kind: RequestKind,
+    payload: Mapping[str, Any],
+    resolution: str,
+    actor: Actor,
+    now: datetime,
+) -> Request:
+    """Record a request the operator fulfilled as it was made (a duplicate invoice, produced on
+    the spot): it is created completed, with how it was fulfilled, and logged once. No
+    notification leaves: the customer has the result in hand."""
+    kind = RequestKind(kind)
+    payload = dict(payload)
+    if kind not in REQUEST_FULFILLED_AT_ONCE:
+        raise CareError(
+            code=CareErrorCode.REQUEST_NOT_FULFILLED_AT_ONCE,
+            message=f"La démarche « {kind.label} » n'est pas traitée sur-le-champ.",
+            extra={"kind": kind},
+        )
+    _check_payload(kind=kind, payload=payload)
+    resolution = resolution.strip()
+    if not resolution:
+        raise CareError(
+            code=CareErrorCode.REQUEST_RESOLUTION_REQUIRED,
+            message="Une démarche traitée indique comment elle l'a été.",
+        )
+    request = Request.objects.create(
+        customer=customer,
+        kind=kind,
+        status=RequestStatus.COMPLETED,
+        payload=payload,
+        resolution=resolution,
+        created_at=now,
+        status_changed_at=now,
+        closed_at=now,
+    )
+    activity_record(
+        customer=customer,
+        actor=actor,
+        act=Act.REQUEST_RECORD_FULFILLED,
+        subject=request,
+        summary=f"Démarche « {kind.label} » n° {request.pk} traitée : {resolution}"[:300],
+        at=now,
+        new_values={"status": request.status, "kind": kind, **payload},
     )
     return request
 

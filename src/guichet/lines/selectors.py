@@ -1,6 +1,6 @@
 """Reads of the lines context; every read for a customer is scoped to that customer."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.db.models import Prefetch, Q
@@ -77,6 +77,11 @@ def activated_lines_by_billing_account(
 
 def lines_for_billing_account(*, billing_account: BillingAccount) -> list[Line]:
     return list(Line.objects.filter(billing_account=billing_account).order_by("created_at", "id"))
+
+
+def lines_by_ids(*, line_ids: Iterable[int]) -> dict[int, Line]:
+    """The lines with these ids, by id, in one query (an invoice's lines, for its document)."""
+    return {line.pk: line for line in Line.objects.filter(pk__in=set(line_ids))}
 
 
 def line_get_for_customer(*, customer: Customer, line_id: int) -> Line | None:

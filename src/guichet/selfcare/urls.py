@@ -18,4 +18,6 @@ urlpatterns = [
         name="card_payment_authentication",
     ),
     path("paiements/<int:attempt_id>", views.card_payment_result, name="card_payment_result"),
+    path("factures/<str:number>.pdf", views.invoice_pdf, name="invoice_pdf"),
+    path("factures/<str:number>/duplicata", views.invoice_duplicate, name="invoice_duplicate"),
 ]

@@ -1,6 +1,7 @@
 """The payments context's tables, one module per part (card payments, SEPA direct debit,
 instalment plans, dunning); each is imported here so that Django finds its models."""
 
+from guichet.payments.models import dunning  # noqa: F401 (registers its models)
 from guichet.payments.models.card import (
     CardPaymentPurpose,
     PaymentAllocation,
@@ -10,8 +11,6 @@ from guichet.payments.models.card import (
     PspEvent,
     PspEventOutcome,
 )
-
-from guichet.payments.models import dunning  # noqa: F401 (registers its models)
 from guichet.payments.models.instalments import (
     Instalment,
     InstalmentPlan,

@@ -2,9 +2,15 @@
 
 from django import template
 
-from guichet.catalog.rendering import euros
+from guichet.billing.rules import format_eur_fr
 
 register = template.Library()
+
+
+@register.filter
+def euros(cents: int) -> str:
+    """Integer cents as the customer reads an amount: 1299 → "12,99 €"."""
+    return format_eur_fr(cents)
 
 
 @register.filter
@@ -14,9 +20,3 @@ def national_number(msisdn: str) -> str:
         return msisdn
     digits = "0" + msisdn[3:]
     return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
-
-
-@register.filter
-def cents_euros(amount_cents: int) -> str:
-    """1299 → "12,99 €"."""
-    return euros(amount_cents)
