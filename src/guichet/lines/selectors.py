@@ -4,7 +4,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 import polars as pl
-from django.db.models import Prefetch, Q
+from django.db.models import FilteredRelation, Prefetch, Q
 
 from guichet.billing.models import BillingAccount
 from guichet.catalog.models import ProductKind
@@ -170,37 +170,32 @@ def _batches(values: Sequence[object]) -> Iterator[Sequence[object]]:
 def rating_lines_frame(*, msisdns: Sequence[str]) -> pl.DataFrame:
     """Every activated mobile line that ever held one of `msisdns` (a terminated line's number
     may have been given to a new line since), one row per plan it had (not counting plans only
-    scheduled), or one row with a null plan when it never had one. A line is in service
-    (active or suspended) from its activation until its termination: CGS 2.4 suspensions stop
-    the service, not the usage already recorded by the network."""
-    lines: list[tuple[object, ...]] = []
+    scheduled), or one row with a null plan when it never had one. One query per batch of
+    numbers. A line is in service (active or suspended) from its activation until its
+    termination: a suspension (CGS 2.4) stops the service, not the usage the network recorded."""
+    rows: list[tuple[object, ...]] = []
     for batch in _batches(sorted(set(msisdns))):
-        lines += Line.objects.filter(msisdn__in=batch, activated_at__isnull=False).values_list(
-            "msisdn", "pk", "activated_at", "terminated_at"
+        plans = FilteredRelation(
+            "subscriptions",
+            condition=Q(
+                subscriptions__kind=ProductKind.PLAN,
+                subscriptions__status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDED],
+            ),
         )
-    plans: list[tuple[object, ...]] = []
-    for batch in _batches([row[1] for row in lines]):
-        plans += (
-            Subscription.objects.filter(line_id__in=batch, kind=ProductKind.PLAN)
-            .exclude(status=SubscriptionStatus.SCHEDULED)
-            .values_list("line_id", "product__code", "starts_at", "ends_at")
+        rows += (
+            Line.objects.filter(msisdn__in=batch, activated_at__isnull=False)
+            .annotate(plan=plans)
+            .values_list(
+                "msisdn",
+                "pk",
+                "activated_at",
+                "terminated_at",
+                "plan__product__code",
+                "plan__starts_at",
+                "plan__ends_at",
+            )
         )
-    line_frame = pl.DataFrame(
-        lines,
-        schema={
-            "msisdn": pl.String,
-            "line_id": pl.Int64,
-            "in_service_from": _UTC,
-            "in_service_until": _UTC,
-        },
-        orient="row",
-    )
-    plan_frame = pl.DataFrame(
-        plans,
-        schema={"line_id": pl.Int64, "plan_code": pl.String, "plan_from": _UTC, "plan_until": _UTC},
-        orient="row",
-    )
-    return line_frame.join(plan_frame, on="line_id", how="left").select(list(RATING_LINES_SCHEMA))
+    return pl.DataFrame(rows, schema=RATING_LINES_SCHEMA, orient="row")
 
 
 def subscriptions_frame(

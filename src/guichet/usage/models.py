@@ -49,10 +49,18 @@ class UsageImport(models.Model):
 class UsageRecord(models.Model):
     """One rated usage record of a line, as rating priced it (`guichet.rating`)."""
 
-    record_id = models.CharField(max_length=RECORD_ID_MAX_LENGTH, unique=True)
-    # Indexed by the (line, period_start, started_at) index below, not on its own.
+    # The key: a surrogate id would cost one more index to maintain on every insert.
+    record_id = models.CharField(max_length=RECORD_ID_MAX_LENGTH, primary_key=True)
+    # No database constraint on this table's foreign keys: PostgreSQL checks one with a trigger
+    # per inserted row, which took a fifth of an import's time (benchmarks/bench_usage_import).
+    # The import takes the line ids from the lines it reads in the same transaction, lines are
+    # never deleted, and batches only grow. Indexed by (line, period_start, started_at) below.
     line = models.ForeignKey(
-        "lines.Line", on_delete=models.PROTECT, related_name="+", db_index=False
+        "lines.Line",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     # First day of the billing period (Europe/Paris calendar month of started_at).
     period_start = models.DateField()
@@ -69,11 +77,15 @@ class UsageRecord(models.Model):
     throttled = models.BooleanField()  # beyond the data allowance in France
     reason = models.TextField()  # the rule applied, with its brochure reading
     batch = models.ForeignKey(
-        UsageImport, on_delete=models.PROTECT, related_name="records", db_index=False
+        UsageImport,
+        on_delete=models.PROTECT,
+        related_name="records",
+        db_index=False,
+        db_constraint=False,
     )
 
     class Meta:
-        ordering: ClassVar[list[str]] = ["started_at", "id"]
+        ordering: ClassVar[list[str]] = ["started_at", "record_id"]
         indexes: ClassVar[list[models.Index]] = [
             # The Conso page (a line's period, in time order) and the bill run (lines × period).
             models.Index(

@@ -27,7 +27,7 @@ from django.db.models import F
 from guichet.catalog.errors import CatalogError
 from guichet.catalog.schema import Catalog
 from guichet.catalog.selectors import catalog_current
-from guichet.lines.selectors import rating_lines_frame
+from guichet.lines.selectors import RATING_LINES_SCHEMA, rating_lines_frame
 from guichet.rating import (
     RATED,
     USAGE_COLUMNS,
@@ -39,14 +39,14 @@ from guichet.rating import (
 )
 from guichet.rating.records import CALLS
 from guichet.usage import storage
-from guichet.usage.counters import counters_load, counters_store
+from guichet.usage.counters import CounterStore
 from guichet.usage.errors import UsageError, UsageErrorCode
 from guichet.usage.files import UsageFileError, usage_chunks, usage_file_columns
 from guichet.usage.models import RejectedUsageRecord, UsageImport, UsageRecord
 from guichet.usage.routing import route
 
 # Records read, rated and stored at once (one transaction each).
-CHUNK_RECORDS = 250_000
+CHUNK_RECORDS = 500_000
 # How the rating core words a duplicate record_id (both reasons start so: pinned by a test).
 DUPLICATE_REASON_PREFIX = "duplicate record_id "
 
@@ -89,19 +89,19 @@ def usage_import(
     _check_file(path)
     tariffs = _Tariffs(catalog_current())
     started = clock()
-    batch = UsageImport.objects.create(
-        file_name=str(path), sha256=_sha256(path), started_at=started
-    )
-    first_row = 1
-    for chunk in _chunks(path, chunk_records):
-        with transaction.atomic():
-            _import_chunk(
-                batch=batch, chunk=chunk, first_row=first_row, tariffs=tariffs, now=started
-            )
-        first_row += chunk.height
-    batch.refresh_from_db()
-    batch.finished_at = clock()
-    batch.save(update_fields=["finished_at"])
+    with storage.import_lock():
+        batch = UsageImport.objects.create(
+            file_name=str(path), sha256=_sha256(path), started_at=started
+        )
+        run = _Run(batch=batch, tariffs=tariffs, now=started)
+        first_row = 1
+        for chunk in _chunks(path, chunk_records):
+            with transaction.atomic():
+                run.import_chunk(chunk, first_row=first_row)
+            first_row += chunk.height
+        batch.refresh_from_db()
+        batch.finished_at = clock()
+        batch.save(update_fields=["finished_at"])
     return batch
 
 
@@ -188,37 +188,91 @@ _CORE_KEPT = {
 }
 
 
-def _import_chunk(
-    *, batch: UsageImport, chunk: pl.DataFrame, first_row: int, tariffs: _Tariffs, now: datetime
-) -> None:
-    storage.lock_imports()
-    numbers = chunk.get_column("line").str.strip_chars().drop_nulls().unique()
-    lines = rating_lines_frame(msisdns=numbers.to_list())
-    routed = route(
-        chunk,
-        lines,
-        now=now,
-        rateable_plans=tariffs.rateable(lines.get_column("plan_code")),
-    ).with_columns(row=pl.int_range(first_row, first_row + chunk.height, dtype=pl.Int64))
-    seen = storage.stored_record_ids(chunk.get_column("record_id").str.strip_chars())
-    earlier = pl.Series("record_id", [], dtype=pl.String)
-    outcomes = []
-    plan_rows = routed.filter(pl.col("route_reason").is_null())
-    for key, group in _groups(plan_rows):
-        plan_code, period_start = key
-        tariff = tariffs.get(plan_code)
-        assert tariff is not None  # routed to rateable plans only
-        outcome, rated_ids = _rate_group(
-            group, tariff=tariff, period_start=period_start, seen=seen, earlier=earlier
+class _Lines:
+    """The lines that held the numbers an import meets, read once per number per import."""
+
+    def __init__(self) -> None:
+        self._frame = pl.DataFrame(schema=RATING_LINES_SCHEMA)
+        self._numbers = pl.Series("msisdn", [], dtype=pl.String)
+
+    def holding(self, numbers: pl.Series) -> pl.DataFrame:
+        new = numbers.filter(~numbers.is_in(self._numbers.implode()))
+        if new.len():
+            self._frame = pl.concat([self._frame, rating_lines_frame(msisdns=new.to_list())])
+            self._numbers = pl.concat([self._numbers, new])
+        return self._frame
+
+
+class _Run:
+    """One import: what it reads once (tariffs, lines) and the counters it carries between
+    chunks."""
+
+    def __init__(self, *, batch: UsageImport, tariffs: _Tariffs, now: datetime) -> None:
+        self.batch = batch
+        self.tariffs = tariffs
+        self.now = now
+        self.lines = _Lines()
+        self.counters = CounterStore()
+
+    def import_chunk(self, chunk: pl.DataFrame, *, first_row: int) -> None:
+        numbers = chunk.get_column("line").str.strip_chars().drop_nulls().unique()
+        lines = self.lines.holding(numbers)
+        routed = route(
+            chunk,
+            lines,
+            now=self.now,
+            rateable_plans=self.tariffs.rateable(lines.get_column("plan_code")),
+        ).with_columns(row=pl.int_range(first_row, first_row + chunk.height, dtype=pl.Int64))
+        seen = storage.stored_record_ids(chunk.get_column("record_id").str.strip_chars())
+        earlier = pl.Series("record_id", [], dtype=pl.String)
+        outcomes = []
+        for (plan_code, period_start), group in _groups(
+            routed.filter(pl.col("route_reason").is_null())
+        ):
+            tariff = self.tariffs.get(plan_code)
+            assert tariff is not None  # routed to rateable plans only
+            outcome, rated_ids = self._rate_group(
+                group, tariff=tariff, period_start=period_start, seen=seen, earlier=earlier
+            )
+            outcomes.append(outcome)
+            earlier = pl.concat([earlier, rated_ids])
+        unrouted = routed.filter(pl.col("route_reason").is_not_null())
+        if unrouted.height:
+            outcomes.append(
+                _check_unrouted(unrouted, tariff=self.tariffs.checking, seen=seen, earlier=earlier)
+            )
+        _store(batch=self.batch, outcome=pl.concat(outcomes), read=chunk.height)
+
+    def _rate_group(
+        self,
+        group: pl.DataFrame,
+        *,
+        tariff: Tariff,
+        period_start: date,
+        seen: pl.Series,
+        earlier: pl.Series,
+    ) -> tuple[pl.DataFrame, pl.Series]:
+        """Rate one plan's records of one period from their lines' counters, then store the
+        new counters (a later group may rate the same lines: a line that changed plans)."""
+        holders = group.select(number=pl.col("line").str.strip_chars(), line_id="line_id").unique()
+        by_id = dict(zip(holders.get_column("line_id"), holders.get_column("number"), strict=True))
+        result = rate_usage(
+            group.select(USAGE_COLUMNS),
+            tariff=tariff,
+            counters=self.counters.load(lines=by_id, period_start=period_start),
+            seen_ids=seen,
+            earlier_ids=earlier,
         )
-        outcomes.append(outcome)
-        earlier = pl.concat([earlier, rated_ids])
-    unrouted = routed.filter(pl.col("route_reason").is_not_null())
-    if unrouted.height:
-        outcomes.append(
-            _check_unrouted(unrouted, tariff=tariffs.checking, seen=seen, earlier=earlier)
+        self.counters.store(
+            counters=result.counters,
+            lines={number: line_id for line_id, number in by_id.items()},
+            period_start=period_start,
         )
-    _store(batch=batch, outcome=pl.concat(outcomes), read=chunk.height)
+        outcome = _outcome(group, result.records).with_columns(
+            # Every duplicate the core finds here repeats a record rated (stored, or just now).
+            _genuine_duplicate=pl.lit(True)
+        )
+        return outcome, result.rated_ids()
 
 
 def _groups(rows: pl.DataFrame) -> Iterator[tuple[tuple[str, date], pl.DataFrame]]:
@@ -231,38 +285,6 @@ def _groups(rows: pl.DataFrame) -> Iterator[tuple[tuple[str, date], pl.DataFrame
     )
     for (plan_code, period_start, _), group in ordered:
         yield (plan_code, period_start), group
-
-
-def _rate_group(
-    group: pl.DataFrame,
-    *,
-    tariff: Tariff,
-    period_start: date,
-    seen: pl.Series,
-    earlier: pl.Series,
-) -> tuple[pl.DataFrame, pl.Series]:
-    """Rate one plan's records of one period, from the stored counters of their lines, and
-    store the new counters (a later group of the chunk may rate the same lines)."""
-    holders = group.select(number=pl.col("line").str.strip_chars(), line_id="line_id").unique()
-    by_id = dict(zip(holders.get_column("line_id"), holders.get_column("number"), strict=True))
-    counters = counters_load(lines=by_id, period_start=period_start)
-    result = rate_usage(
-        group.select(USAGE_COLUMNS),
-        tariff=tariff,
-        counters=counters,
-        seen_ids=seen,
-        earlier_ids=earlier,
-    )
-    counters_store(
-        counters=result.counters,
-        lines={number: line_id for line_id, number in by_id.items()},
-        period_start=period_start,
-    )
-    outcome = _outcome(group, result.records).with_columns(
-        # Every duplicate the core finds here repeats a record rated (stored, or just now).
-        _genuine_duplicate=pl.lit(True)
-    )
-    return outcome, result.rated_ids()
 
 
 def _check_unrouted(

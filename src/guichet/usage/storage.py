@@ -7,6 +7,7 @@ caller's transaction: a chunk of a file is stored whole or not at all.
 """
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from io import BytesIO
 
 import polars as pl
@@ -34,27 +35,43 @@ def _columns(names: Sequence[str]) -> str:
     return ", ".join(connection.ops.quote_name(name) for name in names)
 
 
-def lock_imports() -> None:
-    """Hold, until the transaction ends, the lock that makes imports take turns: a chunk reads
-    its lines' counters, rates, then writes them back, and no other import may write between.
-    (SQLite has one writer at a time already.)"""
-    if _postgres():
+@contextmanager
+def import_lock() -> Iterator[None]:
+    """Imports take turns: an import keeps the counters of the lines it rates in memory from one
+    chunk to the next, so no other import may write them meanwhile. A PostgreSQL session lock,
+    released at the end or when the connection drops (a killed import); SQLite has one writer
+    at a time already."""
+    if not _postgres():
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [IMPORT_LOCK_KEY])
+    try:
+        yield
+    finally:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [IMPORT_LOCK_KEY])
 
 
 def stored_record_ids(ids: pl.Series) -> pl.Series:
     """The ids among `ids` that are already stored as rated records, never reading more of the
-    table than those: one `= ANY(array)` index lookup on PostgreSQL, IN batches on SQLite."""
+    table than those: on PostgreSQL, the ids are copied to a temporary table joined with the
+    stored ones through the record_id index; on SQLite, looked up by batches of IN (...)."""
     wanted = ids.drop_nulls().unique()
     found: list[str] = []
     table, column = _table(UsageRecord), connection.ops.quote_name("record_id")
     with connection.cursor() as cursor:
         if _postgres():
+            staging = connection.ops.quote_name("_staging_record_ids")
+            cursor.execute(f"CREATE TEMPORARY TABLE {staging} (record_id text) ON COMMIT DROP")
+            _copy(staging, wanted.to_frame("record_id"))
+            # Row counts for the planner: a few ids against a large table go through its index.
+            cursor.execute(f"ANALYZE {staging}")
             cursor.execute(
-                f"SELECT {column} FROM {table} WHERE {column} = ANY(%s)", [wanted.to_list()]
+                f"SELECT s.record_id FROM {staging} s JOIN {table} r ON r.{column} = s.record_id"
             )
             found = [row[0] for row in cursor.fetchall()]
+            cursor.execute(f"DROP TABLE {staging}")
         else:
             for batch in _batches(wanted):
                 marks = ", ".join(["%s"] * batch.len())
