@@ -332,8 +332,8 @@ def test_bill_run_reads_in_bulk() -> None:
 
     # Issuing costs the same few queries per chunk whatever its number of accounts (lock the
     # counter, existing invoices, reserve the numbers, then one insert each for the invoices,
-    # their lines and the activities); the reads are the same 7 for 2 or 4 accounts (release,
-    # ids, existing, accounts, lines, subscriptions, total).
+    # their lines and the activities); the reads are the same 8 for 2 or 4 accounts (release,
+    # ids, existing, accounts, lines, subscriptions, out-of-bundle usage, total).
     assert two == four
     assert again == 4
 
@@ -424,6 +424,7 @@ def test_an_account_invoiced_meanwhile_is_skipped_without_losing_a_number() -> N
                 period=NOVEMBER,
                 prices={},
                 catalog=services.catalog_current(),
+                usage={},
             ),
         )
         for account in accounts

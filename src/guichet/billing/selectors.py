@@ -3,14 +3,16 @@
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from django.core.paginator import Page
 from django.db.models import Sum
 
-from guichet.billing.models import BillingAccount, Invoice
+from guichet.billing.models import BillingAccount, Invoice, InvoiceLine
 from guichet.customers.models import Customer
 from guichet.lines.selectors import (
     activated_lines_by_billing_account,
     billing_account_ids_with_lines_in_service,
 )
+from guichet.usage.selectors import UsageGroupKey, line_usage_records
 
 
 def billing_accounts_for_customer(*, customer: Customer) -> list[BillingAccount]:
@@ -86,4 +88,18 @@ def invoices_for_billing_account(*, billing_account: BillingAccount) -> list[Inv
         Invoice.objects.filter(billing_account=billing_account)
         .prefetch_related("lines")
         .order_by("-period_start", "-id")
+    )
+
+
+def invoice_line_usage_records(*, invoice_line: InvoiceLine, page: int = 1) -> Page | None:
+    """The rated records an out-of-bundle usage line totals, a page at a time, in time order;
+    None for an invoice line of another kind."""
+    if not invoice_line.usage_key or invoice_line.line_id is None:
+        return None
+    return line_usage_records(
+        line_id=invoice_line.line_id,
+        period_start=invoice_line.invoice.period_start,
+        key=UsageGroupKey.parse(invoice_line.usage_key),
+        out_of_bundle_only=True,
+        page=page,
     )

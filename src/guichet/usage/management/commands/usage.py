@@ -6,6 +6,7 @@ the same file again rates nothing twice (every record comes back as a duplicate)
 is finished by importing the file again.
 """
 
+from argparse import ArgumentTypeError
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -48,7 +49,9 @@ def _aware(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as error:
-        raise ValueError(f"{value!r} n'est pas une date ISO 8601") from error
+        raise ArgumentTypeError(f"{value!r} n'est pas une date ISO 8601") from error
     if moment.tzinfo is None:
-        raise ValueError(f"{value!r} n'a pas de fuseau horaire (ex. 2026-12-01T08:00:00+01:00)")
+        raise ArgumentTypeError(
+            f"{value!r} n'a pas de fuseau horaire (ex. 2026-12-01T08:00:00+01:00)"
+        )
     return moment
