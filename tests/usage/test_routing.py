@@ -1,6 +1,7 @@
 """Routing records to a line, a plan and a billing period: pure Polars, no database."""
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -96,4 +97,18 @@ def test_a_record_without_a_usable_number_or_time_reaches_no_line() -> None:
     assert [(line_id, reason is not None) for line_id, *_, reason in rows] == [
         (None, True),
         (None, True),
+    ]
+
+
+def test_the_import_time_may_be_given_in_any_time_zone() -> None:
+    paris = datetime(2026, 12, 2, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))  # 08:00 UTC
+    out = route(
+        frame([record("a", line=A, started_at="2026-12-02T08:00:01+00:00")]),
+        LINES,
+        now=paris,
+        rateable_plans={"woot-100go"},
+    )
+    assert out.get_column("route_reason").to_list() == [
+        "started_at 2026-12-02T08:00:01+00:00 is after the import started"
+        " (2026-12-02T08:00:00+00:00)"
     ]

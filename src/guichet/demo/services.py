@@ -3,7 +3,8 @@
 Nothing here writes a row directly: every customer, account, line, subscription, order and
 piece of equipment is made by the service that makes it in production, at the date it would
 have happened, so the activity log tells a true story. History that later parts produce
-(usage, invoices, instalment plans) is added by those parts, through their own services.
+(usage, invoices, instalment plans) is added by those parts, through their own services: the
+personas' usage is a usage file imported by `usage_import` (demo.usage_history).
 """
 
 import random
@@ -25,6 +26,7 @@ from guichet.customers.models import AddressKind, Civility, Customer
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.customers.services import address_set, customer_create
 from guichet.demo.identities import MAX_SENIORITY_YEARS, Identity, generate_identities
+from guichet.demo.usage_history import usage_history_import
 from guichet.lines.models import EquipmentKind, Line, Ownership
 from guichet.lines.rules import luhn_valid
 from guichet.lines.services import (
@@ -122,13 +124,17 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
     rng = random.Random(seed)
     numbers = _UniqueNumbers(rng)
     today = now.astimezone(PARIS).date()
-    _create_camille(numbers, today)
-    _create_karim(numbers, today)
-    _create_lea(numbers, today)
-    _create_hugo(numbers, today)
+    persona_lines = {
+        PERSONAS[0].email: _create_camille(numbers, today),
+        PERSONAS[1].email: _create_karim(numbers, today),
+        PERSONAS[2].email: _create_lea(numbers, today),
+        PERSONAS[3].email: _create_hugo(numbers, today),
+    }
     identities = generate_identities(count=customers, seed=seed, today=today)
     for serial, identity in enumerate(identities, start=1):
         _create_generated(identity, serial, rng, numbers, today)
+    # Usage first: the bill run invoices each month with its out-of-bundle usage.
+    usage_history_import(lines=persona_lines, seed=seed, now=now)
     _bill_history(today)
     return DemoReport(personas=list(PERSONAS), generated=customers)
 
@@ -153,26 +159,37 @@ def _months_later(month: date, months: int) -> date:
 # Personas ----------------------------------------------------------------------------------
 
 
-def _create_camille(numbers: "_UniqueNumbers", today: date) -> None:
+# The international option (free) lets a line use what its plan does not include abroad or to
+# abroad, out of bundle (rates.toml, rule international-option-required): Karim calls Algeria,
+# Léa travelled to the United States (demo.usage_history).
+
+
+def _create_camille(numbers: "_UniqueNumbers", today: date) -> Line:
     joined = _months_before(today, 41)
     customer, account = _new_customer(
         PERSONAS[0], joined, PaymentMethod.DIRECT_DEBIT, numbers.msisdn()
     )
-    _new_mobile_line(customer, account, numbers, joined, options=("option-internationale",))
+    return _new_mobile_line(customer, account, numbers, joined, options=("option-internationale",))
 
 
-def _create_karim(numbers: "_UniqueNumbers", today: date) -> None:
+def _create_karim(numbers: "_UniqueNumbers", today: date) -> Line:
     joined = _months_before(today, 14)
     customer, account = _new_customer(PERSONAS[1], joined, PaymentMethod.CARD, numbers.msisdn())
-    _new_mobile_line(customer, account, numbers, joined)
+    return _new_mobile_line(customer, account, numbers, joined, options=("option-internationale",))
 
 
-def _create_lea(numbers: "_UniqueNumbers", today: date) -> None:
+def _create_lea(numbers: "_UniqueNumbers", today: date) -> Line:
     joined = _months_before(today, 20)
     customer, account = _new_customer(
         PERSONAS[2], joined, PaymentMethod.DIRECT_DEBIT, numbers.msisdn()
     )
-    line = _new_mobile_line(customer, account, numbers, joined, options=("securite-kaspersky",))
+    line = _new_mobile_line(
+        customer,
+        account,
+        numbers,
+        joined,
+        options=("securite-kaspersky", "option-internationale"),
+    )
     renewal_day = _months_before(today, 5)
     order = _deliver_order(
         customer,
@@ -192,15 +209,17 @@ def _create_lea(numbers: "_UniqueNumbers", today: date) -> None:
         line=line,
         imei=numbers.imei(),
     )
+    return line
 
 
-def _create_hugo(numbers: "_UniqueNumbers", today: date) -> None:
+def _create_hugo(numbers: "_UniqueNumbers", today: date) -> Line:
     joined = _months_before(today, 26)
     customer, account = _new_customer(
         PERSONAS[3], joined, PaymentMethod.DIRECT_DEBIT, numbers.msisdn()
     )
-    _new_mobile_line(customer, account, numbers, joined, options=("double-appel",))
+    line = _new_mobile_line(customer, account, numbers, joined, options=("double-appel",))
     _new_box_line(customer, account, numbers, _months_before(today, 18))
+    return line
 
 
 # Building blocks ---------------------------------------------------------------------------

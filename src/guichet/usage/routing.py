@@ -12,7 +12,7 @@ which names a malformed value first (a bad record is rejected for what is wrong 
 """
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import UTC, datetime
 
 import polars as pl
 
@@ -48,6 +48,7 @@ def route(
     in the same order. `lines` is `lines.selectors.rating_lines_frame` of the records' numbers;
     `rateable_plans` the plan codes the current catalog can rate. A record with a plan has a
     null `route_reason`; any other has the reason it reaches none."""
+    now = now.astimezone(UTC)  # compared with UTC instants
     number = pl.col("line").str.strip_chars()
     frame = records.with_columns(
         _number=number,
