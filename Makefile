@@ -54,7 +54,8 @@ bench: install
 lint: install
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
-	$(VENV)/bin/mypy src/guichet/rating src/guichet/catalog/schema.py src/guichet/billing/rules.py
+	$(VENV)/bin/mypy src/guichet/rating src/guichet/catalog/schema.py src/guichet/billing/rules.py \
+		src/guichet/usage/routing.py
 	env -u DATABASE_URL GUICHET_DEBUG=1 $(GUICHET) makemigrations --check --dry-run
 	@# The production configuration (debug off) must pass Django's deployment checks.
 	env -u DATABASE_URL -u GUICHET_DEBUG GUICHET_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \

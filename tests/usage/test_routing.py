@@ -1,5 +1,7 @@
 """Routing records to a line, a plan and a billing period: pure Polars, no database."""
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -112,3 +114,15 @@ def test_the_import_time_may_be_given_in_any_time_zone() -> None:
         "started_at 2026-12-02T08:00:01+00:00 is after the import started"
         " (2026-12-02T08:00:00+00:00)"
     ]
+
+
+def test_routing_imports_no_django() -> None:
+    # Pure like the rating core: the lines come in as a frame.
+    probe = (
+        "import sys, guichet.usage.routing\n"
+        "print(sorted(n for n in sys.modules if n == 'django' or n.startswith('django.')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

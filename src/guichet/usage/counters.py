@@ -48,13 +48,14 @@ class _Period:
 
 class CounterStore:
     """The counters of the lines an import meets, per period: read from the database the first
-    time a line and period come up, then kept in memory and written back (the rows that changed)
-    after each rating. Only right while no one else writes them: an import holds the import
-    lock from start to end (`storage.import_lock`)."""
+    time a line and period come up, then kept in memory; `flush` writes the rows that changed
+    since the last flush (in the chunk's transaction). Only right while no one else writes them:
+    an import holds the import lock from start to end (`storage.import_lock`)."""
 
     def __init__(self) -> None:
         self._schemas = counter_schemas()
         self._periods: dict[date, _Period] = {}
+        self._changed: dict[str, list[pl.DataFrame]] = {name: [] for name in self._schemas}
 
     def load(self, *, lines: Mapping[int, str], period_start: date) -> Counters:
         """The counters of these lines (line id → the number rating knows it by) for the period;
@@ -90,20 +91,26 @@ class CounterStore:
 
     def store(self, *, counters: Counters, lines: Mapping[str, int], period_start: date) -> None:
         """`counters` (every line in them is in `lines`: number → line id, all loaded first)
-        become the period's counters of those lines; the rows that changed are written."""
+        become the period's counters of those lines."""
         period = self._periods[period_start]
         ids = pl.Series(list(lines.values()), dtype=pl.Int64).implode()
         for name in self._schemas:
-            table = COUNTER_TABLES[name]
             new = getattr(counters, name).select(
                 pl.col("line").replace_strict(lines, return_dtype=pl.Int64).alias("line_id"),
                 pl.exclude("line"),
             )
             kept = period.frames[name]
             changed = new.join(kept, on=new.columns, how="anti", nulls_equal=True)
-            storage.upsert_frame(
-                table.model,
-                changed.with_columns(period_start=pl.lit(period_start)),
-                key_columns=("line_id", "period_start", *table.key_columns),
-            )
+            self._changed[name].append(changed.with_columns(period_start=pl.lit(period_start)))
             period.frames[name] = pl.concat([kept.filter(~pl.col("line_id").is_in(ids)), new])
+
+    def flush(self) -> None:
+        """Write the counters changed since the last flush (their latest values)."""
+        for name, frames in self._changed.items():
+            if not frames:
+                continue
+            table = COUNTER_TABLES[name]
+            keys = ("line_id", "period_start", *table.key_columns)
+            latest = pl.concat(frames).unique(subset=keys, keep="last", maintain_order=True)
+            storage.upsert_frame(table.model, latest, key_columns=keys)
+            frames.clear()

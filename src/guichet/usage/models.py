@@ -9,8 +9,7 @@ from typing import ClassVar
 
 from django.db import models
 
-# Longest record_id accepted: mediation ids are short; a longer one is rejected with a reason.
-RECORD_ID_MAX_LENGTH = 64
+from guichet.usage.routing import RECORD_ID_MAX_LENGTH
 
 
 class UsageImport(models.Model):

@@ -1,4 +1,5 @@
-"""Which line, plan and billing period each usage record belongs to (pure Polars, no Django).
+"""Which line, plan and billing period each usage record belongs to (pure Polars, no Django:
+the lines are given as a frame, `lines.selectors.rating_lines_frame`).
 
 A record names its line by number (`line`, E.164). The line it belongs to is the one that held
 that number when the record started (a terminated line's number may have gone to a new line),
@@ -17,18 +18,19 @@ from datetime import UTC, datetime
 import polars as pl
 
 from guichet.rating.records import E164, parse_started
-from guichet.usage.models import RECORD_ID_MAX_LENGTH
 
 PARIS = "Europe/Paris"
-ROUTED_SCHEMA = {
-    "line_id": pl.Int64,
-    "plan_code": pl.String,
-    "period_start": pl.Date,
+# Longest record_id stored (mediation ids are short): a longer one is rejected with a reason.
+RECORD_ID_MAX_LENGTH = 64
+ROUTED_SCHEMA: dict[str, pl.DataType] = {
+    "line_id": pl.Int64(),
+    "plan_code": pl.String(),
+    "period_start": pl.Date(),
     "started": pl.Datetime("us", "UTC"),
     # Lines sharing a number in one chunk (before and after the number changed hands) are rated
     # in separate groups: the rating core knows a line by its number.
-    "generation": pl.UInt32,
-    "route_reason": pl.String,
+    "generation": pl.UInt32(),
+    "route_reason": pl.String(),
 }
 
 

@@ -242,6 +242,7 @@ class _Run:
                 _check_unrouted(unrouted, tariff=self.tariffs.checking, seen=seen, earlier=earlier)
             )
         _store(batch=self.batch, outcome=pl.concat(outcomes), read=chunk.height)
+        self.counters.flush()
 
     def _rate_group(
         self,
@@ -252,7 +253,7 @@ class _Run:
         seen: pl.Series,
         earlier: pl.Series,
     ) -> tuple[pl.DataFrame, pl.Series]:
-        """Rate one plan's records of one period from their lines' counters, then store the
+        """Rate one plan's records of one period from their lines' counters, then keep the
         new counters (a later group may rate the same lines: a line that changed plans)."""
         holders = group.select(number=pl.col("line").str.strip_chars(), line_id="line_id").unique()
         by_id = dict(zip(holders.get_column("line_id"), holders.get_column("number"), strict=True))
