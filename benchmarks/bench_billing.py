@@ -26,7 +26,7 @@ ACTIVATED = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 RUN_AT = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
 
-def _setup_django(database_url: str) -> None:
+def setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
     os.environ.setdefault("GUICHET_DEBUG", "1")
@@ -39,7 +39,10 @@ def _setup_django(database_url: str) -> None:
     call_command("flush", interactive=False, verbosity=0)
 
 
-def _populate(count: int) -> None:
+def populate(count: int) -> None:
+    """`count` customers with one account and one Woot 100 Go line each, number
+    +33698000000 + n, in service from 1 September 2026 (the mobile security option on every
+    other line from October), inserted in bulk: benchmark setup, not the services' path."""
     from guichet.billing.models import BillingAccount, PaymentMethod
     from guichet.catalog.models import Market, Product, ProductKind
     from guichet.catalog.services import catalog_load
@@ -186,10 +189,10 @@ def run() -> list[tuple[str, str]]:
         url = os.environ.get(
             "GUICHET_BENCH_DATABASE_URL", f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
         )
-        _setup_django(url)
+        setup_django(url)
         from guichet.billing.services import bill_run
 
-        _populate(count)
+        populate(count)
         started = time.perf_counter()
         report = bill_run(period=PERIOD, now=RUN_AT)
         first_s = time.perf_counter() - started

@@ -28,7 +28,8 @@ def _pick(random: pl.Expr, choices: list[str]) -> pl.Expr:
     return (random % len(choices)).replace_strict(dict(enumerate(choices)), return_dtype=pl.String)
 
 
-def generate(path: Path, count: int) -> None:
+def generate(path: Path, count: int, *, lines: int = 100_000) -> None:
+    """`count` records of `lines` numbers (+33698000000, +33698000001…), in started_at order."""
     i = pl.int_range(count, dtype=pl.UInt64)
     r1, r2, r3, r4 = (i.hash(seed) for seed in (1, 2, 3, 4))
     pct = r1 % 100
@@ -65,7 +66,7 @@ def generate(path: Path, count: int) -> None:
     minute = (r4 % 60).cast(pl.String).str.zfill(2)
     frame = pl.select(
         record_id=pl.concat_str(pl.lit("u"), i.cast(pl.String)),
-        line=pl.concat_str(pl.lit("+3361"), (r1 % 100_000).cast(pl.String).str.zfill(7)),
+        line=pl.concat_str(pl.lit("+33698"), (r1 % lines).cast(pl.String).str.zfill(6)),
         started_at=pl.concat_str(
             pl.lit("2026-11-"), day, pl.lit("T"), hour, pl.lit(":"), minute, pl.lit(":00+01:00")
         ),

@@ -383,7 +383,8 @@ def test_bill_run_reads_in_bulk() -> None:
     # their lines and the activities); the reads are the same for 2 or 4 accounts (release,
     # ids with lines, ids with one-off charges, ids with instalments due, existing, accounts,
     # lines, subscriptions, one-off charges, instalments, advance credits, deposits held,
-    # total). A run with nothing left to issue: release, the three lists of ids, existing, total.
+    # out-of-bundle usage, total). A run with nothing left to issue: release, the three lists
+    # of ids, existing, total.
     assert two == four
     assert again == 6
 
@@ -474,6 +475,7 @@ def test_an_account_invoiced_meanwhile_is_skipped_without_losing_a_number() -> N
                 period=NOVEMBER,
                 prices={},
                 catalog=services.catalog_current(),
+                usage={},
             ),
         )
         for account in accounts

@@ -18,6 +18,7 @@ from guichet.billing.rules import (
     PriceKind,
     Span,
     SubscriptionFacts,
+    UsageFacts,
     add_months,
     days_in_month,
     due_date,
@@ -32,6 +33,8 @@ from guichet.billing.rules import (
     refund_due_on,
     round_to_cents,
     totals,
+    usage_charges,
+    usage_label,
     vat_cents,
 )
 
@@ -422,3 +425,100 @@ def test_invoices_stay_available_36_months() -> None:
     assert invoices_available_since(date(2026, 11, 23)) == date(2023, 11, 23)
     # 29 February 2028 → 28 February 2025, the last day of that shorter month.
     assert invoices_available_since(date(2028, 2, 29)) == date(2025, 2, 28)
+
+
+# Out-of-bundle usage ---------------------------------------------------------------------------
+
+ZONES = {"1": "zone 1", "2": "zone 2", "3": "zone 3", "satellite": "réseaux satellitaires"}
+USAGE_LINE = LineFacts(
+    line_id=7, label="06 11 11 11 11", in_service=Span(date(2026, 1, 1)), subscriptions=()
+)
+
+
+def usage(
+    total_micro_eur: int,
+    *,
+    service: str = "voice",
+    direction: str = "out",
+    origin: str = "FR",
+    destination: str = "3",
+) -> UsageFacts:
+    return UsageFacts(
+        service=service,
+        direction=direction,
+        origin_zone=origin,
+        destination_zone=destination,
+        key=f"{service}:{direction}:{origin}:{destination}",
+        records=2,
+        total_micro_eur=total_micro_eur,
+        first_day=date(2026, 11, 2),
+        last_day=date(2026, 11, 20),
+    )
+
+
+@pytest.mark.parametrize(
+    ("facts", "label"),
+    [
+        (
+            usage(1, origin="1", destination="3"),
+            "Appels hors forfait depuis la zone 1 vers la zone 3",
+        ),
+        (usage(1), "Appels hors forfait depuis la France vers la zone 3"),
+        (
+            usage(1, service="sms", origin="satellite", destination="1"),
+            "SMS hors forfait depuis les réseaux satellitaires vers la zone 1",
+        ),
+        (
+            usage(1, service="video", origin="2", destination="satellite"),
+            "Appels vidéo hors forfait depuis la zone 2 vers les réseaux satellitaires",
+        ),
+        (
+            usage(1, direction="in", origin="2", destination=""),
+            "Appels reçus hors forfait en zone 2",
+        ),
+        (
+            usage(1, service="data", origin="satellite", destination=""),
+            "Internet mobile hors forfait sur les réseaux satellitaires",
+        ),
+        (
+            usage(1, service="mms", origin="1", destination="2"),
+            "MMS hors forfait depuis la zone 1 vers la zone 2",
+        ),
+    ],
+)
+def test_usage_labels_name_the_service_and_the_zones(facts: UsageFacts, label: str) -> None:
+    assert usage_label(facts, ZONES) == label
+
+
+def test_a_usage_group_is_rounded_once_to_the_cent() -> None:
+    charges = usage_charges(
+        line=USAGE_LINE,
+        usage=[usage(3_375_000), usage(5_000, destination="2"), usage(4_999, destination="1")],
+        zone_labels=ZONES,
+    )
+
+    # 3.375 € → 3.38 €; 0.005 € → 0.01 €; 0.004999 € rounds to 0: no line.
+    assert [(c.amount_cents, c.usage_key) for c in charges] == [
+        (338, "voice:out:FR:3"),
+        (1, "voice:out:FR:2"),
+    ]
+    first = charges[0]
+    assert (first.kind, first.line_id, first.quantity, first.unit_price_cents) == (
+        ChargeKind.USAGE,
+        7,
+        1,
+        338,
+    )
+    assert (
+        first.label == "Appels hors forfait depuis la France vers la zone 3 — ligne 06 11 11 11 11"
+    )
+    assert "3,375000 €" in first.rule
+    assert (first.service_start, first.service_end) == (date(2026, 11, 2), date(2026, 11, 20))
+
+
+@given(st.integers(0, 10**12))
+def test_usage_amount_is_the_total_rounded_to_cents(total: int) -> None:
+    charges = usage_charges(line=USAGE_LINE, usage=[usage(total)], zone_labels=ZONES)
+    expected = round_to_cents(total, unit="micro_eur")
+    assert [c.amount_cents for c in charges] == ([expected] if expected else [])
+    assert expected == (total + 5_000) // 10_000

@@ -1,7 +1,7 @@
 """Card payments against localstripe: the attempt row, the PSP, the webhook, the credit."""
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -19,6 +19,7 @@ from guichet.payments.card_rules import refusal_message
 from guichet.payments.errors import PaymentError, PaymentErrorCode
 from guichet.payments.models import (
     CardPaymentPurpose,
+    InstalmentPlanStatus,
     PaymentAllocation,
     PaymentAttempt,
     PaymentAttemptStatus,
@@ -26,8 +27,8 @@ from guichet.payments.models import (
     PspEventOutcome,
 )
 from guichet.payments.psp import CardGateway, StripeGateway, card_gateway
+from guichet.payments.selectors.instalments import instalment_plan_outstanding_cents
 from guichet.payments.services.card import (
-    PURPOSES,
     card_payment_confirm,
     card_payment_refresh,
     card_payment_start,
@@ -36,7 +37,7 @@ from guichet.payments.services.card import (
     psp_event_receive,
 )
 from tests.billing.builders import paris, product, woot_line
-from tests.customers.builders import SYSTEM, as_customer
+from tests.customers.builders import as_customer
 from tests.payments.card_builders import (
     ARREARS_AT,
     BEFORE_DUE,
@@ -45,6 +46,7 @@ from tests.payments.card_builders import (
     invoices_in_arrears,
     november_invoice,
 )
+from tests.payments.instalment_builders import make_phone, make_plan
 from tests.payments.psp import (
     CARD_3DS,
     CARD_DECLINED,
@@ -638,22 +640,47 @@ def test_a_top_up_bought_by_card_becomes_a_subscription_not_invoiced_again(
     assert november.total_cents == 1299
 
 
-def test_the_instalment_plan_purpose_waits_for_its_hook(invoice, gateway):
-    customer = invoice.billing_account.customer
-    assert CardPaymentPurpose.INSTALMENT_PLAN not in PURPOSES
-
+def test_an_instalment_plan_is_settled_early_by_card(invoice, gateway, stripe_settings, client):
+    account = invoice.billing_account
+    customer = account.customer
+    phone = make_phone(account, at=paris(2026, 11, 20))
+    plan = make_plan(
+        account, phone, at=paris(2026, 11, 20), first_period=date(2027, 1, 1), count=24
+    )
+    # 500 € in 24: 20.91 € then 23 × 20.83 €, none billed yet.
+    assert instalment_plan_outstanding_cents(plan=plan) == 50_000
     with pytest.raises(PaymentError) as refused:
-        payment_attempt_create(
+        card_payment_start(
             customer=customer,
             purpose=CardPaymentPurpose.INSTALMENT_PLAN,
-            amount_cents=10000,
-            instalment_plan_id=1,
-            actor=SYSTEM,
+            amount_cents=49_999,
+            instalment_plan_id=plan.pk,
+            actor=as_customer(customer),
             now=BEFORE_DUE,
+            gateway=gateway,
         )
+    assert refused.value.code == PaymentErrorCode.AMOUNT_NOT_THE_PRICE
 
-    assert refused.value.code == PaymentErrorCode.PURPOSE_UNAVAILABLE
-    assert PaymentAttempt.objects.count() == 0
+    attempt = card_payment_start(
+        customer=customer,
+        purpose=CardPaymentPurpose.INSTALMENT_PLAN,
+        amount_cents=50_000,
+        instalment_plan_id=plan.pk,
+        actor=as_customer(customer),
+        now=BEFORE_DUE,
+        gateway=gateway,
+    )
+    _pay_with(attempt, gateway, stripe_settings, CARD_OK)
+    payload = event_payload(
+        stripe_settings,
+        event_type="payment_intent.succeeded",
+        payment_intent_id=attempt.psp_payment_intent_id,
+    )
+    assert post_webhook(client, payload).status_code == 200
+
+    plan.refresh_from_db()
+    assert plan.status == InstalmentPlanStatus.SETTLED
+    assert instalment_plan_outstanding_cents(plan=plan) == 0
 
 
 def test_events_for_unknown_or_mismatching_intents_settle_nothing(

@@ -218,6 +218,9 @@ class InvoiceLine(models.Model):
     service_start = models.DateField()
     service_end = models.DateField()
     rule = models.CharField(max_length=400)  # how the amount was computed, and its source
+    # Usage lines: the group of rated records the line totals ("voice:out:FR:3", see
+    # usage.selectors.UsageGroupKey), so that the invoice leads to their detail.
+    usage_key = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["invoice", "position"]

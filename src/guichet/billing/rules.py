@@ -30,6 +30,10 @@ Rules chosen (each pinned by tests/billing/test_rules.py):
 - **Bonuses** are free and produce no line.
 - **One-off fees** (service fees charged by an act, `OneOffCharge`) go on the invoice of the
   period of their date, or on the first invoice after it; one line each, at their price.
+- **Out-of-bundle usage** (rating's charges, integer micro-euros, never rounded per record):
+  one line per line of service and usage group (service, direction, where the line was, where
+  to), the group's total rounded once to the cent by `round_to_cents` (half away from zero:
+  3.375 € → 3.38 €); a group whose total rounds to 0 c gives no line.
 """
 
 from __future__ import annotations
@@ -184,6 +188,7 @@ class Charge:
     # The VAT the rule that made the charge set, when it is not extracted from the amount (a
     # bill-advance credit: see advance_rules.advance_credit_charges).
     fixed_vat_cents: int | None = None
+    usage_key: str = ""  # usage charges: the group of records it totals (usage.selectors)
 
     @property
     def vat_cents(self) -> int:
@@ -407,6 +412,97 @@ def instalment_charge(instalment: InstalmentFacts) -> Charge:
         " égales, les centimes restants sur la première (facilité de paiement)",
         instalment_id=instalment.instalment_id,
     )
+
+
+@dataclass(frozen=True)
+class UsageFacts:
+    """One group of a line's charged usage records in the period (usage.selectors.UsageGroup)."""
+
+    service: str  # voice, video, sms, mms, data
+    direction: str  # out, in
+    origin_zone: str  # "FR" (mainland France) or the zone the line was in
+    destination_zone: str  # "" for data and for calls received
+    key: str
+    records: int
+    total_micro_eur: int
+    first_day: date
+    last_day: date
+
+
+SERVICE_LABELS: Mapping[str, str] = {
+    "voice": "Appels",
+    "video": "Appels vidéo",
+    "sms": "SMS",
+    "mms": "MMS",
+    "data": "Internet mobile",
+}
+HOME_ZONE = "FR"
+
+
+def _from_or_to(code: str, zone_labels: Mapping[str, str]) -> str:
+    """ "la France", "la zone 3", "les réseaux satellitaires": after "depuis" or "vers"."""
+    if code == HOME_ZONE:
+        return "la France"
+    label = zone_labels.get(code, f"zone {code}")
+    return f"la {label}" if label.startswith("zone") else f"les {label}"
+
+
+def _where(code: str, zone_labels: Mapping[str, str]) -> str:
+    """ "en France", "en zone 2", "sur les réseaux satellitaires"."""
+    if code == HOME_ZONE:
+        return "en France"
+    label = zone_labels.get(code, f"zone {code}")
+    return f"en {label}" if label.startswith("zone") else f"sur les {label}"
+
+
+def usage_label(usage: UsageFacts, zone_labels: Mapping[str, str]) -> str:
+    """ "Appels hors forfait depuis la zone 1 vers la zone 3", "Appels reçus hors forfait en
+    zone 2", "Internet mobile hors forfait en zone 2"."""
+    what = SERVICE_LABELS.get(usage.service, usage.service)
+    if usage.service == "data":
+        return f"{what} hors forfait {_where(usage.origin_zone, zone_labels)}"
+    if usage.direction == "in":
+        return f"{what} reçus hors forfait {_where(usage.origin_zone, zone_labels)}"
+    return (
+        f"{what} hors forfait depuis {_from_or_to(usage.origin_zone, zone_labels)}"
+        f" vers {_from_or_to(usage.destination_zone, zone_labels)}"
+    )
+
+
+def usage_charges(
+    *, line: LineFacts, usage: Sequence[UsageFacts], zone_labels: Mapping[str, str]
+) -> list[Charge]:
+    """The out-of-bundle usage lines of one line, one per group, in the groups' order."""
+    charges = []
+    for group in usage:
+        amount = round_to_cents(group.total_micro_eur, unit="micro_eur")
+        if amount == 0:
+            continue
+        charges.append(
+            Charge(
+                kind=ChargeKind.USAGE,
+                label=f"{usage_label(group, zone_labels)} — ligne {line.label}",
+                line_id=line.line_id,
+                product_code="",
+                quantity=1,
+                unit_price_cents=amount,
+                amount_cents=amount,
+                service_start=group.first_day,
+                service_end=group.last_day,
+                rule=f"{group.records} consommation(s) hors forfait du {_fr(group.first_day)} au"
+                f" {_fr(group.last_day)}, tarifées au tarif de la brochure (International §2,"
+                f" numéros spéciaux) : {_micro_eur_text(group.total_micro_eur)} €, arrondi une"
+                " fois au centime (demi-centime arrondi au centime supérieur)",
+                usage_key=group.key,
+            )
+        )
+    return charges
+
+
+def _micro_eur_text(amount: int) -> str:
+    """1875000 → "1,875000" (French decimal comma, the 6 decimals of rating)."""
+    whole, fraction = divmod(amount, MICRO_EUROS_PER_CENT * 100)
+    return f"{whole},{fraction:06d}"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.paginator import Page
 from django.db.models import Q, QuerySet, Sum
 
 from guichet.billing import advance_rules, rules
@@ -19,6 +20,7 @@ from guichet.billing.models import (
     BillAdvanceWarning,
     BillingAccount,
     Invoice,
+    InvoiceLine,
     InvoiceStatus,
     OneOffCharge,
     PaymentMethod,
@@ -41,6 +43,7 @@ from guichet.payments.selectors.instalments import (
     billing_account_ids_with_instalments_due,
     instalments_due_by_billing_account,
 )
+from guichet.usage.selectors import UsageGroupKey, line_usage_records
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -521,4 +524,18 @@ def invoice_get_for_customer(*, customer: Customer, number: str, today: date) ->
         .select_related("billing_account__customer")
         .prefetch_related("lines")
         .first()
+    )
+
+
+def invoice_line_usage_records(*, invoice_line: InvoiceLine, page: int = 1) -> Page | None:
+    """The rated records an out-of-bundle usage line totals, a page at a time, in time order;
+    None for an invoice line of another kind."""
+    if not invoice_line.usage_key or invoice_line.line_id is None:
+        return None
+    return line_usage_records(
+        line_id=invoice_line.line_id,
+        period_start=invoice_line.invoice.period_start,
+        key=UsageGroupKey.parse(invoice_line.usage_key),
+        out_of_bundle_only=True,
+        page=page,
     )

@@ -4,7 +4,7 @@ Each act is one transaction that validates, saves and logs the act. The bill run
 acts: one `invoice_issue` transaction per account, so it resumes where it stopped.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -56,6 +56,7 @@ from guichet.payments.errors import InstalmentError
 from guichet.payments.models import Instalment
 from guichet.payments.selectors.instalments import instalment_plans_open_for_billing_account
 from guichet.payments.services.instalments import instalments_bill
+from guichet.usage.selectors import UsageGroup, out_of_bundle_usage
 
 BILLING_ACCOUNT_NUMBER_SEQUENCE = "billing_account"
 # "CF" + 8 digits; starting at 10000001 keeps them all 8 digits long.
@@ -763,6 +764,7 @@ def _invoice_lines_for(*, invoice: Invoice, charges: Sequence[rules.Charge]) -> 
             service_start=charge.service_start,
             service_end=charge.service_end,
             rule=charge.rule[:400],
+            usage_key=charge.usage_key,
         )
         for position, charge in enumerate(charges, start=1)
     ]
@@ -941,24 +943,50 @@ def _instalment_facts(instalment: Instalment) -> rules.InstalmentFacts:
     )
 
 
+def _usage_facts(group: UsageGroup) -> rules.UsageFacts:
+    return rules.UsageFacts(
+        service=group.key.service,
+        direction=group.key.direction,
+        origin_zone=group.key.origin_zone,
+        destination_zone=group.key.destination_zone,
+        key=group.key.text(),
+        records=group.records,
+        total_micro_eur=group.total_micro_eur,
+        first_day=_paris_date(group.first_at),
+        last_day=_paris_date(group.last_at),
+    )
+
+
+def _zone_labels(catalog: Catalog) -> dict[str, str]:
+    return {zone.code: zone.label for zone in catalog.zones}
+
+
 def _account_charges(
     *,
     billing_account: BillingAccount,
     period: date,
     prices: dict[str, rules.Price],
     catalog: Catalog,
+    usage: Mapping[int, Sequence[UsageGroup]],
 ) -> list[rules.Charge]:
-    """The charges of an account loaded by `accounts_for_bill_run`: its lines in order, then
-    its one-off charges not billed yet, its instalments due, then the paid bill advances
-    deducted from what all that adds up to."""
+    """The charges of an account loaded by `accounts_for_bill_run`: its lines in order, each
+    line's out-of-bundle usage (`usage`, by line id) after its fees, then its one-off charges
+    not billed yet, its instalments due, then the paid bill advances deducted from what all
+    that adds up to."""
     charges: list[rules.Charge] = []
     for line in billing_account.lines_in_service:  # type: ignore[attr-defined]
         for subscription in line.billed_subscriptions:
             product = subscription.product
             if product.code not in prices:
                 prices[product.code] = _price(product, catalog)
+        facts = _line_facts(line)
+        charges.extend(rules.line_charges(line=facts, period_start=period, prices=prices))
         charges.extend(
-            rules.line_charges(line=_line_facts(line), period_start=period, prices=prices)
+            rules.usage_charges(
+                line=facts,
+                usage=[_usage_facts(group) for group in usage.get(line.pk, ())],
+                zone_labels=_zone_labels(catalog),
+            )
         )
     charges.extend(_one_off_charge(charge) for charge in billing_account.pending_charges)  # type: ignore[attr-defined]
     for instalment in billing_account.instalments_due:  # type: ignore[attr-defined]
@@ -990,8 +1018,10 @@ def bill_run(
     Idempotent and resumable: each account's invoice is issued in its own transaction and at
     most once per period (unique constraint, checked under the counter lock), so a second run
     creates nothing and a run stopped halfway is finished by running it again. Accounts with
-    neither get no invoice. Reads are in bulk: five queries per chunk of `chunk_size` accounts,
-    then one transaction per chunk for the new invoices.
+    none of these get no invoice. Reads are in bulk, a fixed number of queries per chunk of
+    `chunk_size` accounts (among them the lines' out-of-bundle usage of the period, stored by
+    `guichet usage import`: import a period's usage before billing it), then one transaction per
+    chunk of new invoices.
     """
     _check_period(period=period, now=now)
     start, stop = _period_bounds(period)
@@ -1007,10 +1037,19 @@ def bill_run(
         report.existing += len(done)
         to_invoice = [pk for pk in chunk if pk not in done]
         drafts = []
-        for account in accounts_for_bill_run(account_ids=to_invoice, period=period, stop=stop):
+        accounts = accounts_for_bill_run(account_ids=to_invoice, period=period, stop=stop)
+        usage = out_of_bundle_usage(
+            line_ids=[line.pk for account in accounts for line in account.lines_in_service],
+            period_start=period,
+        )
+        for account in accounts:
             try:
                 charges = _account_charges(
-                    billing_account=account, period=period, prices=prices, catalog=catalog
+                    billing_account=account,
+                    period=period,
+                    prices=prices,
+                    catalog=catalog,
+                    usage=usage,
                 )
             except BillingError as error:
                 report.failed.append((account.pk, error.code.value))

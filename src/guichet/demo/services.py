@@ -4,8 +4,9 @@ Nothing here writes a row directly: every customer, account, line, subscription,
 piece of equipment is made by the service that makes it in production, at the date it would
 have happened, so the activity log tells a true story. History that later parts produce
 (usage, invoices, dunning, instalment plans) is added by those parts, through their own
-services: every past month is invoiced by the bill run, then Karim's unpaid invoice goes
-through the dunning run (demo.dunning).
+services: the personas' usage is a usage file imported by `usage_import`
+(demo.usage_history), every past month is invoiced by the bill run, then Karim's unpaid
+invoice goes through the dunning run (demo.dunning).
 """
 
 import random
@@ -29,6 +30,7 @@ from guichet.customers.services import address_set, customer_create
 from guichet.demo.dunning import demo_dunning_create
 from guichet.demo.identities import MAX_SENIORITY_YEARS, Identity, generate_identities
 from guichet.demo.instalments import lea_instalment_plan_create
+from guichet.demo.usage_history import usage_history_import
 from guichet.lines.models import EquipmentKind, Line, Ownership
 from guichet.lines.rules import luhn_valid
 from guichet.lines.services import (
@@ -126,17 +128,25 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
     rng = random.Random(seed)
     numbers = _UniqueNumbers(rng)
     today = now.astimezone(PARIS).date()
-    _create_camille(numbers, today)
-    karim = _create_karim(numbers, today)
-    _create_lea(numbers, today)
-    _create_hugo(numbers, today)
+    camille = _create_camille(numbers, today)
+    karim_line = _create_karim(numbers, today)
+    lea = _create_lea(numbers, today)
+    hugo = _create_hugo(numbers, today)
+    persona_lines = {
+        PERSONAS[0].email: camille,
+        PERSONAS[1].email: karim_line,
+        PERSONAS[2].email: lea,
+        PERSONAS[3].email: hugo,
+    }
     identities = generate_identities(count=customers, seed=seed, today=today)
     for serial, identity in enumerate(identities, start=1):
         _create_generated(identity, serial, rng, numbers, today)
     # Before the bill run: the past months' invoices carry its instalments.
     lea_instalment_plan_create()
+    # Usage first: the bill run invoices each month with its out-of-bundle usage.
+    usage_history_import(lines=persona_lines, seed=seed, now=now)
     _bill_history(today)
-    demo_dunning_create(customer=karim, now=now)
+    demo_dunning_create(customer=karim_line.billing_account.customer, now=now)
     return DemoReport(personas=list(PERSONAS), generated=customers)
 
 
@@ -160,27 +170,37 @@ def _months_later(month: date, months: int) -> date:
 # Personas ----------------------------------------------------------------------------------
 
 
-def _create_camille(numbers: "_UniqueNumbers", today: date) -> None:
+# The international option (free) lets a line use what its plan does not include abroad or to
+# abroad, out of bundle (rates.toml, rule international-option-required): Karim calls Algeria,
+# Léa travelled to the United States (demo.usage_history).
+
+
+def _create_camille(numbers: "_UniqueNumbers", today: date) -> Line:
     joined = _months_before(today, 41)
     customer, account = _new_customer(
         PERSONAS[0], joined, PaymentMethod.DIRECT_DEBIT, numbers.msisdn()
     )
-    _new_mobile_line(customer, account, numbers, joined, options=("option-internationale",))
+    return _new_mobile_line(customer, account, numbers, joined, options=("option-internationale",))
 
 
-def _create_karim(numbers: "_UniqueNumbers", today: date) -> Customer:
+def _create_karim(numbers: "_UniqueNumbers", today: date) -> Line:
     joined = _months_before(today, 14)
     customer, account = _new_customer(PERSONAS[1], joined, PaymentMethod.CARD, numbers.msisdn())
-    _new_mobile_line(customer, account, numbers, joined)
-    return customer
+    return _new_mobile_line(customer, account, numbers, joined, options=("option-internationale",))
 
 
-def _create_lea(numbers: "_UniqueNumbers", today: date) -> None:
+def _create_lea(numbers: "_UniqueNumbers", today: date) -> Line:
     joined = _months_before(today, 20)
     customer, account = _new_customer(
         PERSONAS[2], joined, PaymentMethod.DIRECT_DEBIT, numbers.msisdn()
     )
-    line = _new_mobile_line(customer, account, numbers, joined, options=("securite-kaspersky",))
+    line = _new_mobile_line(
+        customer,
+        account,
+        numbers,
+        joined,
+        options=("securite-kaspersky", "option-internationale"),
+    )
     renewal_day = _months_before(today, 5)
     order = _deliver_order(
         customer,
@@ -200,15 +220,17 @@ def _create_lea(numbers: "_UniqueNumbers", today: date) -> None:
         line=line,
         imei=numbers.imei(),
     )
+    return line
 
 
-def _create_hugo(numbers: "_UniqueNumbers", today: date) -> None:
+def _create_hugo(numbers: "_UniqueNumbers", today: date) -> Line:
     joined = _months_before(today, 26)
     customer, account = _new_customer(
         PERSONAS[3], joined, PaymentMethod.DIRECT_DEBIT, numbers.msisdn()
     )
-    _new_mobile_line(customer, account, numbers, joined, options=("double-appel",))
+    line = _new_mobile_line(customer, account, numbers, joined, options=("double-appel",))
     _new_box_line(customer, account, numbers, _months_before(today, 18))
+    return line
 
 
 # Building blocks ---------------------------------------------------------------------------

@@ -1,11 +1,13 @@
 """Reads of the lines context; every read for a customer is scoped to that customer."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 
-from django.db.models import Prefetch, Q
+import polars as pl
+from django.db.models import FilteredRelation, Prefetch, Q
 
 from guichet.billing.models import BillingAccount
+from guichet.catalog.models import ProductKind
 from guichet.customers.models import Customer
 from guichet.lines.models import (
     MAIN_OFFER_KINDS,
@@ -134,4 +136,95 @@ def equipment_for_customer(*, customer: Customer) -> list[Equipment]:
         Equipment.objects.filter(customer=customer)
         .select_related("line")
         .order_by("acquired_at", "id")
+    )
+
+
+# Rating ----------------------------------------------------------------------------------------
+#
+# Frames for `guichet usage import`: which line held a number when a record started, on which
+# plan, with which add-ons. Read in bulk (one query per batch of numbers or lines), returned as
+# Polars frames for the rating core, times as Datetime("us", "UTC"), an open end as null.
+
+_UTC = pl.Datetime("us", "UTC")
+# Values per IN (...) list: far below SQLite's 32,766 bound parameters, few queries either way.
+_IN_BATCH = 5_000
+
+RATING_LINES_SCHEMA = {
+    "msisdn": pl.String,
+    "line_id": pl.Int64,
+    "in_service_from": _UTC,  # activation
+    "in_service_until": _UTC,  # termination, null while the line is open
+    "plan_code": pl.String,  # null: the line never had a plan
+    "plan_from": _UTC,
+    "plan_until": _UTC,  # null while the plan runs on
+}
+SUBSCRIPTIONS_SCHEMA = {
+    "line": pl.String,
+    "product_code": pl.String,
+    "active_from": _UTC,
+    "active_until": _UTC,  # null while it runs on
+}
+# Add-ons that change what a line's usage costs: options, top-ups and bonuses (not the plan).
+_ADD_ON_KINDS = (ProductKind.OPTION, ProductKind.TOP_UP, ProductKind.BONUS)
+
+
+def _batches(values: Sequence[object]) -> Iterator[Sequence[object]]:
+    for offset in range(0, len(values), _IN_BATCH):
+        yield values[offset : offset + _IN_BATCH]
+
+
+def rating_lines_frame(*, msisdns: Sequence[str]) -> pl.DataFrame:
+    """Every activated mobile line that ever held one of `msisdns` (a terminated line's number
+    may have been given to a new line since), one row per plan it had (not counting plans only
+    scheduled), or one row with a null plan when it never had one. One query per batch of
+    numbers. A line is in service (active or suspended) from its activation until its
+    termination: a suspension (CGS 2.4) stops the service, not the usage the network recorded."""
+    rows: list[tuple[object, ...]] = []
+    for batch in _batches(sorted(set(msisdns))):
+        plans = FilteredRelation(
+            "subscriptions",
+            condition=Q(
+                subscriptions__kind=ProductKind.PLAN,
+                subscriptions__status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDED],
+            ),
+        )
+        rows += (
+            Line.objects.filter(msisdn__in=batch, activated_at__isnull=False)
+            .annotate(plan=plans)
+            .values_list(
+                "msisdn",
+                "pk",
+                "activated_at",
+                "terminated_at",
+                "plan__product__code",
+                "plan__starts_at",
+                "plan__ends_at",
+            )
+        )
+    return pl.DataFrame(rows, schema=RATING_LINES_SCHEMA, orient="row")
+
+
+def subscriptions_frame(
+    *, lines: Mapping[int, str], start: datetime, stop: datetime
+) -> pl.DataFrame:
+    """The options, top-ups and bonuses of these lines in force at some instant of [start,
+    stop) (scheduled ones left out), one row each: `line` is the key `lines` maps the line id
+    to (the number rating knows the line by), then the product code and when it is in force."""
+    rows: list[tuple[object, ...]] = []
+    for batch in _batches(sorted(lines)):
+        rows += (
+            Subscription.objects.filter(
+                Q(ends_at__isnull=True) | Q(ends_at__gt=start),
+                line_id__in=batch,
+                kind__in=_ADD_ON_KINDS,
+                starts_at__lt=stop,
+            )
+            .exclude(status=SubscriptionStatus.SCHEDULED)
+            .order_by("line_id", "starts_at", "id")
+            .values_list("line_id", "product__code", "starts_at", "ends_at")
+        )
+    return pl.DataFrame(
+        [(lines[line_id], *rest) for line_id, *rest in rows],
+        schema=SUBSCRIPTIONS_SCHEMA,
+        orient="row",
     )

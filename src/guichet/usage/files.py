@@ -118,13 +118,17 @@ def rate_file(
 def _check_readable(path: Path) -> None:
     if not path.is_file():
         raise UsageFileError(f"{path}: no such file")
-    try:
-        columns = _scan(path).collect_schema().names()
-    except (pl.exceptions.PolarsError, OSError) as error:
-        raise UsageFileError(f"{path}: not a readable usage file ({error})") from error
-    missing = missing_columns(columns)
+    missing = missing_columns(usage_file_columns(path))
     if missing:
         raise UsageFileError(f"{path}: missing column(s) {', '.join(missing)}")
+
+
+def usage_file_columns(path: Path) -> list[str]:
+    """The columns of a CSV (header row) or Parquet file, read without reading the records."""
+    try:
+        return _scan(path).collect_schema().names()
+    except (pl.exceptions.PolarsError, OSError) as error:
+        raise UsageFileError(f"{path}: not a readable usage file ({error})") from error
 
 
 def _scan(path: Path) -> pl.LazyFrame:
@@ -133,7 +137,9 @@ def _scan(path: Path) -> pl.LazyFrame:
     return pl.scan_csv(path, infer_schema=False, encoding="utf8")
 
 
-def _chunks(path: Path, chunk_records: int) -> Iterator[pl.DataFrame]:
+def usage_chunks(path: Path, chunk_records: int) -> Iterator[pl.DataFrame]:
+    """The usage columns of the file as text, `chunk_records` rows at a time, in file order
+    (one empty frame for a file without records)."""
     frames = (
         _scan(path)
         .select(pl.col(name).cast(pl.String) for name in USAGE_COLUMNS)
@@ -165,7 +171,7 @@ def _rate_chunked(source: Path, target: Path, tariff: Tariff, chunk_records: int
         ids_files: list[Path] = []
         parts: list[Path] = []
         with Path(os.devnull if parquet else target).open("wb") as out:
-            for number, chunk in enumerate(_chunks(source, chunk_records)):
+            for number, chunk in enumerate(usage_chunks(source, chunk_records)):
                 ids = chunk.get_column("record_id").str.strip_chars()
                 earlier = _earlier_ids(ids, seen_hashes, ids_files)
                 result = rate_usage(chunk, tariff=tariff, counters=counters, earlier_ids=earlier)

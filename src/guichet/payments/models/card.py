@@ -72,9 +72,13 @@ class PaymentAttempt(models.Model):
     product = models.ForeignKey(
         "catalog.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # The instalment plan's id (the instalments part owns that table; a foreign key once both
-    # parts are in the same tree).
-    instalment_plan_id = models.PositiveBigIntegerField(null=True, blank=True)
+    instalment_plan = models.ForeignKey(
+        "payments.InstalmentPlan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     status = models.CharField(
         max_length=12, choices=PaymentAttemptStatus.choices, default=PaymentAttemptStatus.CREATED
     )
@@ -112,26 +116,26 @@ class PaymentAttempt(models.Model):
                         purpose=CardPaymentPurpose.INVOICE,
                         invoice__isnull=False,
                         line__isnull=True,
-                        instalment_plan_id__isnull=True,
+                        instalment_plan__isnull=True,
                     )
                     | models.Q(
                         purpose=CardPaymentPurpose.ARREARS,
                         invoice__isnull=True,
                         line__isnull=True,
-                        instalment_plan_id__isnull=True,
+                        instalment_plan__isnull=True,
                     )
                     | models.Q(
                         purpose=CardPaymentPurpose.INSTALMENT_PLAN,
                         invoice__isnull=True,
                         line__isnull=True,
-                        instalment_plan_id__isnull=False,
+                        instalment_plan__isnull=False,
                     )
                     | models.Q(
                         purpose=CardPaymentPurpose.TOP_UP,
                         invoice__isnull=True,
                         line__isnull=False,
                         product__isnull=False,
-                        instalment_plan_id__isnull=True,
+                        instalment_plan__isnull=True,
                     )
                 ),
                 name="payment_attempt_target_fits_purpose",

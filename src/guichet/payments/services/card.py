@@ -68,6 +68,9 @@ from guichet.payments.selectors.card import (
     payment_attempt_ids_to_reconcile,
     psp_customer_id_for,
 )
+from guichet.payments.selectors.instalments import instalment_plan_outstanding_cents
+from guichet.payments.services.dunning import dunning_case_resolve_if_paid
+from guichet.payments.services.instalments import instalment_plan_settle
 
 logger = logging.getLogger("guichet.payments")
 
@@ -133,6 +136,15 @@ def _invoice_credit(attempt: PaymentAttempt, now: datetime) -> None:
     PaymentAllocation.objects.create(
         attempt=attempt, invoice=attempt.invoice, amount_cents=attempt.amount_cents
     )
+    _lift_dunning([attempt.invoice], now=now)
+
+
+def _lift_dunning(invoices: list[Invoice], *, now: datetime) -> None:
+    """A payment that clears what an account owed closes its dunning case at once (lines
+    suspended for unpaid are reinstated), without waiting for the nightly dunning run."""
+    accounts = {invoice.billing_account_id: invoice.billing_account for invoice in invoices}
+    for account in accounts.values():
+        dunning_case_resolve_if_paid(billing_account=account, actor=SYSTEM, now=now)
 
 
 def _arrears(attempt: PaymentAttempt, now: datetime) -> list[Invoice]:
@@ -174,6 +186,7 @@ def _arrears_credit(attempt: PaymentAttempt, now: datetime) -> None:
         PaymentAllocation(attempt=attempt, invoice_id=share.key, amount_cents=share.amount_cents)
         for share in shares
     )
+    _lift_dunning([invoices[share.key] for share in shares], now=now)
 
 
 def _top_up_label(attempt: PaymentAttempt) -> str:
@@ -217,6 +230,23 @@ def _top_up_credit(attempt: PaymentAttempt, now: datetime) -> None:
     )
 
 
+def _instalment_plan_owed(attempt: PaymentAttempt, now: datetime) -> int:
+    """The outstanding principal: an early settlement pays all of it (instalment_plan_settle)."""
+    assert attempt.instalment_plan is not None
+    return instalment_plan_outstanding_cents(plan=attempt.instalment_plan)
+
+
+def _instalment_plan_credit(attempt: PaymentAttempt, now: datetime) -> None:
+    assert attempt.instalment_plan is not None
+    instalment_plan_settle(
+        plan=attempt.instalment_plan,
+        amount_cents=attempt.amount_cents,
+        payment_reference=attempt.idempotency_key,
+        actor=SYSTEM,
+        now=now,
+    )
+
+
 PURPOSES: dict[str, Purpose] = {
     CardPaymentPurpose.INVOICE: Purpose(
         label=lambda attempt: f"Facture {attempt.invoice}",
@@ -235,8 +265,12 @@ PURPOSES: dict[str, Purpose] = {
         exact=True,
         is_debt=False,
     ),
-    # CardPaymentPurpose.INSTALMENT_PLAN is registered by the instalments part: a Purpose whose
-    # owed_cents is the plan's outstanding principal and whose credit settles the plan early.
+    CardPaymentPurpose.INSTALMENT_PLAN: Purpose(
+        label=lambda attempt: f"Solde de la facilité de paiement {attempt.instalment_plan}",
+        owed_cents=_instalment_plan_owed,
+        credit=_instalment_plan_credit,
+        exact=True,
+    ),
 }
 
 

@@ -1,0 +1,117 @@
+"""Usage import throughput: `guichet usage import` of N records (GUICHET_BENCH_IMPORT_RECORDS,
+default 1,000,000; the mix of bench_rating) for GUICHET_BENCH_IMPORT_LINES lines (default 10,000,
+on Woot 100 Go), into PostgreSQL and into SQLite, then the same file again (every record a
+duplicate). Issue 3's target: ≥ 200,000 records/s into PostgreSQL.
+
+PostgreSQL is GUICHET_BENCH_DATABASE_URL (flushed: never point it at a real database), or else a
+throwaway database created on 127.0.0.1:5432 and dropped afterwards; SQLite a temporary file.
+Each database is benched in a child process (Django is set up once per process). Setup (the
+customers, accounts and lines, inserted with bulk_create by bench_billing.populate) is not timed.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+DEFAULT_RECORDS = 1_000_000
+DEFAULT_LINES = 10_000
+IMPORTED_AT = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+THROWAWAY = "guichet_bench_usage_import"
+SERVER = "postgres://postgres@127.0.0.1:5432"
+
+
+def run() -> list[tuple[str, str]]:
+    from bench_rating import generate
+
+    count = int(os.environ.get("GUICHET_BENCH_IMPORT_RECORDS", DEFAULT_RECORDS))
+    lines = int(os.environ.get("GUICHET_BENCH_IMPORT_LINES", DEFAULT_LINES))
+    figures: list[tuple[str, str]] = [("records, lines", f"{count:,}, {lines:,}")]
+    with tempfile.TemporaryDirectory() as directory:
+        source = Path(directory) / "usage.csv"
+        generate(source, count, lines=lines)
+        for label, url, throwaway in (
+            ("PostgreSQL", *_postgres_url()),
+            ("SQLite", f"sqlite:///{Path(directory) / 'bench.sqlite3'}", False),
+        ):
+            if throwaway:
+                _throwaway(create=True)
+            try:
+                child = subprocess.run(
+                    [sys.executable, __file__, "--import", url, str(source), str(lines)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+            finally:
+                if throwaway:
+                    _throwaway(create=False)
+            result = json.loads(child.stdout.splitlines()[-1])
+            figures += [
+                (f"{label}: first import", result["summary"]),
+                (f"{label}: first import time", _rate(count, result["seconds"])),
+                (f"{label}: same file again", result["again_summary"]),
+                (f"{label}: same file again time", _rate(count, result["again_seconds"])),
+            ]
+    return figures
+
+
+def _rate(count: int, seconds: float) -> str:
+    return f"{seconds:.2f} s, {count / seconds:,.0f} records/s"
+
+
+def _postgres_url() -> tuple[str, bool]:
+    url = os.environ.get("GUICHET_BENCH_DATABASE_URL")
+    return (url, False) if url else (f"{SERVER}/{THROWAWAY}", True)
+
+
+def _throwaway(*, create: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {THROWAWAY}")
+        if create:
+            connection.execute(f"CREATE DATABASE {THROWAWAY}")
+
+
+def _import(url: str, source: Path, lines: int) -> None:
+    from bench_billing import populate, setup_django
+
+    setup_django(url)
+    populate(lines)
+    from guichet.usage.services import ImportSummary, usage_import
+
+    started = time.perf_counter()
+    first = usage_import(path=source, clock=lambda: IMPORTED_AT)
+    seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    again = usage_import(path=source, clock=lambda: IMPORTED_AT)
+    again_seconds = time.perf_counter() - started
+    from django.db import connection
+
+    connection.close()
+    print(
+        json.dumps(
+            {
+                "summary": ImportSummary.of(first).line(),
+                "seconds": seconds,
+                "again_summary": ImportSummary.of(again).line(),
+                "again_seconds": again_seconds,
+            }
+        )
+    )
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--import"]:
+    _import(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]))
+elif __name__ == "__main__":
+    for label, figure in run():
+        print(f"{label:<40} {figure}")

@@ -1,0 +1,20 @@
+"""Typed refusals of the usage context: a stable code, a French message naming what was wrong."""
+
+from enum import StrEnum
+from typing import Any
+
+
+class UsageErrorCode(StrEnum):
+    FILE_NOT_FOUND = "usage_file_not_found"
+    FILE_UNREADABLE = "usage_file_unreadable"
+    COLUMNS_MISSING = "usage_file_columns_missing"
+
+
+class UsageError(Exception):
+    def __init__(
+        self, *, code: UsageErrorCode, message: str, extra: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.extra = extra or {}

@@ -1,0 +1,262 @@
+"""Usage records once rated, what was rejected, and each line's counters per billing period.
+
+Rows are written in bulk by `guichet usage import` (`usage.storage`: PostgreSQL COPY, SQLite
+executemany), one transaction per chunk of the file; never edited afterwards. Money is integer
+micro-euros, rounded to cents only by the bill run on a period's total (CONVENTIONS 7).
+"""
+
+from typing import ClassVar
+
+from django.db import models
+
+from guichet.usage.routing import RECORD_ID_MAX_LENGTH
+
+
+class UsageImport(models.Model):
+    """One run of `guichet usage import FILE`. A killed run stays unfinished (`finished_at`
+    null) with the counts of the chunks it committed; running the file again finishes the job
+    in a new batch, where the records already stored come back as duplicates."""
+
+    file_name = models.CharField(max_length=500)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # read = rated + rejected + duplicates, chunk by chunk.
+    read = models.BigIntegerField(default=0)
+    rated = models.BigIntegerField(default=0)
+    rejected = models.BigIntegerField(default=0)
+    # Records whose record_id was already rated (stored, or earlier in the file): not stored
+    # again, not counted as rejected.
+    duplicates = models.BigIntegerField(default=0)
+    total_micro_eur = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["started_at", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    read=models.F("rated") + models.F("rejected") + models.F("duplicates")
+                ),
+                name="usage_import_read_is_rated_rejected_duplicates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class UsageRecord(models.Model):
+    """One rated usage record of a line, as rating priced it (`guichet.rating`)."""
+
+    # The key: a surrogate id would cost one more index to maintain on every insert.
+    record_id = models.CharField(max_length=RECORD_ID_MAX_LENGTH, primary_key=True)
+    # No database constraint on this table's foreign keys: PostgreSQL checks one with a trigger
+    # per inserted row, which took a fifth of an import's time (benchmarks/bench_usage_import).
+    # The import takes the line ids from the lines it reads in the same transaction, lines are
+    # never deleted, and batches only grow. Indexed by (line, period_start, started_at) below.
+    line = models.ForeignKey(
+        "lines.Line",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    # First day of the billing period (Europe/Paris calendar month of started_at).
+    period_start = models.DateField()
+    started_at = models.DateTimeField()
+    service = models.CharField(max_length=5)  # voice, video, sms, mms, data
+    direction = models.CharField(max_length=3)  # out, in
+    origin_zone = models.CharField(max_length=12)  # "FR" (mainland France) or a zone code
+    destination_zone = models.CharField(max_length=12, blank=True)  # "" for data
+    other_party = models.TextField(blank=True)
+    duration_s = models.BigIntegerField(null=True, blank=True)  # calls only
+    volume_bytes = models.BigIntegerField(null=True, blank=True)  # data only
+    charge_micro_eur = models.BigIntegerField()
+    included = models.BooleanField()  # nothing charged out of bundle
+    throttled = models.BooleanField()  # beyond the data allowance in France
+    reason = models.TextField()  # the rule applied, with its brochure reading
+    batch = models.ForeignKey(
+        UsageImport,
+        on_delete=models.PROTECT,
+        related_name="records",
+        db_index=False,
+        db_constraint=False,
+    )
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["started_at", "record_id"]
+        indexes: ClassVar[list[models.Index]] = [
+            # The Conso page (a line's period, in time order) and the bill run (lines × period).
+            models.Index(
+                fields=["line", "period_start", "started_at"], name="usage_record_line_period"
+            ),
+        ]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(charge_micro_eur__gte=0), name="usage_record_charge_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.record_id
+
+
+class RejectedUsageRecord(models.Model):
+    """A record that could not be rated, kept as it was read (text, whatever it held) with the
+    reason, so that bad input is never lost and can be corrected and sent again."""
+
+    batch = models.ForeignKey(UsageImport, on_delete=models.PROTECT, related_name="rejections")
+    row = models.BigIntegerField()  # 1-based position of the record in the file
+    # The raw values: null where the file had none (an empty CSV field, a Parquet null), which
+    # is not the same input as an empty text, hence null=True on text fields.
+    record_id = models.TextField(null=True, blank=True)  # noqa: DJ001
+    line = models.TextField(null=True, blank=True)  # noqa: DJ001
+    started_at = models.TextField(null=True, blank=True)  # noqa: DJ001
+    service = models.TextField(null=True, blank=True)  # noqa: DJ001
+    direction = models.TextField(null=True, blank=True)  # noqa: DJ001
+    visited_network = models.TextField(null=True, blank=True)  # noqa: DJ001
+    other_party = models.TextField(null=True, blank=True)  # noqa: DJ001
+    duration_s = models.TextField(null=True, blank=True)  # noqa: DJ001
+    volume_bytes = models.TextField(null=True, blank=True)  # noqa: DJ001
+    reason = models.TextField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["batch", "row"]
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.reason}"
+
+
+# Counters: one table per frame of `guichet.rating.Counters`, one row per line and period (and
+# usage key), replaced by each import with the counters rating returned (usage.storage).
+
+
+class LineUsageTotals(models.Model):
+    """`Counters.totals`: a line's data consumption and out-of-bundle total for a period."""
+
+    # Indexed by the unique constraint below, which starts with it.
+    line = models.ForeignKey(
+        "lines.Line", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    period_start = models.DateField()
+    data_france_ko = models.BigIntegerField()  # throttled part included
+    data_roaming_included_ko = models.BigIntegerField()
+    data_roaming_charged_ko = models.BigIntegerField()
+    throttled = models.BooleanField()
+    out_of_bundle_micro_eur = models.BigIntegerField()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["line", "period_start"], name="line_usage_totals_one_per_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"line {self.line_id} {self.period_start:%Y-%m}"
+
+
+class LineUsageQuantity(models.Model):
+    """`Counters.usage`: seconds (calls), messages (SMS, MMS) or Ko (data) used by a line in a
+    period, per service, origin ("FR" or a zone) and destination zone ("" for data)."""
+
+    # Indexed by the unique constraint below, which starts with it.
+    line = models.ForeignKey(
+        "lines.Line", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    period_start = models.DateField()
+    service = models.CharField(max_length=5)
+    origin = models.CharField(max_length=12)
+    destination = models.CharField(max_length=12, blank=True)
+    quantity = models.BigIntegerField()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["line", "period_start", "service", "origin", "destination"],
+                name="line_usage_quantity_one_per_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"line {self.line_id} {self.period_start:%Y-%m} {self.service} {self.quantity}"
+
+
+class LineAllowanceUse(models.Model):
+    """`Counters.allowances`: what a line used of one option or top-up in a period: billed
+    seconds of calls ("voice"), messages ("sms") or Ko ("data"). `active_from` tells two
+    purchases of the same top-up apart: each is its own allowance."""
+
+    # Indexed by the unique constraint below, which starts with it.
+    line = models.ForeignKey(
+        "lines.Line", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    period_start = models.DateField()
+    product_code = models.CharField(max_length=60)
+    active_from = models.DateTimeField()
+    service = models.CharField(max_length=5)
+    quantity = models.BigIntegerField()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["line", "period_start", "product_code", "active_from", "service"],
+                name="line_allowance_use_one_per_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"line {self.line_id} {self.product_code} {self.service} {self.quantity}"
+
+
+class LineAllowanceRecipient(models.Model):
+    """`Counters.recipients`: the numbers an option with a cap on distinct recipients (99 a
+    month) has included for a line in a period."""
+
+    line = models.ForeignKey(
+        "lines.Line", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    period_start = models.DateField()
+    product_code = models.CharField(max_length=60)
+    active_from = models.DateTimeField()
+    recipient = models.CharField(max_length=20)
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["line", "period_start", "product_code", "active_from", "recipient"],
+                name="line_allowance_recipient_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"line {self.line_id} {self.product_code} → {self.recipient}"
+
+
+class LineUsageDay(models.Model):
+    """`Counters.days`: a line's usage of one Europe/Paris day at home and in the fair-use
+    zones, kept for the fair-use window (120 days: rating.fair_use_flags)."""
+
+    line = models.ForeignKey(
+        "lines.Line", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    period_start = models.DateField()
+    day = models.DateField()
+    home_records = models.BigIntegerField()
+    roaming_records = models.BigIntegerField()
+    home_seconds = models.BigIntegerField()
+    roaming_seconds = models.BigIntegerField()
+    home_messages = models.BigIntegerField()
+    roaming_messages = models.BigIntegerField()
+    home_ko = models.BigIntegerField()
+    roaming_ko = models.BigIntegerField()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["line", "period_start", "day"], name="line_usage_day_one_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"line {self.line_id} {self.day}"

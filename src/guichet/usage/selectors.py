@@ -1,0 +1,203 @@
+"""Reads of stored usage: a line's counters for the Conso page, the out-of-bundle usage that the
+bill run invoices, and the record detail behind both. Money in integer micro-euros."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, F, Max, Min, Q, Sum, Value, When
+
+from guichet.billing.models import BillingAccount
+from guichet.catalog.errors import CatalogError
+from guichet.catalog.selectors import catalog_current
+from guichet.lines.models import Line
+from guichet.lines.selectors import active_plan, lines_for_billing_account
+from guichet.rating import LineCounters
+from guichet.rating.money import KO_PER_MO
+from guichet.usage.models import LineUsageQuantity, LineUsageTotals, UsageRecord
+
+RECORDS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class UsageQuantity:
+    service: str  # voice, video, sms, mms, data
+    origin: str  # "FR" (mainland France) or the zone the line was in
+    destination: str  # the zone called or messaged; "" for data
+    quantity: int  # seconds (calls), messages (SMS, MMS) or Ko (data)
+
+
+@dataclass(frozen=True)
+class LineUsage:
+    """A line's consumption in a billing period. Data in Ko (1 Mo = 1,024 Ko); the allowances
+    are those of the line's plan (International §1: 100 Go, of which 17 Go in zone 1)."""
+
+    period_start: date
+    data_france_ko: int  # used in mainland France, throttled part included
+    data_roaming_ko: int  # used in the plan's roaming zones within the roaming allowance
+    data_roaming_charged_ko: int  # used there beyond it, charged out of bundle
+    data_allowance_ko: int
+    data_roaming_allowance_ko: int
+    data_remaining_ko: int
+    data_roaming_remaining_ko: int
+    throttled: bool  # allowance used up: reduced speed in France until the next period
+    out_of_bundle_micro_eur: int
+    quantities: tuple[UsageQuantity, ...]
+
+    def by_zone(self, service: str) -> dict[tuple[str, str], int]:
+        """Seconds, messages or Ko of `service` per (origin, destination)."""
+        return {
+            (q.origin, q.destination): q.quantity for q in self.quantities if q.service == service
+        }
+
+
+def line_usage(*, line: Line, period_start: date) -> LineUsage:
+    """The line's counters for the period (all at 0 before its first record). Four queries:
+    the counters (two), the plan and the current catalog release for its allowances."""
+    totals = LineUsageTotals.objects.filter(line=line, period_start=period_start).first()
+    quantities = tuple(
+        UsageQuantity(*row)
+        for row in LineUsageQuantity.objects.filter(line=line, period_start=period_start)
+        .order_by("service", "origin", "destination")
+        .values_list("service", "origin", "destination", "quantity")
+    )
+    counters = LineCounters(
+        data_france_ko=totals.data_france_ko if totals else 0,
+        data_roaming_included_ko=totals.data_roaming_included_ko if totals else 0,
+        data_roaming_charged_ko=totals.data_roaming_charged_ko if totals else 0,
+        throttled=totals.throttled if totals else False,
+        out_of_bundle_micro_eur=totals.out_of_bundle_micro_eur if totals else 0,
+    )
+    allowance_ko, roaming_ko = _data_allowances(line)
+    return LineUsage(
+        period_start=period_start,
+        data_france_ko=counters.data_france_ko,
+        data_roaming_ko=counters.data_roaming_included_ko,
+        data_roaming_charged_ko=counters.data_roaming_charged_ko,
+        data_allowance_ko=allowance_ko,
+        data_roaming_allowance_ko=roaming_ko,
+        data_remaining_ko=counters.data_remaining_ko(allowance_ko),
+        data_roaming_remaining_ko=counters.data_roaming_remaining_ko(allowance_ko, roaming_ko),
+        throttled=counters.throttled,
+        out_of_bundle_micro_eur=counters.out_of_bundle_micro_eur,
+        quantities=quantities,
+    )
+
+
+def _data_allowances(line: Line) -> tuple[int, int]:
+    """The data allowance of the line's plan and its roaming part, in Ko (0 without a plan)."""
+    subscription = active_plan(line=line)
+    if subscription is None:
+        return 0, 0
+    try:
+        plan = catalog_current().plan(subscription.product.code)
+    except CatalogError:
+        return 0, 0
+    return (plan.france.data_mo or 0) * KO_PER_MO, (plan.roaming.data_mo or 0) * KO_PER_MO
+
+
+@dataclass(frozen=True)
+class UsageGroupKey:
+    """What groups out-of-bundle records on an invoice: the service, its direction, where the
+    line was and, for what it sent, where to ("" for data and for calls received)."""
+
+    service: str
+    direction: str
+    origin_zone: str
+    destination_zone: str
+
+    def text(self) -> str:
+        return f"{self.service}:{self.direction}:{self.origin_zone}:{self.destination_zone}"
+
+    @classmethod
+    def parse(cls, text: str) -> "UsageGroupKey":
+        service, direction, origin, destination = text.split(":")
+        return cls(service, direction, origin, destination)
+
+    def records(self) -> Q:
+        """The records of this group."""
+        matching = Q(service=self.service, direction=self.direction, origin_zone=self.origin_zone)
+        if self.direction == "out":
+            matching &= Q(destination_zone=self.destination_zone)
+        return matching
+
+
+@dataclass(frozen=True)
+class UsageGroup:
+    line_id: int
+    key: UsageGroupKey
+    records: int
+    total_micro_eur: int
+    first_at: datetime
+    last_at: datetime
+
+
+def out_of_bundle_usage(
+    *, line_ids: Sequence[int], period_start: date
+) -> Mapping[int, list[UsageGroup]]:
+    """The period's charged records of these lines, grouped per line by UsageGroupKey, in the
+    order of the keys. One query (none without lines), through the (line, period) index."""
+    if not line_ids:
+        return {}
+    destination = Case(When(direction="in", then=Value("")), default=F("destination_zone"))
+    rows = (
+        UsageRecord.objects.filter(
+            line_id__in=line_ids, period_start=period_start, charge_micro_eur__gt=0
+        )
+        .annotate(destination=destination)
+        .values("line_id", "service", "direction", "origin_zone", "destination")
+        .annotate(
+            records=Count("record_id"),
+            total=Sum("charge_micro_eur"),
+            first_at=Min("started_at"),
+            last_at=Max("started_at"),
+        )
+        .order_by("line_id", "service", "direction", "origin_zone", "destination")
+    )
+    groups: dict[int, list[UsageGroup]] = {}
+    for row in rows:
+        key = UsageGroupKey(
+            row["service"], row["direction"], row["origin_zone"], row["destination"]
+        )
+        groups.setdefault(row["line_id"], []).append(
+            UsageGroup(
+                line_id=row["line_id"],
+                key=key,
+                records=row["records"],
+                total_micro_eur=row["total"],
+                first_at=row["first_at"],
+                last_at=row["last_at"],
+            )
+        )
+    return groups
+
+
+def out_of_bundle_usage_for_account(
+    *, billing_account: BillingAccount, period_start: date
+) -> list[UsageGroup]:
+    """The account's out-of-bundle usage of the period, line by line, grouped by service and
+    zone, in micro-euros. Two queries."""
+    lines = lines_for_billing_account(billing_account=billing_account)
+    by_line = out_of_bundle_usage(line_ids=[line.pk for line in lines], period_start=period_start)
+    return [group for line in lines for group in by_line.get(line.pk, [])]
+
+
+def line_usage_records(
+    *,
+    line_id: int,
+    period_start: date,
+    key: UsageGroupKey | None = None,
+    out_of_bundle_only: bool = False,
+    page: int = 1,
+    per_page: int = RECORDS_PER_PAGE,
+) -> Page:
+    """The line's rated records of the period in time order, a page at a time, optionally
+    those of one out-of-bundle group (an invoice line's detail). Two queries (count, page)."""
+    records = UsageRecord.objects.filter(line_id=line_id, period_start=period_start)
+    if key is not None:
+        records = records.filter(key.records())
+    if out_of_bundle_only:
+        records = records.filter(charge_micro_eur__gt=0)
+    paginator = Paginator(records.order_by("started_at", "record_id"), per_page)
+    return paginator.get_page(page)

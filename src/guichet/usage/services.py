@@ -1,0 +1,394 @@
+"""Importing usage files: each record rated for its line, plan and period, then stored.
+
+`usage_import(path=…, clock=…)` (command `guichet usage import FILE`) reads the file chunk by
+chunk. Each chunk is one transaction: find each record's line, plan and billing period
+(`routing`), read the stored counters of those lines and which of the chunk's record ids are
+already stored, rate each (plan, period) group with the rating core, then store the rated
+records, the rejected ones and the new counters in bulk. A killed import loses at most the chunk
+it was in; importing the file again rates nothing twice: the stored records come back as
+duplicates. Records of a line are expected in started_at order from one file to the next, as
+mediation sends them; a record that arrives after later ones of its line is rated against the
+counters as they stand (allowances are not re-split after the fact).
+
+There is no customer's activity log entry: an import acts on no customer. The import batch row
+(`UsageImport`: file, checksum, times, counts) is the trace of the run.
+"""
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import polars as pl
+from django.db import transaction
+from django.db.models import F
+
+from guichet.catalog.errors import CatalogError
+from guichet.catalog.schema import Catalog
+from guichet.catalog.selectors import catalog_current
+from guichet.lines.selectors import RATING_LINES_SCHEMA, rating_lines_frame, subscriptions_frame
+from guichet.rating import (
+    RATED,
+    USAGE_COLUMNS,
+    Tariff,
+    micro_eur_text,
+    missing_columns,
+    rate_usage,
+    tariff_for_plan,
+)
+from guichet.rating.records import CALLS
+from guichet.usage import storage
+from guichet.usage.counters import CounterStore
+from guichet.usage.errors import UsageError, UsageErrorCode
+from guichet.usage.files import UsageFileError, usage_chunks, usage_file_columns
+from guichet.usage.models import RejectedUsageRecord, UsageImport, UsageRecord
+from guichet.usage.routing import route
+
+# Records read, rated and stored at once (one transaction each).
+CHUNK_RECORDS = 500_000
+# How the rating core words a duplicate record_id (both reasons start so: pinned by a test).
+DUPLICATE_REASON_PREFIX = "duplicate record_id "
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    read: int
+    rated: int
+    rejected: int
+    duplicates: int
+    total_micro_eur: int
+
+    @classmethod
+    def of(cls, batch: UsageImport) -> "ImportSummary":
+        return cls(
+            read=batch.read,
+            rated=batch.rated,
+            rejected=batch.rejected,
+            duplicates=batch.duplicates,
+            total_micro_eur=batch.total_micro_eur,
+        )
+
+    def line(self) -> str:
+        return (
+            f"read={self.read} rated={self.rated} rejected={self.rejected} "
+            f"duplicates={self.duplicates} total_eur={micro_eur_text(self.total_micro_eur)}"
+        )
+
+
+def usage_import(
+    *, path: Path, clock: Callable[[], datetime], chunk_records: int = CHUNK_RECORDS
+) -> UsageImport:
+    """Import one usage file (CSV or Parquet, USAGE_COLUMNS); returns the finished batch.
+
+    `clock` gives the time the import starts (records that start later are rejected) and
+    finishes. Raises UsageError, before anything is written, for a file that is missing,
+    unreadable or lacks a column; a file found unreadable halfway leaves the chunks already
+    stored and an unfinished batch (the next import of the corrected file goes on from there).
+    """
+    _check_file(path)
+    tariffs = _Tariffs(catalog_current())
+    started = clock()
+    with storage.import_lock():
+        batch = UsageImport.objects.create(
+            file_name=str(path), sha256=_sha256(path), started_at=started
+        )
+        run = _Run(batch=batch, tariffs=tariffs, now=started)
+        first_row = 1
+        for chunk in _chunks(path, chunk_records):
+            with transaction.atomic():
+                run.import_chunk(chunk, first_row=first_row)
+            first_row += chunk.height
+        batch.refresh_from_db()
+        batch.finished_at = clock()
+        batch.save(update_fields=["finished_at"])
+    return batch
+
+
+def _check_file(path: Path) -> None:
+    if not path.is_file():
+        raise UsageError(
+            code=UsageErrorCode.FILE_NOT_FOUND,
+            message=f"Le fichier de tickets {path} n'existe pas.",
+            extra={"path": str(path)},
+        )
+    try:
+        columns = usage_file_columns(path)
+    except UsageFileError as error:
+        raise _unreadable(path, error) from error
+    missing = missing_columns(columns)
+    if missing:
+        raise UsageError(
+            code=UsageErrorCode.COLUMNS_MISSING,
+            message=f"Il manque la ou les colonnes {', '.join(missing)} dans {path} (colonnes"
+            f" attendues : {', '.join(USAGE_COLUMNS)}).",
+            extra={"path": str(path), "missing": missing},
+        )
+
+
+def _unreadable(path: Path, error: Exception) -> UsageError:
+    return UsageError(
+        code=UsageErrorCode.FILE_UNREADABLE,
+        message=f"Le fichier {path} n'est pas un fichier de tickets lisible (CSV UTF-8 avec"
+        f" en-tête, ou Parquet) : {error}",
+        extra={"path": str(path)},
+    )
+
+
+def _chunks(path: Path, chunk_records: int) -> Iterator[pl.DataFrame]:
+    try:
+        yield from usage_chunks(path, chunk_records)
+    except UsageFileError as error:
+        raise _unreadable(path, error) from error
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _Tariffs:
+    """Each plan's rating view, from the current catalog release, built once per import."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+        self._tariffs: dict[str, Tariff | None] = {}
+        # Records that reach no plan are still checked by the core, with any plan's tariff:
+        # what it checks (columns, networks, numbers) is the same for every plan.
+        self.checking = tariff_for_plan(catalog, catalog.plans[0].code)
+
+    def get(self, plan_code: str) -> Tariff | None:
+        if plan_code not in self._tariffs:
+            try:
+                self._tariffs[plan_code] = tariff_for_plan(self._catalog, plan_code)
+            except CatalogError:
+                self._tariffs[plan_code] = None
+        return self._tariffs[plan_code]
+
+    def rateable(self, plan_codes: pl.Series) -> list[str]:
+        return [code for code in plan_codes.drop_nulls().unique() if self.get(code) is not None]
+
+
+# One chunk ----------------------------------------------------------------------------------
+
+_CORE_KEPT = {
+    "status": "status",
+    "record_id": "rated_id",
+    "service": "rated_service",
+    "direction": "rated_direction",
+    "origin_zone": "origin_zone",
+    "destination_zone": "destination_zone",
+    "charge_micro_eur": "charge_micro_eur",
+    "included": "included",
+    "throttled": "throttled",
+    "reason": "reason",
+}
+
+
+class _Lines:
+    """The lines that held the numbers an import meets, read once per number per import."""
+
+    def __init__(self) -> None:
+        self._frame = pl.DataFrame(schema=RATING_LINES_SCHEMA)
+        self._numbers = pl.Series("msisdn", [], dtype=pl.String)
+
+    def holding(self, numbers: pl.Series) -> pl.DataFrame:
+        new = numbers.filter(~numbers.is_in(self._numbers.implode()))
+        if new.len():
+            self._frame = pl.concat([self._frame, rating_lines_frame(msisdns=new.to_list())])
+            self._numbers = pl.concat([self._numbers, new])
+        return self._frame
+
+
+class _Run:
+    """One import: what it reads once (tariffs, lines) and the counters it carries between
+    chunks."""
+
+    def __init__(self, *, batch: UsageImport, tariffs: _Tariffs, now: datetime) -> None:
+        self.batch = batch
+        self.tariffs = tariffs
+        self.now = now
+        self.lines = _Lines()
+        self.counters = CounterStore()
+
+    def import_chunk(self, chunk: pl.DataFrame, *, first_row: int) -> None:
+        numbers = chunk.get_column("line").str.strip_chars().drop_nulls().unique()
+        lines = self.lines.holding(numbers)
+        routed = route(
+            chunk,
+            lines,
+            now=self.now,
+            rateable_plans=self.tariffs.rateable(lines.get_column("plan_code")),
+        ).with_columns(row=pl.int_range(first_row, first_row + chunk.height, dtype=pl.Int64))
+        seen = storage.stored_record_ids(chunk.get_column("record_id").str.strip_chars())
+        earlier = pl.Series("record_id", [], dtype=pl.String)
+        outcomes = []
+        for (plan_code, period_start), group in _groups(
+            routed.filter(pl.col("route_reason").is_null())
+        ):
+            tariff = self.tariffs.get(plan_code)
+            assert tariff is not None  # routed to rateable plans only
+            outcome, rated_ids = self._rate_group(
+                group, tariff=tariff, period_start=period_start, seen=seen, earlier=earlier
+            )
+            outcomes.append(outcome)
+            earlier = pl.concat([earlier, rated_ids])
+        unrouted = routed.filter(pl.col("route_reason").is_not_null())
+        if unrouted.height:
+            outcomes.append(
+                _check_unrouted(unrouted, tariff=self.tariffs.checking, seen=seen, earlier=earlier)
+            )
+        _store(batch=self.batch, outcome=pl.concat(outcomes), read=chunk.height)
+        self.counters.flush()
+
+    def _rate_group(
+        self,
+        group: pl.DataFrame,
+        *,
+        tariff: Tariff,
+        period_start: date,
+        seen: pl.Series,
+        earlier: pl.Series,
+    ) -> tuple[pl.DataFrame, pl.Series]:
+        """Rate one plan's records of one period from their lines' counters, then keep the
+        new counters (a later group may rate the same lines: a line that changed plans)."""
+        holders = group.select(number=pl.col("line").str.strip_chars(), line_id="line_id").unique()
+        by_id = dict(zip(holders.get_column("line_id"), holders.get_column("number"), strict=True))
+        start, stop = _period_bounds(period_start)
+        result = rate_usage(
+            group.select(USAGE_COLUMNS),
+            tariff=tariff,
+            counters=self.counters.load(lines=by_id, period_start=period_start),
+            seen_ids=seen,
+            earlier_ids=earlier,
+            subscriptions=subscriptions_frame(lines=by_id, start=start, stop=stop),
+        )
+        self.counters.store(
+            counters=result.counters,
+            lines={number: line_id for line_id, number in by_id.items()},
+            period_start=period_start,
+        )
+        outcome = _outcome(group, result.records).with_columns(
+            # Every duplicate the core finds here repeats a record rated (stored, or just now).
+            _genuine_duplicate=pl.lit(True)
+        )
+        return outcome, result.rated_ids()
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _period_bounds(period_start: date) -> tuple[datetime, datetime]:
+    """The billing period (a Europe/Paris calendar month) as [start, stop) instants."""
+    following = date(period_start.year + period_start.month // 12, period_start.month % 12 + 1, 1)
+    return (
+        datetime.combine(period_start, time(), tzinfo=PARIS),
+        datetime.combine(following, time(), tzinfo=PARIS),
+    )
+
+
+def _groups(rows: pl.DataFrame) -> Iterator[tuple[tuple[str, date], pl.DataFrame]]:
+    """Rows by plan, period and number holder, in time order of their first record (a line
+    that changed plans in a period is rated plan by plan, in the order it had them)."""
+    groups = rows.partition_by("plan_code", "period_start", "generation", as_dict=True)
+    ordered = sorted(
+        groups.items(),
+        key=lambda item: (item[0][1], item[1].get_column("started").min(), item[0]),
+    )
+    for (plan_code, period_start, _), group in ordered:
+        yield (plan_code, period_start), group
+
+
+def _check_unrouted(
+    rows: pl.DataFrame, *, tariff: Tariff, seen: pl.Series, earlier: pl.Series
+) -> pl.DataFrame:
+    """Records that reach no plan: the core names what is malformed in them, if anything;
+    the others are rejected for the reason they reach no plan. A record already rated (its id
+    stored, or rated earlier in the chunk) stays a duplicate; a repeated id among these records
+    is no duplicate of anything stored, and is rejected like the first."""
+    result = rate_usage(
+        rows.select(USAGE_COLUMNS), tariff=tariff, seen_ids=seen, earlier_ids=earlier
+    )
+    already = pl.concat([seen, earlier]).implode()
+    return _outcome(rows, result.records).with_columns(
+        _genuine_duplicate=pl.col("record_id").str.strip_chars().is_in(already)
+    )
+
+
+def _outcome(rows: pl.DataFrame, rated: pl.DataFrame) -> pl.DataFrame:
+    """The routed rows side by side with the core's output (one row each, same order)."""
+    core = rated.select(pl.col(name).alias(alias) for name, alias in _CORE_KEPT.items())
+    return pl.concat([rows, core], how="horizontal")
+
+
+def _store(*, batch: UsageImport, outcome: pl.DataFrame, read: int) -> None:
+    duplicate = (pl.col("status") != RATED) & pl.col("reason").str.starts_with(
+        DUPLICATE_REASON_PREFIX
+    ).fill_null(False)
+    kind = (
+        pl.when(pl.col("route_reason").is_null() & (pl.col("status") == RATED))
+        .then(pl.lit("rated"))
+        .when(duplicate & pl.col("_genuine_duplicate"))
+        .then(pl.lit("duplicate"))
+        .otherwise(pl.lit("rejected"))
+    )
+    outcome = outcome.with_columns(_kind=kind).sort("row")
+    rated = _rated_rows(outcome.filter(pl.col("_kind") == "rated"), batch)
+    rejected = _rejected_rows(outcome.filter(pl.col("_kind") == "rejected"), batch)
+    storage.insert_frame(UsageRecord, rated)
+    storage.insert_frame(RejectedUsageRecord, rejected)
+    total = int(rated.get_column("charge_micro_eur").sum())
+    UsageImport.objects.filter(pk=batch.pk).update(
+        read=F("read") + read,
+        rated=F("rated") + rated.height,
+        rejected=F("rejected") + rejected.height,
+        duplicates=F("duplicates") + (read - rated.height - rejected.height),
+        total_micro_eur=F("total_micro_eur") + total,
+    )
+
+
+def _rated_rows(rows: pl.DataFrame, batch: UsageImport) -> pl.DataFrame:
+    service = pl.col("rated_service")
+    return rows.select(
+        record_id="rated_id",
+        line_id="line_id",
+        period_start="period_start",
+        started_at="started",
+        service=service,
+        direction="rated_direction",
+        origin_zone="origin_zone",
+        destination_zone=pl.col("destination_zone").fill_null(""),
+        other_party=pl.col("other_party").str.strip_chars().fill_null(""),
+        duration_s=pl.when(service.is_in(CALLS)).then(
+            pl.col("duration_s").str.strip_chars().cast(pl.Int64, strict=False)
+        ),
+        volume_bytes=pl.when(service == "data").then(
+            pl.col("volume_bytes").str.strip_chars().cast(pl.Int64, strict=False)
+        ),
+        charge_micro_eur="charge_micro_eur",
+        included="included",
+        throttled="throttled",
+        reason="reason",
+        batch_id=pl.lit(batch.pk, dtype=pl.Int64),
+    )
+
+
+def _rejected_rows(rows: pl.DataFrame, batch: UsageImport) -> pl.DataFrame:
+    found_nothing_wrong = (pl.col("status") == RATED) | pl.col("reason").str.starts_with(
+        DUPLICATE_REASON_PREFIX
+    ).fill_null(False)
+    reason = (
+        pl.when(pl.col("route_reason").is_not_null() & found_nothing_wrong)
+        .then(pl.col("route_reason"))
+        .otherwise(pl.col("reason"))
+    )
+    return rows.select(
+        batch_id=pl.lit(batch.pk, dtype=pl.Int64),
+        row="row",
+        **{name: pl.col(name) for name in USAGE_COLUMNS},
+        reason=reason,
+    )
