@@ -527,6 +527,8 @@ def payment_attempt_submit(
     """Claim a prepared attempt for charging: created → processing, under a row lock. None when
     it was already claimed (a double click, a retried request): the caller then charges nothing.
     What is owed is checked again: it may have been paid by other means since."""
+    # The customer's row is locked with the attempt's: two payments of the same customer's
+    # debts submitted at once are checked one after the other (_check_nothing_in_flight).
     attempt = (
         PaymentAttempt.objects.select_for_update().select_related("customer").get(pk=attempt.pk)
     )
@@ -566,7 +568,9 @@ def payment_attempt_mark_unknown(
     """The PSP did not answer in time: the charge may or may not have happened. Reconciliation
     asks the PSP later; until then the debt waits (no second payment of it)."""
     attempt = (
-        PaymentAttempt.objects.select_for_update().select_related("customer").get(pk=attempt.pk)
+        PaymentAttempt.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=attempt.pk)
     )
     if attempt.status != PaymentAttemptStatus.PROCESSING:
         return attempt
@@ -621,7 +625,8 @@ def payment_attempt_settle(
     if outcome not in (PspOutcome.SUCCEEDED, PspOutcome.FAILED):
         raise ValueError(f"An attempt is settled as succeeded or failed, not {outcome}")
     attempt = (
-        PaymentAttempt.objects.select_for_update()
+        # Only the attempt's row is locked; what it pays is locked by the act that credits it.
+        PaymentAttempt.objects.select_for_update(of=("self",))
         .select_related("customer", "invoice", "line__billing_account", "product")
         .get(pk=attempt.pk)
     )
