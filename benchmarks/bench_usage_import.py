@@ -119,9 +119,9 @@ def _import(url: str, source: Path, lines: int) -> None:
     print(
         json.dumps(
             {
-                "summary": ImportSummary.of(first).line(),
+                "summary": ImportSummary.of(first).text(),
                 "seconds": seconds,
-                "again_summary": ImportSummary.of(again).line(),
+                "again_summary": ImportSummary.of(again).text(),
                 "again_seconds": again_seconds,
             }
         )

@@ -49,7 +49,7 @@ def clock() -> datetime:
 
 
 def run(path: Path, **kwargs: int) -> str:
-    return ImportSummary.of(usage_import(path=path, clock=clock, **kwargs)).line()
+    return ImportSummary.of(usage_import(path=path, clock=clock, **kwargs)).text()
 
 
 def november_file(tmp_path: Path, name: str = "usage.csv") -> Path:

@@ -72,7 +72,7 @@ class ImportSummary:
             total_micro_eur=batch.total_micro_eur,
         )
 
-    def line(self) -> str:
+    def text(self) -> str:
         return (
             f"read={self.read} rated={self.rated} rejected={self.rejected} "
             f"duplicates={self.duplicates} total_eur={micro_eur_text(self.total_micro_eur)}"
