@@ -278,6 +278,13 @@ def test_a_killed_import_resumes_where_it_stopped(
     assert counters()[0] == [(CAMILLE, NOVEMBER, 2, 0, 0, False, 3_375_000)]
 
 
+def test_a_file_without_records_is_read(tmp_path: Path) -> None:
+    assert run(usage_file(tmp_path / "usage.csv", [])) == (
+        "read=0 rated=0 rejected=0 duplicates=0 total_eur=0.000000"
+    )
+    assert UsageImport.objects.get().finished_at == NOW
+
+
 def test_missing_file_and_missing_columns_are_refused_and_nothing_is_written(
     tmp_path: Path,
 ) -> None:

@@ -218,6 +218,8 @@ class _Run:
         self.counters = CounterStore()
 
     def import_chunk(self, chunk: pl.DataFrame, *, first_row: int) -> None:
+        if chunk.height == 0:
+            return  # a file of a header alone
         numbers = chunk.get_column("line").str.strip_chars().drop_nulls().unique()
         lines = self.lines.holding(numbers)
         routed = route(
