@@ -49,7 +49,7 @@ def clock() -> datetime:
 
 
 def run(path: Path, **kwargs: int) -> str:
-    return ImportSummary.of(usage_import(path=path, clock=clock, **kwargs)).line()
+    return ImportSummary.of(usage_import(path=path, clock=clock, **kwargs)).text()
 
 
 def november_file(tmp_path: Path, name: str = "usage.csv") -> Path:
@@ -276,6 +276,13 @@ def test_a_killed_import_resumes_where_it_stopped(
     assert summary == "read=6 rated=1 rejected=2 duplicates=3 total_eur=0.000000"
     assert [r[0] for r in stored_records()] == ["c1", "c2", "c3"]
     assert counters()[0] == [(CAMILLE, NOVEMBER, 2, 0, 0, False, 3_375_000)]
+
+
+def test_a_file_without_records_is_read(tmp_path: Path) -> None:
+    assert run(usage_file(tmp_path / "usage.csv", [])) == (
+        "read=0 rated=0 rejected=0 duplicates=0 total_eur=0.000000"
+    )
+    assert UsageImport.objects.get().finished_at == NOW
 
 
 def test_missing_file_and_missing_columns_are_refused_and_nothing_is_written(

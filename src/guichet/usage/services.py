@@ -42,12 +42,15 @@ from guichet.rating.records import CALLS
 from guichet.usage import storage
 from guichet.usage.counters import CounterStore
 from guichet.usage.errors import UsageError, UsageErrorCode
-from guichet.usage.files import UsageFileError, usage_chunks, usage_file_columns
+from guichet.usage.files import (
+    CHUNK_RECORDS,  # records read, rated and stored at once (one transaction each)
+    UsageFileError,
+    usage_chunks,
+    usage_file_columns,
+)
 from guichet.usage.models import RejectedUsageRecord, UsageImport, UsageRecord
 from guichet.usage.routing import route
 
-# Records read, rated and stored at once (one transaction each).
-CHUNK_RECORDS = 500_000
 # How the rating core words a duplicate record_id (both reasons start so: pinned by a test).
 DUPLICATE_REASON_PREFIX = "duplicate record_id "
 
@@ -70,7 +73,7 @@ class ImportSummary:
             total_micro_eur=batch.total_micro_eur,
         )
 
-    def line(self) -> str:
+    def text(self) -> str:
         return (
             f"read={self.read} rated={self.rated} rejected={self.rejected} "
             f"duplicates={self.duplicates} total_eur={micro_eur_text(self.total_micro_eur)}"
@@ -216,6 +219,8 @@ class _Run:
         self.counters = CounterStore()
 
     def import_chunk(self, chunk: pl.DataFrame, *, first_row: int) -> None:
+        if chunk.height == 0:
+            return  # a file of a header alone
         numbers = chunk.get_column("line").str.strip_chars().drop_nulls().unique()
         lines = self.lines.holding(numbers)
         routed = route(
@@ -337,7 +342,11 @@ def _store(*, batch: UsageImport, outcome: pl.DataFrame, read: int) -> None:
         .otherwise(pl.lit("rejected"))
     )
     outcome = outcome.with_columns(_kind=kind).sort("row")
-    rated = _rated_rows(outcome.filter(pl.col("_kind") == "rated"), batch)
+    # In the order of the (line, period, time) index: its pages are written in sequence, and a
+    # line's records of the chunk are stored together, as the Conso page reads them.
+    rated = _rated_rows(outcome.filter(pl.col("_kind") == "rated"), batch).sort(
+        "line_id", "period_start", "started_at"
+    )
     rejected = _rejected_rows(outcome.filter(pl.col("_kind") == "rejected"), batch)
     storage.insert_frame(UsageRecord, rated)
     storage.insert_frame(RejectedUsageRecord, rejected)

@@ -42,7 +42,7 @@ class Command(BaseCommand):
             batch = usage_import(path=options["file"], clock=clock)
         except (UsageError, CatalogError) as error:
             raise CommandError(error.message) from error
-        self.stdout.write(ImportSummary.of(batch).line())
+        self.stdout.write(ImportSummary.of(batch).text())
 
 
 def _aware(value: str) -> datetime:
