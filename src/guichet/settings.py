@@ -5,7 +5,7 @@
 - GUICHET_SECRET_KEY: required when GUICHET_DEBUG is off.
 - GUICHET_DEBUG: "1" for the demo and development.
 - GUICHET_ALLOWED_HOSTS: comma-separated host names.
-- GUICHET_EMAIL_URL-like settings come with the notification adapters.
+- GUICHET_EMAIL_BACKEND, GUICHET_DEFAULT_FROM_EMAIL: how and from whom emails leave (outbox).
 - GUICHET_DUNNING_SCHEDULE, GUICHET_UNPAID_REFUSED_ACTS: the dunning steps and the acts refused
   while an invoice is unpaid (README, Configuration).
 - GUICHET_STRIPE_*: the card PSP (see below and the README).
