@@ -10,15 +10,12 @@ Issue 4's target: ≥ 2,000 invoices/s on PostgreSQL for 100,000 accounts.
 """
 
 import os
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from _fixtures import bulk_accounts, bulk_woot_lines, database_url, setup_django
 
 DEFAULT_ACCOUNTS = 2_000
 PERIOD = date(2026, 10, 1)
@@ -26,93 +23,20 @@ ACTIVATED = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 RUN_AT = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
 
-def setup_django(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
-    os.environ.setdefault("GUICHET_DEBUG", "1")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
-
-
 def populate(count: int) -> None:
     """`count` customers with one account and one Woot 100 Go line each, number
     +33698000000 + n, in service from 1 September 2026 (the mobile security option on every
     other line from October), inserted in bulk: benchmark setup, not the services' path."""
-    from guichet.billing.models import BillingAccount, PaymentMethod
-    from guichet.catalog.models import Market, Product, ProductKind
-    from guichet.catalog.services import catalog_load
-    from guichet.customers.models import Civility, Customer, User
-    from guichet.lines.models import Line, LineStatus, Subscription, SubscriptionStatus
+    from guichet.billing.models import PaymentMethod
 
-    catalog_load(directory=ROOT / "src" / "guichet" / "catalog" / "data", now=ACTIVATED)
-    woot = Product.objects.get(code="woot-100go")
-    security = Product.objects.get(code="securite-kaspersky")
-    users = User.objects.bulk_create(
-        User(email=f"bench{n}@example.fr", password="!") for n in range(count)
+    customers, accounts = bulk_accounts(
+        count, payment_method=PaymentMethod.DIRECT_DEBIT, debit_day=5, created_at=ACTIVATED
     )
-    customers = Customer.objects.bulk_create(
-        Customer(
-            user=user,
-            number=f"BC{n:08d}",
-            civility=Civility.MADAME,
-            first_name="Camille",
-            last_name="Martin",
-            birth_date=date(1990, 5, 17),
-            contact_email=user.email,
-            contact_phone="+33612345678",
-            created_at=ACTIVATED,
-        )
-        for n, user in enumerate(users)
+    lines = bulk_woot_lines(
+        accounts,
+        activated=ACTIVATED,
+        options=[("securite-kaspersky", 2, RUN_AT.replace(month=10))],
     )
-    accounts = BillingAccount.objects.bulk_create(
-        BillingAccount(
-            customer=customer,
-            number=f"CF{n:08d}",
-            payment_method=PaymentMethod.DIRECT_DEBIT,
-            debit_day=5,
-            created_at=ACTIVATED,
-        )
-        for n, customer in enumerate(customers)
-    )
-    lines = Line.objects.bulk_create(
-        Line(
-            billing_account=account,
-            market=Market.MOBILE,
-            msisdn=f"+33698{n:06d}",
-            status=LineStatus.ACTIVE,
-            created_at=ACTIVATED,
-            activated_at=ACTIVATED,
-        )
-        for n, account in enumerate(accounts)
-    )
-    subscriptions = [
-        Subscription(
-            line=line,
-            product=woot,
-            kind=ProductKind.PLAN,
-            status=SubscriptionStatus.ACTIVE,
-            starts_at=ACTIVATED,
-            created_at=ACTIVATED,
-        )
-        for line in lines
-    ]
-    subscriptions += [
-        Subscription(
-            line=line,
-            product=security,
-            kind=ProductKind.OPTION,
-            status=SubscriptionStatus.ACTIVE,
-            starts_at=RUN_AT.replace(month=10),
-            created_at=ACTIVATED,
-        )
-        for line in lines[::2]
-    ]
-    Subscription.objects.bulk_create(subscriptions, batch_size=5_000)
     _populate_instalments_and_advances(customers, accounts, lines)
 
 
@@ -186,10 +110,7 @@ def _populate_instalments_and_advances(
 def run() -> list[tuple[str, str]]:
     count = int(os.environ.get("GUICHET_BENCH_BILLING_ACCOUNTS", DEFAULT_ACCOUNTS))
     with tempfile.TemporaryDirectory() as directory:
-        url = os.environ.get(
-            "GUICHET_BENCH_DATABASE_URL", f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
-        )
-        setup_django(url)
+        setup_django(database_url(directory))
         from guichet.billing.services import bill_run
 
         populate(count)

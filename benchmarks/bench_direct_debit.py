@@ -18,7 +18,8 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _fixtures import bulk_accounts, database_url, setup_django
+
 DEFAULT_DEBITS = 2_000
 ISSUED = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
 DUE = date(2026, 12, 15)
@@ -27,59 +28,13 @@ SETTLE_AT = datetime(2026, 12, 15, 19, 0, tzinfo=UTC)
 RETURN_AT = datetime(2026, 12, 17, 8, 0, tzinfo=UTC)
 
 
-def _setup_django(database_url: str, outbox_dir: Path) -> None:
-    sys.path.insert(0, str(ROOT / "src"))
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["GUICHET_SEPA_OUTBOX_DIR"] = str(outbox_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
-    # Debug off, as in production (debug on records every query).
-    os.environ.pop("GUICHET_DEBUG", None)
-    os.environ["GUICHET_SECRET_KEY"] = "benchmark-only-key"
-    os.environ["GUICHET_SEPA_CREDITOR_ID"] = "FR72ZZZ123456"
-    os.environ["GUICHET_SEPA_CREDITOR_NAME"] = "Operateur benchmark"
-    os.environ["GUICHET_SEPA_CREDITOR_IBAN"] = "FR1420041010050500013M02606"
-    os.environ["GUICHET_LOG_LEVEL"] = "ERROR"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
-
-
 def _populate(count: int) -> None:
-    from guichet.billing.models import BillingAccount, Invoice, PaymentMethod
+    from guichet.billing.models import Invoice, PaymentMethod
     from guichet.care.models import OutboxChannel, OutboxMessage
-    from guichet.customers.models import Civility, Customer, User
     from guichet.payments.models import Mandate, Prenotification
 
-    users = User.objects.bulk_create(
-        User(email=f"bench{n}@example.fr", password="!") for n in range(count)
-    )
-    customers = Customer.objects.bulk_create(
-        Customer(
-            user=user,
-            number=f"BC{n:08d}",
-            civility=Civility.MADAME,
-            first_name="Camille",
-            last_name="Martin",
-            birth_date=date(1990, 5, 17),
-            contact_email=user.email,
-            contact_phone="+33612345678",
-            created_at=ISSUED,
-        )
-        for n, user in enumerate(users)
-    )
-    accounts = BillingAccount.objects.bulk_create(
-        BillingAccount(
-            customer=customer,
-            number=f"CF{n:08d}",
-            payment_method=PaymentMethod.DIRECT_DEBIT,
-            debit_day=15,
-            created_at=ISSUED,
-        )
-        for n, customer in enumerate(customers)
+    customers, accounts = bulk_accounts(
+        count, payment_method=PaymentMethod.DIRECT_DEBIT, debit_day=15, created_at=ISSUED
     )
     mandates = Mandate.objects.bulk_create(
         Mandate(
@@ -157,11 +112,18 @@ def _timed(call):  # type: ignore[no-untyped-def]
 
 def _measure(count: int) -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory() as directory:
-        url = os.environ.get(
-            "GUICHET_BENCH_DATABASE_URL", f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
-        )
         outbox = Path(directory) / "outgoing"
-        _setup_django(url, outbox)
+        setup_django(
+            database_url(directory),
+            # Debug off, as in production (debug on records every query).
+            debug=False,
+            GUICHET_SEPA_OUTBOX_DIR=str(outbox),
+            GUICHET_SECRET_KEY="benchmark-only-key",
+            GUICHET_SEPA_CREDITOR_ID="FR72ZZZ123456",
+            GUICHET_SEPA_CREDITOR_NAME="Operateur benchmark",
+            GUICHET_SEPA_CREDITOR_IBAN="FR1420041010050500013M02606",
+            GUICHET_LOG_LEVEL="ERROR",
+        )
         from django.db import connection
 
         from guichet.payments.models import DirectDebit

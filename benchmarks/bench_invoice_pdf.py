@@ -11,14 +11,11 @@ import io
 import math
 import os
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from _fixtures import ROOT, database_url, setup_django
 
 DEFAULT_RENDERS = 30
 PERIOD = date(2026, 11, 1)
@@ -41,19 +38,6 @@ USAGE = [
     ("Appels vers un numéro spécial 08 92", 4, 45, 21),
     ("Internet mobile en zone 2", 10, 50, 27),
 ]
-
-
-def _setup_django(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
-    os.environ.setdefault("GUICHET_DEBUG", "1")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
 
 
 def _luhn_complete(digits: str) -> str:
@@ -192,10 +176,7 @@ def _invoice():
 def run() -> list[tuple[str, str]]:
     renders = int(os.environ.get("GUICHET_BENCH_PDF_RENDERS", DEFAULT_RENDERS))
     with tempfile.TemporaryDirectory() as directory:
-        url = os.environ.get(
-            "GUICHET_BENCH_DATABASE_URL", f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
-        )
-        _setup_django(url)
+        setup_django(database_url(directory))
         from django.db import connection
         from pypdf import PdfReader
 
