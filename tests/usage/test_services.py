@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from guichet.billing.models import BillAdvance
 from guichet.catalog.models import CatalogRelease
 from guichet.catalog.schema import load_catalog
 from guichet.lines.models import TerminationReason
@@ -413,3 +414,50 @@ def test_counters_equal_rating_the_whole_period_in_one_batch(tmp_path: Path, see
     batches = UsageImport.objects.all()
     assert sum(b.rated for b in batches) == whole.rated
     assert sum(b.rejected for b in batches) == whole.rejected - sum(b.duplicates for b in batches)
+
+
+def test_usage_of_the_current_month_past_the_threshold_asks_a_bill_advance(
+    tmp_path: Path,
+) -> None:
+    account = open_account()
+    numbered_line(account, CAMILLE, activated_at=paris(2026, 11, 1))
+    # 21 one-minute calls to China (zone 3, 1.50 €/min from France): 31.50 € out of bundle,
+    # past the 30 € of a customer with fewer than 3 invoices (CGS 5.1 (i)).
+    calls = [
+        record(
+            f"cn{n}",
+            line=CAMILLE,
+            other="+8613812345678",
+            started_at=f"2026-11-{n + 2:02d}T10:00:00+01:00",
+        )
+        for n in range(21)
+    ]
+    path = usage_file(tmp_path / "november.csv", calls)
+
+    usage_import(path=path, clock=lambda: datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
+
+    advance = BillAdvance.objects.get(billing_account=account)
+    assert (advance.period_start, advance.out_of_bundle_cents, advance.threshold_cents) == (
+        NOVEMBER,
+        3150,
+        3000,
+    )
+    assert advance.amount_cents == 3150
+
+
+def test_usage_of_a_past_month_asks_no_bill_advance(tmp_path: Path) -> None:
+    account = open_account()
+    numbered_line(account, CAMILLE, activated_at=paris(2026, 10, 1))
+    calls = [
+        record(
+            f"cn{n}",
+            line=CAMILLE,
+            other="+8613812345678",
+            started_at=f"2026-11-{n + 2:02d}T10:00:00+01:00",
+        )
+        for n in range(21)
+    ]
+
+    usage_import(path=usage_file(tmp_path / "november.csv", calls), clock=clock)
+
+    assert not BillAdvance.objects.filter(billing_account=account).exists()

@@ -86,6 +86,15 @@ def lines_by_ids(*, line_ids: Iterable[int]) -> dict[int, Line]:
     return {line.pk: line for line in Line.objects.filter(pk__in=set(line_ids))}
 
 
+def lines_with_accounts(*, line_ids: Iterable[int]) -> list[Line]:
+    """The lines with these ids, each with its billing account and customer, in one query."""
+    return list(
+        Line.objects.filter(pk__in=set(line_ids))
+        .select_related("billing_account__customer")
+        .order_by("id")
+    )
+
+
 def line_get_for_customer(*, customer: Customer, line_id: int) -> Line | None:
     """The line if it belongs to `customer`, otherwise None (never another customer's line)."""
     return (

@@ -201,3 +201,18 @@ def line_usage_records(
         records = records.filter(charge_micro_eur__gt=0)
     paginator = Paginator(records.order_by("started_at", "record_id"), per_page)
     return paginator.get_page(page)
+
+
+def out_of_bundle_micro_eur_by_billing_account(
+    *, billing_account_ids: Sequence[int], period_start: date
+) -> dict[int, int]:
+    """The out-of-bundle usage of each account's lines in the period so far (micro-euros, as
+    rated), by account id, from the stored counters; one query."""
+    return dict(
+        LineUsageTotals.objects.filter(
+            period_start=period_start, line__billing_account_id__in=billing_account_ids
+        )
+        .values("line__billing_account_id")
+        .annotate(total=Sum("out_of_bundle_micro_eur"))
+        .values_list("line__billing_account_id", "total")
+    )

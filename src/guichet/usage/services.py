@@ -25,10 +25,18 @@ import polars as pl
 from django.db import transaction
 from django.db.models import F
 
+from guichet.billing.advances import bill_advance_check
+from guichet.billing.rules import round_to_cents
+from guichet.care.actors import Actor
 from guichet.catalog.errors import CatalogError
 from guichet.catalog.schema import Catalog
 from guichet.catalog.selectors import catalog_current
-from guichet.lines.selectors import RATING_LINES_SCHEMA, rating_lines_frame, subscriptions_frame
+from guichet.lines.selectors import (
+    RATING_LINES_SCHEMA,
+    lines_with_accounts,
+    rating_lines_frame,
+    subscriptions_frame,
+)
 from guichet.rating import (
     RATED,
     USAGE_COLUMNS,
@@ -50,6 +58,7 @@ from guichet.usage.files import (
 )
 from guichet.usage.models import RejectedUsageRecord, UsageImport, UsageRecord
 from guichet.usage.routing import route
+from guichet.usage.selectors import out_of_bundle_micro_eur_by_billing_account
 
 # How the rating core words a duplicate record_id (both reasons start so: pinned by a test).
 DUPLICATE_REASON_PREFIX = "duplicate record_id "
@@ -106,7 +115,37 @@ def usage_import(
         batch.refresh_from_db()
         batch.finished_at = clock()
         batch.save(update_fields=["finished_at"])
+    _check_bill_advances(batch=batch, now=started)
     return batch
+
+
+def _check_bill_advances(*, batch: UsageImport, now: datetime) -> None:
+    """After each import, the accounts whose lines got usage of the current month have their
+    month's out-of-bundle total checked against their bill-advance threshold (CGS 5.1 (i)):
+    warnings as it approaches, an advance beyond it. Usage of past months is billed, not
+    advanced."""
+    period_start = now.astimezone(PARIS).date().replace(day=1)
+    line_ids = set(
+        UsageRecord.objects.filter(batch=batch, period_start=period_start)
+        .values_list("line_id", flat=True)
+        .distinct()
+    )
+    if not line_ids:
+        return
+    accounts = {
+        line.billing_account_id: line.billing_account
+        for line in lines_with_accounts(line_ids=line_ids)
+    }
+    totals = out_of_bundle_micro_eur_by_billing_account(
+        billing_account_ids=sorted(accounts), period_start=period_start
+    )
+    for account_id, account in sorted(accounts.items()):
+        bill_advance_check(
+            billing_account=account,
+            out_of_bundle_cents=round_to_cents(totals.get(account_id, 0), unit="micro_eur"),
+            actor=Actor.system(),
+            now=now,
+        )
 
 
 def _check_file(path: Path) -> None:
