@@ -483,10 +483,10 @@ PAYABLE_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID, InvoiceS
 
 def invoices_in_arrears_for_customer(*, customer: Customer, today: date) -> list[Invoice]:
     """The customer's invoices still owed after their due date (`today` in Europe/Paris), the
-    oldest first: marked unpaid, or not marked yet (dunning has not run since the due date)."""
+    oldest first: marked unpaid, or not marked yet (dunning has not run since the due date);
+    the same invoices as `arrears_state`."""
     return list(
-        Invoice.objects.filter(billing_account__customer=customer)
-        .filter(Q(status=InvoiceStatus.UNPAID) | Q(status__in=PAYABLE_STATUSES, due_on__lt=today))
+        Invoice.objects.filter(_overdue(today), billing_account__customer=customer)
         .select_related("billing_account")
         .order_by("due_on", "period_start", "id")
     )
