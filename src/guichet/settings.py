@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "guichet.selfcare.context.portal",
             ],
         },
     },
@@ -249,6 +250,27 @@ GUICHET_OPERATOR_VAT_NUMBER = os.environ.get("GUICHET_OPERATOR_VAT_NUMBER", "")
 GUICHET_OPERATOR_CUSTOMER_SERVICE_PHONE = os.environ.get(
     "GUICHET_OPERATOR_CUSTOMER_SERVICE_PHONE", "0 969 360 200 (appel non surtaxé)"
 )
+
+# Self-care -------------------------------------------------------------------------------------
+# How long a sign-in or a confirmation of the password counts as fresh for the sensitive acts
+# (selfcare.reauth): show the PUK or the porting code, change the login email or bank details.
+GUICHET_REAUTH_SECONDS = int(os.environ.get("GUICHET_REAUTH_SECONDS", "300"))
+
+# -- portal: home and usage --
+
+# -- portal: invoices and payment means --
+
+# -- portal: account and security --
+
+# -- portal: personal information and tracking --
+
+# -- portal: lines and emergencies --
+
+# -- portal: offer management --
+
+# -- portal: devices, insurance and after-sales --
+
+# -- portal: browser tests --
 
 LOGGING = {
     "version": 1,

@@ -177,7 +177,7 @@ def test_an_invoice_number_that_does_not_exist_is_not_found(logged_in: Client) -
 def test_an_invoice_older_than_36_months_is_neither_listed_nor_served(
     logged_in: Client, invoice: Invoice, old_invoice: Invoice
 ) -> None:
-    home = logged_in.get(reverse("selfcare:home")).content.decode()
+    home = logged_in.get(reverse("selfcare:invoices")).content.decode()
 
     assert pdf_url(invoice) in home
     assert old_invoice.number not in home
@@ -189,7 +189,7 @@ def test_an_invoice_older_than_36_months_is_neither_listed_nor_served(
 def test_the_home_page_lists_the_invoices_with_their_documents(
     logged_in: Client, invoice: Invoice
 ) -> None:
-    html = logged_in.get(reverse("selfcare:home")).content.decode()
+    html = logged_in.get(reverse("selfcare:invoices")).content.decode()
 
     assert "Mes factures" in html
     assert f"<td>{invoice.number}</td>" in html
@@ -202,7 +202,7 @@ def test_the_home_page_lists_the_invoices_with_their_documents(
 
 
 def test_the_home_page_says_when_there_is_no_invoice_yet(logged_in: Client) -> None:
-    html = logged_in.get(reverse("selfcare:home")).content.decode()
+    html = logged_in.get(reverse("selfcare:invoices")).content.decode()
 
     assert "Vous n'avez pas encore de facture." in html
 

@@ -108,8 +108,8 @@ def test_home_shows_only_the_logged_in_customers_lines(client, personas):
 def test_home_queries_do_not_grow_with_lines(client, personas, django_assert_num_queries):
     _log_in(client, "hugo@demo.guichet.fr")
 
-    # session, user, customer, lines, their main offers, invoices
-    with django_assert_num_queries(6):
+    # session, user, customer, lines, their main offers
+    with django_assert_num_queries(5):
         client.get(reverse("selfcare:home"))
 
 

@@ -93,3 +93,11 @@ class Act(models.TextChoices):
         "Paiement par carte en attente de la réponse de la banque",
     )
     PAYMENT_ATTEMPT_SETTLE = "payment_attempt.settle", "Résultat d'un paiement par carte"
+    # The portal's acts, one block per part (issues 5 and 6).
+    # -- portal: home and usage --
+    # -- portal: invoices and payment means --
+    # -- portal: account and security --
+    # -- portal: personal information and tracking --
+    # -- portal: lines and emergencies --
+    # -- portal: offer management --
+    # -- portal: devices, insurance and after-sales --

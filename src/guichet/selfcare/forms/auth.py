@@ -1,4 +1,3 @@
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -36,24 +35,21 @@ class LoginForm(AuthenticationForm):
         return super().clean()
 
 
-class PaymentAmountForm(forms.Form):
-    """How much to pay, in euros as the customer types it ("12,34" in French)."""
+class ReauthenticationForm(forms.Form):
+    """The signed-in customer's password, once more."""
 
-    amount = forms.DecimalField(
-        label=_("Amount to pay (€)"),
-        max_digits=9,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
 
-    @property
-    def amount_cents(self) -> int:
-        return int(self.cleaned_data["amount"] * 100)
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
 
-
-class TopUpPurchaseForm(forms.Form):
-    """The price the customer saw: a price changed since is refused rather than charged."""
-
-    price_cents = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password. Try again."), code="wrong")
+        return password

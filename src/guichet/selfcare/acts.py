@@ -1,0 +1,56 @@
+"""The registry's acts as links for one customer: the acts of their lines' markets, each with
+the URL of the page that performs it (one per eligible line for the acts on a line)."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
+
+from guichet.lines.models import Line, LineStatus
+from guichet.selfcare.registry import Market, RegisteredAct, Scope, Section, acts_for
+
+
+@dataclass(frozen=True)
+class ActLink:
+    act: RegisteredAct
+    label: str
+    url: str
+    line: Line | None
+
+
+def _eligible_lines(act: RegisteredAct, lines: list[Line]) -> list[Line]:
+    return [
+        line
+        for line in lines
+        if line.status != LineStatus.TERMINATED
+        and (act.market == Market.BOTH or line.market == act.market)
+    ]
+
+
+def act_page_url(act: RegisteredAct, line: Line | None = None) -> str:
+    kwargs = {"line_id": line.pk} if line is not None else {}
+    return reverse(f"selfcare:{act.page}", kwargs=kwargs)
+
+
+def act_links(
+    *, lines: list[Line], section: Section | None = None, acts: list[RegisteredAct] | None = None
+) -> list[ActLink]:
+    """Links to the acts (default: all the acts of the lines' markets, of `section` if given)."""
+    language = get_language() or "fr"
+    chosen = (
+        acts
+        if acts is not None
+        else acts_for(markets={line.market for line in lines}, section=section)
+    )
+    links: list[ActLink] = []
+    for act in chosen:
+        try:
+            if act.scope == Scope.ACCOUNT:
+                links.append(ActLink(act, act.label(language), act_page_url(act), None))
+                continue
+            for line in _eligible_lines(act, lines):
+                links.append(ActLink(act, act.label(language), act_page_url(act, line), line))
+        except NoReverseMatch:
+            # An act whose page is not served: the registry walk test names it.
+            continue
+    return links

@@ -1,0 +1,1 @@
+"""The customer pages' forms, one module per portal section."""

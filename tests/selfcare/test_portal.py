@@ -1,0 +1,161 @@
+"""The portal around every page: the five sections, the act finder, the bell, re-authentication."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import path, reverse
+
+from guichet.customers.selectors import customer_get_by_login_email
+from guichet.demo.services import DEMO_PASSWORD, demo_data_create
+from guichet.selfcare.context import current_section
+from guichet.selfcare.registry import Section
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def personas(loaded_catalog):
+    demo_data_create(customers=0, seed=1, now=NOW)
+
+
+def _log_in(client: Client, email: str) -> None:
+    credentials = {"username": email, "password": DEMO_PASSWORD}
+    response = client.post(reverse("selfcare:login"), credentials)
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("url_name", "section"),
+    [
+        ("selfcare:home", "home"),
+        ("selfcare:lines", "lines"),
+        ("selfcare:usage", "usage"),
+        ("selfcare:invoices", "invoices"),
+        ("selfcare:account", "account"),
+    ],
+)
+def test_each_section_is_marked_current_in_the_navigation(client, personas, url_name, section):
+    _log_in(client, "hugo@demo.guichet.fr")
+
+    html = client.get(reverse(url_name)).content.decode()
+
+    current = html.split('aria-current="page"')[0].rsplit("<a href=", 1)[1]
+    assert reverse(url_name) in current
+    assert html.count('aria-current="page"') == 1
+    assert current_section(reverse(url_name)) == Section(section)
+
+
+def test_a_section_lists_the_acts_of_the_customers_markets(client, personas):
+    _log_in(client, "camille@demo.guichet.fr")  # one mobile line
+
+    html = client.get(reverse("selfcare:invoices")).content.decode()
+
+    assert "Consulter mes factures" in html
+    assert "Changer mon cycle de facturation" not in html  # a box act
+
+
+def test_the_act_finder_answers_with_links_to_the_customers_acts(client, personas):
+    _log_in(client, "camille@demo.guichet.fr")
+
+    html = client.get(reverse("selfcare:act_finder"), {"q": "payer ma facture"}).content.decode()
+
+    assert "Payer une facture par carte" in html
+    assert f'href="{reverse("selfcare:invoices")}"' in html
+    assert "J&#x27;accède à mes factures et paiements &gt; A payer" in html
+
+
+def test_the_act_finder_says_when_it_found_nothing(client, personas):
+    _log_in(client, "camille@demo.guichet.fr")
+
+    html = client.get(reverse("selfcare:act_finder"), {"q": "xylophone"}).content.decode()
+
+    assert "Rien trouvé pour « xylophone »" in html
+
+
+def test_the_act_finder_does_not_offer_box_acts_to_a_mobile_customer(client, personas):
+    _log_in(client, "camille@demo.guichet.fr")
+
+    html = client.get(reverse("selfcare:act_finder"), {"q": "déménagement"}).content.decode()
+
+    assert "Déclarer mon déménagement" not in html
+
+
+def test_the_activity_log_shows_the_customers_own_activities_newest_first(client, personas):
+    _log_in(client, "lea@demo.guichet.fr")
+    lea = customer_get_by_login_email(email="lea@demo.guichet.fr")
+    newest = lea.activities.order_by("-at", "-id").first()
+
+    html = client.get(reverse("selfcare:activity_log")).content.decode()
+
+    assert newest.summary in html
+    assert "Benali" not in html  # Karim's activities stay his
+
+
+# Re-authentication before sensitive acts ---------------------------------------------------------
+
+
+def _sensitive_page(request):
+    from django.http import HttpResponse
+
+    return HttpResponse("the PUK")
+
+
+@pytest.fixture
+def sensitive_url(settings):
+    from django.urls import clear_url_caches
+
+    from guichet.selfcare.reauth import sensitive
+
+    module = type("Urls", (), {})()
+    module.urlpatterns = [
+        path("sensible/", sensitive(_sensitive_page)),
+        path("", __import__("django.urls", fromlist=["include"]).include("guichet.urls")),
+    ]
+    settings.ROOT_URLCONF = module
+    clear_url_caches()
+    yield "/sensible/"
+    clear_url_caches()
+
+
+def test_a_sensitive_page_is_served_right_after_login(client, personas, sensitive_url):
+    with time_machine.travel(NOW, tick=False):
+        _log_in(client, "camille@demo.guichet.fr")
+        assert client.get(sensitive_url).content == b"the PUK"
+
+
+def test_a_sensitive_page_asks_for_the_password_again_after_the_window(
+    client, personas, sensitive_url, settings
+):
+    settings.GUICHET_REAUTH_SECONDS = 300
+    with time_machine.travel(NOW, tick=False):
+        _log_in(client, "camille@demo.guichet.fr")
+    with time_machine.travel(NOW.replace(minute=6), tick=False):
+        response = client.get(sensitive_url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("selfcare:reauthenticate"))
+
+        wrong = client.post(response["Location"], {"password": "nope", "next": sensitive_url})
+        assert wrong.status_code == 400
+        assert "Ce n&#x27;est pas votre mot de passe" in wrong.content.decode()
+
+        right = client.post(
+            response["Location"], {"password": DEMO_PASSWORD, "next": sensitive_url}
+        )
+        assert right["Location"] == sensitive_url
+        assert client.get(sensitive_url).content == b"the PUK"
+
+
+def test_reauthentication_never_sends_the_customer_to_another_site(client, personas):
+    _log_in(client, "camille@demo.guichet.fr")
+
+    response = client.post(
+        reverse("selfcare:reauthenticate"),
+        {"password": DEMO_PASSWORD, "next": "https://evil.example/"},
+    )
+
+    assert response["Location"] == reverse("selfcare:home")
