@@ -1,12 +1,19 @@
 """The act registry: every act of the app description, well formed, each reaching its page."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.urls import NoReverseMatch, reverse
 
 from guichet.billing.rules import ArrearsAct
 from guichet.catalog.models import Product, ProductKind
+from guichet.customers.selectors import customer_get_by_login_email
+from guichet.demo.services import DEMO_PASSWORD, demo_data_create
+from guichet.lines.selectors import lines_for_customer
 from guichet.selfcare.registry import (
     Group,
+    Market,
     RegistryError,
     Scope,
     Section,
@@ -14,6 +21,8 @@ from guichet.selfcare.registry import (
     registered_acts,
     registry_parse,
 )
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
 # The app description's tables, counted by hand (seeds/000): every act is in the registry.
 ACTS_OF_THE_APP_DESCRIPTION = {
@@ -118,7 +127,39 @@ def _resolves(act) -> bool:
 
 def test_every_act_reaches_a_page_but_those_still_being_built():
     missing = {act.page for act in registered_acts() if not _resolves(act)}
-    assert missing == PAGES_NOT_BUILT_YET
+    assert missing <= PAGES_NOT_BUILT_YET
+
+
+@pytest.fixture
+def personas(loaded_catalog):
+    demo_data_create(customers=0, seed=1, now=NOW)
+
+
+# Hugo has a mobile line and a box line; Camille a mobile line only.
+def _persona_line(client, market: str):
+    hugo = customer_get_by_login_email(email="hugo@demo.guichet.fr")
+    return next(line for line in lines_for_customer(customer=hugo) if line.market == market)
+
+
+@pytest.mark.django_db
+def test_the_walk_every_served_act_page_answers_for_a_persona_of_its_market(client, personas):
+    client.post(
+        reverse("selfcare:login"),
+        {"username": "hugo@demo.guichet.fr", "password": DEMO_PASSWORD},
+    )
+    walked = 0
+    for act in registered_acts():
+        if not _resolves(act):
+            continue
+        kwargs = {}
+        if act.scope == Scope.LINE:
+            market = "fixed" if act.market == Market.FIXED else "mobile"
+            kwargs = {"line_id": _persona_line(client, market).pk}
+        url = reverse(f"selfcare:{act.page}", kwargs=kwargs)
+        response = client.get(url)
+        assert response.status_code == 200, (act.id, url, response.status_code)
+        walked += 1
+    assert walked >= 1
 
 
 def test_a_mobile_only_customer_is_not_offered_box_acts():

@@ -147,6 +147,14 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
     usage_history_import(lines=persona_lines, seed=seed, now=now)
     _bill_history(today)
     demo_dunning_create(customer=karim_line.billing_account.customer, now=now)
+    # The portal's demo content, one call per part (demo/<part>.py):
+    # -- portal: home and usage --
+    # -- portal: invoices and payment means --
+    # -- portal: account and security --
+    # -- portal: personal information and tracking --
+    # -- portal: lines and emergencies --
+    # -- portal: offer management --
+    # -- portal: devices, insurance and after-sales --
     return DemoReport(personas=list(PERSONAS), generated=customers)
 
 

@@ -1,5 +1,6 @@
-"""The customer pages' URLs: one module per portal section, all in the `selfcare` namespace.
-A section's pages sit under its French prefix (context.current_section reads it)."""
+"""The customer pages' URLs, all in the `selfcare` namespace: one module per part of the portal.
+A page's path starts with its section's French prefix (context.current_section reads it):
+Accueil "", Lignes "lignes/", Conso "conso/", Factures "factures/", Compte "compte/"."""
 
 from django.urls import include, path
 
@@ -7,11 +8,15 @@ app_name = "selfcare"
 
 urlpatterns = [
     path("", include("guichet.selfcare.urls.auth")),
+    path("", include("guichet.selfcare.urls.security")),
     path("", include("guichet.selfcare.urls.home")),
-    path("lignes/", include("guichet.selfcare.urls.lines")),
-    path("conso/", include("guichet.selfcare.urls.usage")),
-    path("factures/", include("guichet.selfcare.urls.invoices")),
-    path("compte/", include("guichet.selfcare.urls.account")),
-    path("paiements/", include("guichet.selfcare.urls.payments")),
+    path("", include("guichet.selfcare.urls.usage")),
+    path("", include("guichet.selfcare.urls.lines")),
+    path("", include("guichet.selfcare.urls.emergencies")),
+    path("", include("guichet.selfcare.urls.offer")),
+    path("", include("guichet.selfcare.urls.devices")),
+    path("", include("guichet.selfcare.urls.invoices")),
+    path("", include("guichet.selfcare.urls.payments")),
+    path("", include("guichet.selfcare.urls.account")),
     path("", include("guichet.selfcare.urls.assistance")),
 ]

@@ -3,11 +3,11 @@ from django.urls import path
 from guichet.selfcare.views import payments
 
 urlpatterns = [
-    path("<int:attempt_id>/carte", payments.card_payment, name="card_payment"),
+    path("paiements/<int:attempt_id>/carte", payments.card_payment, name="card_payment"),
     path(
-        "<int:attempt_id>/authentification",
+        "paiements/<int:attempt_id>/authentification",
         payments.card_payment_authentication,
         name="card_payment_authentication",
     ),
-    path("<int:attempt_id>", payments.card_payment_result, name="card_payment_result"),
+    path("paiements/<int:attempt_id>", payments.card_payment_result, name="card_payment_result"),
 ]

@@ -3,5 +3,5 @@ from django.urls import path
 from guichet.selfcare.views import usage
 
 urlpatterns = [
-    path("", usage.usage, name="usage"),
+    path("conso/", usage.usage, name="usage"),
 ]
