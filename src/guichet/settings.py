@@ -263,6 +263,13 @@ GUICHET_REAUTH_SECONDS = int(os.environ.get("GUICHET_REAUTH_SECONDS", "300"))
 # -- portal: account and security --
 
 # -- portal: personal information and tracking --
+# The domain of the box lines' email addresses (lines.mailbox_rules): "<local part>@<domain>".
+GUICHET_BOX_MAIL_DOMAIN = os.environ.get("GUICHET_BOX_MAIL_DOMAIN", "guichet-box.fr")
+# The network adapter that applies a line's blocked numbers (lines.call_barring): a dotted path
+# to a class with `apply(command)`; the default records the commands in the log.
+GUICHET_CALL_BARRING_NETWORK = os.environ.get(
+    "GUICHET_CALL_BARRING_NETWORK", "guichet.lines.call_barring.LocalCallBarringNetwork"
+)
 
 # -- portal: lines and emergencies --
 

@@ -50,6 +50,7 @@ from guichet.catalog.schema import BoxOffer, Catalog, Channel, Fee, Option, Plan
 from guichet.catalog.selectors import catalog_current, product_get
 from guichet.customers.models import Address, AddressKind, Civility, Customer
 from guichet.customers.selectors import address_get
+from guichet.customers.services import address_set
 from guichet.lines.models import Line, LineStatus
 from guichet.lines.selectors import lines_for_billing_account
 from guichet.payments.errors import InstalmentError
@@ -1072,3 +1073,39 @@ def bill_run(
             report.existing += len(drafts) - len(issued)
     report.total_cents = invoices_total_cents(period_start=period, account_id=account_id)
     return report
+
+
+# -- portal: personal information and tracking --
+
+
+@transaction.atomic
+def billing_address_change(
+    *,
+    customer: Customer,
+    street_lines: Sequence[str],
+    postcode: str,
+    city: str,
+    actor: Actor,
+    now: datetime,
+    country: str = "FR",
+) -> Address:
+    """ "Changer adresse de facturation": the customer's billing address, used by every open
+    billing account from the next invoice on. Issued invoices keep the address they were
+    issued with (Invoice.billed_address is a copy)."""
+    address = address_set(
+        customer=customer,
+        kind=AddressKind.BILLING,
+        street_lines=street_lines,
+        postcode=postcode,
+        city=city,
+        country=country,
+        actor=actor,
+        now=now,
+    )
+    for account in BillingAccount.objects.filter(
+        customer=customer, status=BillingAccountStatus.ACTIVE
+    ).exclude(billing_address=address):
+        billing_account_set_billing_address(
+            billing_account=account, address=address, actor=actor, now=now
+        )
+    return address

@@ -98,6 +98,15 @@ class Act(models.TextChoices):
     # -- portal: invoices and payment means --
     # -- portal: account and security --
     # -- portal: personal information and tracking --
+    CUSTOMER_PROFILE_SET = "customer_profile.set", "Profil complété"
+    CUSTOMER_REQUEST_NAME_CHANGE = "customer.request_name_change", "Demande de changement de nom"
+    BILLING_ADDRESS_CHANGE = "billing_address.change", "Changement d'adresse de facturation"
+    BLOCKED_NUMBER_ADD = "blocked_number.add", "Numéro bloqué"
+    BLOCKED_NUMBER_REMOVE = "blocked_number.remove", "Numéro débloqué"
+    BOX_MAILBOX_SET_PRIMARY = "box_mailbox.set_primary", "Adresse e-mail principale de la box"
+    BOX_MAILBOX_ADD_SECONDARY = "box_mailbox.add_secondary", "Adresse e-mail secondaire créée"
+    BOX_MAILBOX_DELETE = "box_mailbox.delete", "Adresse e-mail secondaire supprimée"
+    ADVISOR_MESSAGE_POST = "advisor_message.post", "Message à un conseiller"
     # -- portal: lines and emergencies --
     # -- portal: offer management --
     # -- portal: devices, insurance and after-sales --

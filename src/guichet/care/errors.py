@@ -25,6 +25,9 @@ class CareErrorCode(StrEnum):
     OUTBOX_TEMPLATE_UNKNOWN = "care_outbox_template_unknown"
     OUTBOX_CONTEXT_INCOMPLETE = "care_outbox_context_incomplete"
     OUTBOX_RECIPIENT_INVALID = "care_outbox_recipient_invalid"
+    # -- portal: personal information and tracking --
+    MESSAGE_EMPTY = "care_message_empty"
+    MESSAGE_TOO_LONG = "care_message_too_long"
 
 
 class CareError(Exception):

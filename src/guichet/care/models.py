@@ -185,6 +185,8 @@ class RequestKind(models.TextChoices):
     REFUND_OFFER = "refund_offer", "Offre de remboursement"
     UNLOCK_CODE = "unlock_code", "Code de désimlockage"
     EQUIPMENT_RETURN = "equipment_return", "Restitution d'équipement"
+    # -- portal: personal information and tracking --
+    NAME_CHANGE = "name_change", "Changement de nom"
 
 
 class RequestStatus(models.TextChoices):
@@ -305,3 +307,34 @@ class TicketNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note {self.pk} on ticket {self.ticket_id}"
+
+
+# -- portal: personal information and tracking --
+
+
+class AdvisorMessage(models.Model):
+    """One message of the customer's thread with the advisors ("messagerie"), oldest first.
+
+    A customer's message waits in the advisors' queue (`care.selectors.advisor_queue`) until an
+    advisor answers: `answered_at` is set on the customer's messages an answer covers.
+    """
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="advisor_messages"
+    )
+    author_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["created_at", "id"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["customer", "created_at", "id"], name="advisor_message_thread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} ({self.author_kind}) for {self.customer_id}"

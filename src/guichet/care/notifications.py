@@ -197,3 +197,13 @@ def render(template: str, *, channel: OutboxChannel, context: dict[str, Any]) ->
     texts = TEMPLATES[template]
     body = texts.email_body if channel == OutboxChannel.EMAIL else texts.sms_body
     return RenderedMessage(subject=texts.subject.format(**context), body=body.format(**context))
+
+
+# -- portal: personal information and tracking --
+TEMPLATES["advisor_message_answered"] = NotificationTemplate(
+    subject="Un conseiller vous a répondu",
+    email_body="Bonjour {first_name},\n\nUn conseiller a répondu le {date} à votre message."
+    " Retrouvez sa réponse dans votre espace client, rubrique Compte > Messages." + _SIGNATURE,
+    sms_body="Un conseiller a répondu à votre message : rendez-vous dans votre espace client,"
+    " Compte > Messages.",
+)

@@ -8,6 +8,8 @@ from django.db import models
 from guichet.care.models import (
     OPEN_REQUEST_STATUSES,
     Activity,
+    ActorKind,
+    AdvisorMessage,
     Order,
     Request,
     TroubleTicket,
@@ -82,3 +84,37 @@ def ticket_get_for_customer(*, customer: Customer, ticket_id: int) -> TroubleTic
         .prefetch_related("notes")
         .first()
     )
+
+
+# -- portal: personal information and tracking --
+
+
+def advisor_thread_for_customer(*, customer: Customer) -> list[AdvisorMessage]:
+    """The customer's thread with the advisors, oldest first (newest last, as a chat reads)."""
+    return list(
+        AdvisorMessage.objects.filter(customer=customer)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+
+
+def advisor_queue() -> list[AdvisorMessage]:
+    """The back office's queue: customers' messages no advisor has answered, oldest first."""
+    return list(
+        AdvisorMessage.objects.filter(author_kind=ActorKind.CUSTOMER, answered_at__isnull=True)
+        .select_related("customer")
+        .order_by("created_at", "id")
+    )
+
+
+def activities_for_subjects(*, subjects: Sequence[models.Model]) -> dict[int, list[Activity]]:
+    """The activity of several rows of one model at once, by primary key, oldest first."""
+    if not subjects:
+        return {}
+    label = subjects[0]._meta.label_lower
+    by_subject: dict[int, list[Activity]] = {subject.pk: [] for subject in subjects}
+    for activity in Activity.objects.filter(
+        subject_type=label, subject_id__in=list(by_subject)
+    ).order_by("at", "id"):
+        by_subject[activity.subject_id].append(activity)
+    return by_subject

@@ -22,6 +22,8 @@ from guichet.care.errors import CareError, CareErrorCode
 from guichet.care.models import (
     OPEN_REQUEST_STATUSES,
     Activity,
+    ActorKind,
+    AdvisorMessage,
     Order,
     OrderItem,
     OrderKind,
@@ -830,3 +832,58 @@ def ticket_add_note(*, ticket: TroubleTicket, text: str, actor: Actor, now: date
         new_values={"note_id": note.pk},
     )
     return note
+
+
+# -- portal: personal information and tracking --
+
+# A message of the thread: long enough for a detailed question, short enough to read on a phone.
+ADVISOR_MESSAGE_MAX_LENGTH = 2000
+
+
+@transaction.atomic
+def advisor_message_post(
+    *, customer: Customer, text: str, actor: Actor, now: datetime
+) -> AdvisorMessage:
+    """One message of the customer's thread with the advisors ("messagerie").
+
+    A customer's message joins the advisors' queue (`care.selectors.advisor_queue`); an
+    advisor's answer closes the customer's waiting messages and tells the customer by the
+    channels they chose for service information.
+    """
+    text = text.strip()
+    if not text:
+        raise CareError(code=CareErrorCode.MESSAGE_EMPTY, message="Écrivez votre message.")
+    if len(text) > ADVISOR_MESSAGE_MAX_LENGTH:
+        raise CareError(
+            code=CareErrorCode.MESSAGE_TOO_LONG,
+            message=f"Votre message compte {len(text)} caractères ; il en compte"
+            f" {ADVISOR_MESSAGE_MAX_LENGTH} au plus.",
+            extra={"length": len(text)},
+        )
+    if actor.kind == ActorKind.SYSTEM:
+        raise ValueError("A message of the thread is written by the customer or an advisor")
+    message = AdvisorMessage.objects.create(
+        customer=customer, author_kind=actor.kind, author=actor.user, text=text, created_at=now
+    )
+    activity_record(
+        customer=customer,
+        actor=actor,
+        act=Act.ADVISOR_MESSAGE_POST,
+        subject=message,
+        summary="Message envoyé à un conseiller"
+        if actor.is_customer
+        else "Réponse d'un conseiller à votre message",
+        at=now,
+    )
+    if actor.kind == ActorKind.ADVISOR:
+        AdvisorMessage.objects.filter(
+            customer=customer, author_kind=ActorKind.CUSTOMER, answered_at__isnull=True
+        ).update(answered_at=now)
+        outbox_notify_customer(
+            customer=customer,
+            topic=ContactTopic.SERVICE_INFORMATION,
+            template="advisor_message_answered",
+            context={"date": french_date(now)},
+            now=now,
+        )
+    return message

@@ -19,6 +19,11 @@ class CustomerErrorCode(StrEnum):
     CONTACT_CHANNEL_REQUIRED = "customer_contact_channel_required"
     DIRECTORY_OPTIONS_NEED_LISTING = "customer_directory_options_need_listing"
     DIRECTORY_NEEDS_POSTAL_ADDRESS = "customer_directory_needs_postal_address"
+    # -- portal: personal information and tracking --
+    PROFILE_INVALID = "customer_profile_invalid"
+    NAME_CHANGE_UNCHANGED = "customer_name_change_unchanged"
+    NAME_CHANGE_REASON_INVALID = "customer_name_change_reason_invalid"
+    NAME_CHANGE_ALREADY_OPEN = "customer_name_change_already_open"
 
 
 class CustomerError(Exception):

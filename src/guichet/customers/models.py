@@ -224,3 +224,56 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.login} {'ok' if self.succeeded else 'failed'} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# -- portal: personal information and tracking --
+
+
+class PreferredContactTime(models.TextChoices):
+    MORNING = "morning", "Le matin (9 h – 12 h)"
+    AFTERNOON = "afternoon", "L'après-midi (12 h – 18 h)"
+    EVENING = "evening", "En soirée (18 h – 20 h)"
+
+
+class ProfileInterest(models.TextChoices):
+    SMARTPHONES = "smartphones", "Smartphones et objets connectés"
+    STREAMING = "streaming", "Vidéo et musique en ligne"
+    GAMING = "gaming", "Jeux vidéo"
+    TRAVEL = "travel", "Voyages à l'étranger"
+    HOME_NETWORK = "home_network", "Wi-Fi et maison connectée"
+
+
+class CustomerProfile(models.Model):
+    """ "Compléter mon profil": optional facts the customer volunteers; none is required by
+    the contract, so an empty profile is valid. Used to tailor advice, never to refuse an act."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="profile")
+    birth_place = models.CharField(max_length=100, blank=True)
+    # People living in the home, the customer included: sizes the advice on data and Wi-Fi.
+    household_size = models.PositiveSmallIntegerField(null=True, blank=True)
+    preferred_contact_time = models.CharField(
+        max_length=10, choices=PreferredContactTime.choices, blank=True
+    )
+    interests = models.JSONField(default=list, help_text="Codes of ProfileInterest.")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(household_size__isnull=True)
+                | models.Q(household_size__gte=1, household_size__lte=20),
+                name="customer_profile_household_size_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Profile of {self.customer_id}"
+
+
+class NameChangeReason(models.TextChoices):
+    """Why the holder's legal name changes; each needs the proof the page names."""
+
+    MARRIAGE = "marriage", "Mariage ou PACS"
+    DIVORCE = "divorce", "Divorce"
+    COURT_DECISION = "court_decision", "Décision de justice ou changement d'état civil"
+    TYPING_ERROR = "typing_error", "Erreur de saisie à la souscription"

@@ -10,9 +10,15 @@ from django.db import transaction
 
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
-from guichet.care.models import ActorKind, OutboxChannel
+from guichet.care.models import (
+    OPEN_REQUEST_STATUSES,
+    ActorKind,
+    OutboxChannel,
+    Request,
+    RequestKind,
+)
 from guichet.care.notifications import french_date
-from guichet.care.services import activity_record, outbox_enqueue
+from guichet.care.services import activity_record, outbox_enqueue, request_open
 from guichet.customers.errors import CustomerError, CustomerErrorCode
 from guichet.customers.models import (
     Address,
@@ -23,9 +29,13 @@ from guichet.customers.models import (
     ContactPreference,
     ContactTopic,
     Customer,
+    CustomerProfile,
     DirectoryListing,
     LoginAttempt,
+    NameChangeReason,
     NumberSequence,
+    PreferredContactTime,
+    ProfileInterest,
     User,
 )
 from guichet.customers.rules import (
@@ -526,3 +536,138 @@ def login_attempt_record(
     return LoginAttempt.objects.create(
         login=login_key(login), ip_address=ip_address, succeeded=succeeded, at=now
     )
+
+
+# -- portal: personal information and tracking --
+
+
+@transaction.atomic
+def customer_profile_set(
+    *,
+    customer: Customer,
+    birth_place: str,
+    household_size: int | None,
+    preferred_contact_time: str,
+    interests: Sequence[str],
+    actor: Actor,
+    now: datetime,
+) -> CustomerProfile:
+    """ "Compléter mon profil": every field is optional; an empty value clears it."""
+    birth_place = " ".join(birth_place.split())
+    if birth_place:
+        birth_place = _valid(
+            CustomerErrorCode.PROFILE_INVALID,
+            normalize_name,
+            birth_place,
+            field="lieu de naissance",
+        )
+    if household_size is not None and not 1 <= household_size <= 20:
+        raise CustomerError(
+            code=CustomerErrorCode.PROFILE_INVALID,
+            message="Le nombre de personnes du foyer va de 1 à 20.",
+            extra={"household_size": household_size},
+        )
+    if preferred_contact_time and preferred_contact_time not in PreferredContactTime.values:
+        raise CustomerError(
+            code=CustomerErrorCode.PROFILE_INVALID,
+            message="Choisissez un moment de la journée dans la liste.",
+        )
+    unknown = sorted(set(interests) - set(ProfileInterest.values))
+    if unknown:
+        raise CustomerError(
+            code=CustomerErrorCode.PROFILE_INVALID,
+            message=f"Centre d'intérêt inconnu : {', '.join(unknown)}.",
+            extra={"interests": unknown},
+        )
+    wanted = {
+        "birth_place": birth_place,
+        "household_size": household_size,
+        "preferred_contact_time": preferred_contact_time,
+        # Stored in the order of the choices, so that the same choice compares equal.
+        "interests": [code for code in ProfileInterest.values if code in set(interests)],
+    }
+    profile = CustomerProfile.objects.filter(customer=customer).first()
+    old = (
+        {field: getattr(profile, field) for field in wanted}
+        if profile is not None
+        else {
+            "birth_place": "",
+            "household_size": None,
+            "preferred_contact_time": "",
+            "interests": [],
+        }
+    )
+    if profile is not None and old == wanted:
+        return profile
+    profile, _ = CustomerProfile.objects.update_or_create(
+        customer=customer, defaults={**wanted, "updated_at": now}
+    )
+    changed = [field for field in wanted if old[field] != wanted[field]]
+    activity_record(
+        customer=customer,
+        actor=actor,
+        act=Act.CUSTOMER_PROFILE_SET,
+        subject=profile,
+        summary="Profil complété",
+        at=now,
+        old_values={field: old[field] for field in changed},
+        new_values={field: wanted[field] for field in changed},
+    )
+    return profile
+
+
+@transaction.atomic
+def customer_request_name_change(
+    *,
+    customer: Customer,
+    first_name: str,
+    last_name: str,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+) -> Request:
+    """A change of the holder's legal name is not made at once: the contract is in that name
+    (CGS 3.1), so an advisor checks the proof first. Opens a tracked "Changement de nom"
+    request; the advisor then applies it with `customer_update_identity`."""
+    first_name = _valid(CustomerErrorCode.NAME_INVALID, normalize_name, first_name, field="prénom")
+    last_name = _valid(CustomerErrorCode.NAME_INVALID, normalize_name, last_name, field="nom")
+    if reason not in NameChangeReason.values:
+        raise CustomerError(
+            code=CustomerErrorCode.NAME_CHANGE_REASON_INVALID,
+            message="Choisissez le motif du changement de nom dans la liste.",
+        )
+    if (first_name, last_name) == (customer.first_name, customer.last_name):
+        raise CustomerError(
+            code=CustomerErrorCode.NAME_CHANGE_UNCHANGED,
+            message="Le nom et le prénom indiqués sont ceux que nous connaissons déjà.",
+        )
+    if Request.objects.filter(
+        customer=customer, kind=RequestKind.NAME_CHANGE, status__in=OPEN_REQUEST_STATUSES
+    ).exists():
+        raise CustomerError(
+            code=CustomerErrorCode.NAME_CHANGE_ALREADY_OPEN,
+            message="Une demande de changement de nom est déjà en cours d'examen.",
+        )
+    request = request_open(
+        customer=customer,
+        kind=RequestKind.NAME_CHANGE,
+        actor=actor,
+        now=now,
+        payload={
+            "first_name": first_name,
+            "last_name": last_name,
+            "reason": reason,
+            "previous_first_name": customer.first_name,
+            "previous_last_name": customer.last_name,
+        },
+    )
+    activity_record(
+        customer=customer,
+        actor=actor,
+        act=Act.CUSTOMER_REQUEST_NAME_CHANGE,
+        subject=request,
+        summary=f"Changement de nom demandé : {first_name} {last_name}",
+        at=now,
+        new_values={"first_name": first_name, "last_name": last_name, "reason": reason},
+    )
+    return request

@@ -23,6 +23,18 @@ class LineErrorCode(StrEnum):
     NO_ACTIVE_MAIN_OFFER = "line_no_active_main_offer"
     COMMITMENT_INVALID = "line_commitment_invalid"
     DECLARED_USER_INVALID = "line_declared_user_invalid"
+    # -- portal: personal information and tracking --
+    BLOCKED_NUMBER_INVALID = "line_blocked_number_invalid"
+    BLOCKED_NUMBER_DUPLICATE = "line_blocked_number_duplicate"
+    BLOCKED_NUMBERS_FULL = "line_blocked_numbers_full"
+    BLOCKED_NUMBER_UNKNOWN = "line_blocked_number_unknown"
+    LINE_CLOSED = "line_closed"
+    MAILBOX_NOT_A_BOX = "line_mailbox_not_a_box"
+    MAILBOX_ADDRESS_INVALID = "line_mailbox_address_invalid"
+    MAILBOX_ADDRESS_TAKEN = "line_mailbox_address_taken"
+    MAILBOX_SECONDARY_FULL = "line_mailbox_secondary_full"
+    MAILBOX_UNKNOWN = "line_mailbox_unknown"
+    MAILBOX_PRIMARY_NOT_DELETABLE = "line_mailbox_primary_not_deletable"
 
 
 class SubscriptionErrorCode(StrEnum):

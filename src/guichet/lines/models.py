@@ -247,3 +247,49 @@ class Equipment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.model}"
+
+
+# -- portal: personal information and tracking --
+
+
+class BlockedNumber(models.Model):
+    """A number whose calls and SMS the line refuses ("Consulter les appels bloqués"); the
+    network applies the list through `lines.call_barring`."""
+
+    line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="blocked_numbers")
+    # E.164, e.g. +33612345678.
+    number = models.CharField(max_length=16)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["created_at", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["line", "number"], name="blocked_number_once_per_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} blocked on line {self.line_id}"
+
+
+class BoxMailbox(models.Model):
+    """An email address of a box line: one primary, up to `mailbox_rules.SECONDARY_MAX`
+    secondary ones. The domain is the setting GUICHET_BOX_MAIL_DOMAIN; the local part is unique
+    across all boxes (it is the address)."""
+
+    line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="mailboxes")
+    local_part = models.CharField(max_length=40, unique=True)
+    is_primary = models.BooleanField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-is_primary", "created_at", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["line"],
+                condition=models.Q(is_primary=True),
+                name="box_mailbox_one_primary_per_line",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.local_part
