@@ -132,6 +132,8 @@ class ContactChannel(models.TextChoices):
     EMAIL = "email", "E-mail"
     SMS = "sms", "SMS"
     POST = "post", "Courrier"
+    # -- portal: personal information and tracking --
+    PHONE = "phone", "Téléphone"
 
 
 class ContactPreference(models.Model):

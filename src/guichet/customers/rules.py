@@ -148,6 +148,9 @@ DEFAULT_OPT_INS: dict[tuple[ContactTopic, ContactChannel], bool] = {
     (ContactTopic.OFFERS, ContactChannel.EMAIL): False,
     (ContactTopic.OFFERS, ContactChannel.SMS): False,
     (ContactTopic.OFFERS, ContactChannel.POST): False,
+    # -- portal: personal information and tracking --
+    # A call from an advisor about offers: off until the customer agrees.
+    (ContactTopic.OFFERS, ContactChannel.PHONE): False,
 }
 
 

@@ -10,10 +10,12 @@ from guichet.customers.models import (
     ContactPreference,
     ContactTopic,
     Customer,
+    CustomerProfile,
     DirectoryListing,
     LoginAttempt,
     User,
 )
+from guichet.customers.profile_rules import ProfileCompletion, ProfileFacts, profile_completion
 from guichet.customers.rules import (
     DEFAULT_OPT_INS,
     LOGIN_FAILURE_WINDOW,
@@ -109,3 +111,30 @@ def login_locked_until(*, login: str, ip_address: str | None, now: datetime) -> 
         if len(recent) == limit:
             return recent[0] + LOGIN_FAILURE_WINDOW
     return None
+
+
+# -- portal: personal information and tracking --
+
+
+def profile_for(*, customer: Customer) -> CustomerProfile | None:
+    return CustomerProfile.objects.filter(customer=customer).first()
+
+
+def profile_completion_for(
+    *, customer: Customer, addresses: list[Address] | None = None
+) -> ProfileCompletion:
+    """What the customer can still add to their profile (customers.profile_rules)."""
+    if addresses is None:
+        addresses = addresses_for_customer(customer=customer)
+    kinds = {address.kind for address in addresses}
+    profile = profile_for(customer=customer)
+    return profile_completion(
+        ProfileFacts(
+            has_billing_address=AddressKind.BILLING in kinds,
+            has_postal_address=AddressKind.POSTAL in kinds,
+            has_birth_place=bool(profile and profile.birth_place),
+            has_household_size=bool(profile and profile.household_size),
+            has_preferred_contact_time=bool(profile and profile.preferred_contact_time),
+            made_directory_choice=DirectoryListing.objects.filter(customer=customer).exists(),
+        )
+    )

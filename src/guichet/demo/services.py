@@ -30,6 +30,7 @@ from guichet.customers.services import address_set, customer_create
 from guichet.demo.dunning import demo_dunning_create
 from guichet.demo.identities import MAX_SENIORITY_YEARS, Identity, generate_identities
 from guichet.demo.instalments import lea_instalment_plan_create
+from guichet.demo.personal_info import demo_personal_info_create
 from guichet.demo.usage_history import usage_history_import
 from guichet.lines.models import EquipmentKind, Line, Ownership
 from guichet.lines.rules import luhn_valid
@@ -152,6 +153,9 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
     # -- portal: invoices and payment means --
     # -- portal: account and security --
     # -- portal: personal information and tracking --
+    demo_personal_info_create(
+        camille=camille.billing_account.customer, hugo=hugo.billing_account.customer, now=now
+    )
     # -- portal: lines and emergencies --
     # -- portal: offer management --
     # -- portal: devices, insurance and after-sales --
