@@ -13,7 +13,6 @@ from guichet.billing.rules import format_eur_fr
 from guichet.care.actors import Actor
 from guichet.care.models import (
     AdvisorMessage,
-    Order,
     OrderKind,
     OrderStatus,
     Request,
