@@ -322,6 +322,8 @@ def test_declare_a_minor_user_of_the_mobile_line(signed_in, mobile):
     assert response.status_code == 302
     mobile.refresh_from_db()
     assert (mobile.user_name, mobile.user_is_minor) == ("Léo Lefebvre", True)
+    page = signed_in.get(reverse("selfcare:line_user", args=[mobile.pk])).content.decode()
+    assert "Les conditions sont réunies" in page
 
 
 def test_a_minor_user_needs_a_name(signed_in, mobile):
