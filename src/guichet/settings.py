@@ -263,6 +263,8 @@ GUICHET_REAUTH_SECONDS = int(os.environ.get("GUICHET_REAUTH_SECONDS", "300"))
 # -- portal: account and security --
 
 # -- portal: personal information and tracking --
+# Documents customers send (proofs of a change of name): private files, never served by URL.
+MEDIA_ROOT = Path(os.environ.get("GUICHET_MEDIA_ROOT", "var/media"))
 # The domain of the box lines' email addresses (lines.mailbox_rules): "<local part>@<domain>".
 GUICHET_BOX_MAIL_DOMAIN = os.environ.get("GUICHET_BOX_MAIL_DOMAIN", "guichet-box.fr")
 # The network adapter that applies a line's blocked numbers (lines.call_barring): a dotted path

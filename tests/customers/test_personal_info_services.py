@@ -1,11 +1,12 @@
 """Profile, name change request and billing address change (portal: personal information)."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from guichet.billing.services import billing_address_change
 from guichet.care.models import Activity, Request, RequestKind, RequestStatus
 from guichet.customers.errors import CustomerError, CustomerErrorCode
-from guichet.customers.models import AddressKind, CustomerProfile
+from guichet.customers.models import AddressKind, CustomerProfile, IdentityProof
 from guichet.customers.selectors import address_get, profile_completion_for
 from guichet.customers.services import customer_profile_set, customer_request_name_change
 from tests.customers.builders import NOW, as_customer, give_address, make_customer
@@ -17,6 +18,15 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def customer():
     return make_customer()
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def _proof(content=b"\x89PNG\r\n\x1a\n scan"):
+    return SimpleUploadedFile("scan.png", content)
 
 
 def _profile(customer, **values):
@@ -60,6 +70,7 @@ def test_a_name_change_is_a_request_and_a_second_one_waits_for_the_first(custome
         first_name="camille",
         last_name="durand",
         reason="marriage",
+        proof=_proof(),
         actor=actor,
         now=NOW,
     )
@@ -70,6 +81,7 @@ def test_a_name_change_is_a_request_and_a_second_one_waits_for_the_first(custome
             first_name="Camille",
             last_name="Petit",
             reason="marriage",
+            proof=_proof(),
             actor=actor,
             now=NOW,
         )
@@ -78,6 +90,7 @@ def test_a_name_change_is_a_request_and_a_second_one_waits_for_the_first(custome
     assert request.payload["previous_last_name"] == "Martin"
     assert second.value.code == CustomerErrorCode.NAME_CHANGE_ALREADY_OPEN
     assert Request.objects.count() == 1
+    assert IdentityProof.objects.get().content_type == "image/png"
     customer.refresh_from_db()
     assert customer.last_name == "Martin"
 
@@ -89,6 +102,7 @@ def test_a_name_change_needs_a_known_reason(customer):
             first_name="Camille",
             last_name="Durand",
             reason="whim",
+            proof=_proof(),
             actor=as_customer(customer),
             now=NOW,
         )

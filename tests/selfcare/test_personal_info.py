@@ -4,6 +4,7 @@ box mailboxes, through HTTP as a signed-in customer."""
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +35,7 @@ from guichet.customers.models import (
     ContactTopic,
     CustomerProfile,
     DirectoryListing,
+    IdentityProof,
 )
 from guichet.customers.selectors import address_get
 from guichet.lines.call_barring import LocalCallBarringNetwork
@@ -117,10 +119,24 @@ def test_account_index_shows_identity_completion_and_what_is_in_progress(
 # Identity -----------------------------------------------------------------------------------
 
 
+def _pdf(name="acte.pdf", content=b"%PDF-1.7 acte de mariage"):
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def test_a_name_change_opens_a_request_and_leaves_the_name_as_it_is(signed_in, customer):
     response = signed_in.post(
         reverse("selfcare:identity"),
-        {"first_name": "Hugo", "last_name": "Martin-Lefebvre", "reason": "marriage"},
+        {
+            "first_name": "Hugo",
+            "last_name": "Martin-Lefebvre",
+            "reason": "marriage",
+            "proof": _pdf(),
+        },
     )
 
     request = Request.objects.get(customer=customer)
@@ -128,6 +144,10 @@ def test_a_name_change_opens_a_request_and_leaves_the_name_as_it_is(signed_in, c
     assert response.url == reverse("selfcare:request_detail", args=[request.pk])
     assert request.kind == RequestKind.NAME_CHANGE
     assert request.payload["last_name"] == "Martin-Lefebvre"
+    proof = IdentityProof.objects.get(customer=customer)
+    assert (proof.request_id, proof.content_type) == (request.pk, "application/pdf")
+    assert proof.file.read() == b"%PDF-1.7 acte de mariage"
+    assert "acte" not in proof.file.name  # stored under a random name
     customer.refresh_from_db()
     assert customer.last_name == "Lefebvre"
     page = signed_in.get(reverse("selfcare:identity")).content.decode()
@@ -137,7 +157,7 @@ def test_a_name_change_opens_a_request_and_leaves_the_name_as_it_is(signed_in, c
 def test_a_name_change_to_the_same_name_is_refused_and_keeps_what_was_typed(signed_in, customer):
     response = signed_in.post(
         reverse("selfcare:identity"),
-        {"first_name": "Hugo", "last_name": "Lefebvre", "reason": "marriage"},
+        {"first_name": "Hugo", "last_name": "Lefebvre", "reason": "marriage", "proof": _pdf()},
     )
 
     assert response.status_code == 400
@@ -145,6 +165,24 @@ def test_a_name_change_to_the_same_name_is_refused_and_keeps_what_was_typed(sign
     assert "sont ceux que nous connaissons déjà" in html
     assert 'value="Lefebvre"' in html
     assert not Request.objects.filter(customer=customer).exists()
+
+
+def test_a_name_change_proof_must_be_a_pdf_or_an_image(signed_in, customer):
+    response = signed_in.post(
+        reverse("selfcare:identity"),
+        {
+            "first_name": "Hugo",
+            "last_name": "Martin",
+            "reason": "marriage",
+            "proof": SimpleUploadedFile("acte.pdf", b"MZ\x90\x00 not a pdf"),
+        },
+    )
+
+    assert response.status_code == 400
+    assert "doit être un PDF, une photo JPEG ou une image PNG" in response.content.decode()
+    assert 'value="Martin"' in response.content.decode()
+    assert not Request.objects.filter(customer=customer).exists()
+    assert not IdentityProof.objects.exists()
 
 
 # Profile ------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ class CustomerErrorCode(StrEnum):
     NAME_CHANGE_UNCHANGED = "customer_name_change_unchanged"
     NAME_CHANGE_REASON_INVALID = "customer_name_change_reason_invalid"
     NAME_CHANGE_ALREADY_OPEN = "customer_name_change_already_open"
+    PROOF_INVALID = "customer_proof_invalid"
 
 
 class CustomerError(Exception):

@@ -4,6 +4,8 @@ Rows here change only through `guichet.customers.services`; other contexts read 
 `guichet.customers.selectors`.
 """
 
+import uuid
+from pathlib import Path
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -279,3 +281,24 @@ class NameChangeReason(models.TextChoices):
     DIVORCE = "divorce", "Divorce"
     COURT_DECISION = "court_decision", "Décision de justice ou changement d'état civil"
     TYPING_ERROR = "typing_error", "Erreur de saisie à la souscription"
+
+
+def _proof_path(document: "IdentityProof", filename: str) -> str:
+    # A random name: nothing the customer typed reaches the file system.
+    return f"identity-proofs/{document.customer_id}/{uuid.uuid4().hex}{Path(filename).suffix}"
+
+
+class IdentityProof(models.Model):
+    """A document the customer sent to prove a change of identity (marriage certificate,
+    judgment…). Stored under MEDIA_ROOT, never served by a public URL: advisors read it."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="proofs")
+    # The care request it supports (care.Request); an id, as customers does not depend on care.
+    request_id = models.BigIntegerField()
+    file = models.FileField(upload_to=_proof_path, max_length=200)
+    content_type = models.CharField(max_length=40)
+    size_bytes = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Proof for request {self.request_id}"

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 
 from guichet.care.actors import Actor
@@ -31,6 +32,7 @@ from guichet.customers.models import (
     Customer,
     CustomerProfile,
     DirectoryListing,
+    IdentityProof,
     LoginAttempt,
     NameChangeReason,
     NumberSequence,
@@ -38,6 +40,7 @@ from guichet.customers.models import (
     ProfileInterest,
     User,
 )
+from guichet.customers.proof_rules import PROOF_CONTENT_TYPES, proof_extension
 from guichet.customers.rules import (
     DEFAULT_OPT_INS,
     ELECTRONIC_CHANNELS,
@@ -623,12 +626,14 @@ def customer_request_name_change(
     first_name: str,
     last_name: str,
     reason: str,
+    proof: File,
     actor: Actor,
     now: datetime,
 ) -> Request:
     """A change of the holder's legal name is not made at once: the contract is in that name
     (CGS 3.1), so an advisor checks the proof first. Opens a tracked "Changement de nom"
-    request; the advisor then applies it with `customer_update_identity`."""
+    request with the proof attached (`IdentityProof`); the advisor then applies it with
+    `customer_update_identity`. The proof's kind is read from its bytes (proof_rules)."""
     first_name = _valid(CustomerErrorCode.NAME_INVALID, normalize_name, first_name, field="prénom")
     last_name = _valid(CustomerErrorCode.NAME_INVALID, normalize_name, last_name, field="nom")
     if reason not in NameChangeReason.values:
@@ -636,6 +641,11 @@ def customer_request_name_change(
             code=CustomerErrorCode.NAME_CHANGE_REASON_INVALID,
             message="Choisissez le motif du changement de nom dans la liste.",
         )
+    proof.seek(0)
+    extension = _valid(
+        CustomerErrorCode.PROOF_INVALID, proof_extension, proof.read(16), size=proof.size or 0
+    )
+    proof.seek(0)
     if (first_name, last_name) == (customer.first_name, customer.last_name):
         raise CustomerError(
             code=CustomerErrorCode.NAME_CHANGE_UNCHANGED,
@@ -660,6 +670,14 @@ def customer_request_name_change(
             "previous_first_name": customer.first_name,
             "previous_last_name": customer.last_name,
         },
+    )
+    IdentityProof.objects.create(
+        customer=customer,
+        request_id=request.pk,
+        file=File(proof, name=f"justificatif.{extension}"),
+        content_type=PROOF_CONTENT_TYPES[extension],
+        size_bytes=proof.size or 0,
+        uploaded_at=now,
     )
     activity_record(
         customer=customer,

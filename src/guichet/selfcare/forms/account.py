@@ -31,6 +31,14 @@ class NameChangeForm(forms.Form):
         widget=forms.TextInput({"autocomplete": "family-name"}),
     )
     reason = forms.ChoiceField(label=_("Reason"), choices=NameChangeReason.choices)
+    proof = forms.FileField(
+        label=_("Proof"),
+        help_text=_(
+            "Marriage certificate, divorce decree or court decision: PDF, JPEG or PNG,"
+            " 5 MB at most."
+        ),
+        widget=forms.FileInput({"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
 
 
 class ProfileForm(forms.Form):

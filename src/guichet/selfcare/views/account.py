@@ -108,7 +108,7 @@ def identity(request: HttpRequest, customer: Customer) -> HttpResponse:
         for r in requests_for_customer(customer=customer, open_only=True)
         if r.kind == RequestKind.NAME_CHANGE
     ]
-    form = NameChangeForm(request.POST or None)
+    form = NameChangeForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -117,6 +117,7 @@ def identity(request: HttpRequest, customer: Customer) -> HttpResponse:
                 first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"],
                 reason=form.cleaned_data["reason"],
+                proof=form.cleaned_data["proof"],
                 actor=_actor(request),
                 now=timezone.now(),
             )
@@ -126,8 +127,8 @@ def identity(request: HttpRequest, customer: Customer) -> HttpResponse:
             messages.success(
                 request,
                 _(
-                    "Your request no. %(number)s is recorded: an advisor will check it and"
-                    " ask you for the proof."
+                    "Your request no. %(number)s is recorded with its proof: an advisor will"
+                    " check it."
                 )
                 % {"number": name_request.pk},
             )
