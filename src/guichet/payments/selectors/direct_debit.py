@@ -7,6 +7,7 @@ from django.db.models import Count, F, Max, Sum
 
 from guichet.billing.models import BillingAccount, Invoice
 from guichet.billing.selectors import invoices_owed_by_direct_debit
+from guichet.customers.models import Customer
 from guichet.payments.models import (
     DirectDebit,
     DirectDebitBatch,
@@ -163,3 +164,13 @@ def direct_debit_mandate_for_invoice(*, invoice: Invoice) -> tuple[Mandate, date
         billing_account_id=invoice.billing_account_id, status=MandateStatus.ACTIVE
     ).first()
     return (mandate, invoice.due_on) if mandate is not None else None
+
+
+def mandates_for_customer(*, customer: Customer) -> list[Mandate]:
+    """The customer's mandates on all their accounts, the active one first then the newest;
+    one query."""
+    return list(
+        Mandate.objects.filter(billing_account__customer=customer)
+        .select_related("billing_account")
+        .order_by("status", "-created_at", "-id")
+    )
