@@ -103,3 +103,14 @@ def stripe_settings(settings, localstripe: str) -> str:
     settings.GUICHET_STRIPE_JS_URL = f"{localstripe}/js.stripe.com/v3/"
     settings.GUICHET_STRIPE_TIMEOUT_SECONDS = 10.0
     return localstripe
+
+
+# -- portal: invoices and payment means --
+@pytest.fixture(autouse=True)
+def _sepa_creditor(settings, tmp_path):
+    """The demo's direct-debit customers sign mandates and are collected (demo.invoices_payments):
+    every test that builds the demo needs a creditor, and debit files out of the repository."""
+    settings.GUICHET_SEPA_CREDITOR_ID = "FR72ZZZ123456"
+    settings.GUICHET_SEPA_CREDITOR_NAME = "Guichet (tests)"
+    settings.GUICHET_SEPA_CREDITOR_IBAN = "FR1420041010050500013M02606"
+    settings.GUICHET_SEPA_OUTBOX_DIR = tmp_path / "sepa-outgoing"

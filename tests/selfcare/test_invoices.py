@@ -100,7 +100,8 @@ def test_the_customer_opens_their_invoice_pdf_in_the_browser(
 ) -> None:
     # session, user, customer, invoice with its account, its lines, their telecom lines,
     # the current catalog release
-    with django_assert_num_queries(7):
+    # +2 for a direct-debit invoice: its pre-notification, else the account's mandate.
+    with django_assert_num_queries(9):
         response = logged_in.get(pdf_url(invoice))
 
     assert response.status_code == 200
@@ -122,7 +123,7 @@ def test_the_customer_downloads_a_duplicate_and_the_request_is_recorded(
     # transaction: the request and its activity (2 inserts, in the 3 nested atomic services:
     # 3 savepoints and their releases under the test's transaction), the current catalog
     # release and the telecom lines for the document
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(17):
         response = logged_in.post(duplicate_url(invoice))
 
     assert response.status_code == 200
@@ -192,10 +193,9 @@ def test_the_home_page_lists_the_invoices_with_their_documents(
     html = logged_in.get(reverse("selfcare:invoices")).content.decode()
 
     assert "Mes factures" in html
-    assert f"<td>{invoice.number}</td>" in html
-    assert "<td>novembre 2026</td>" in html
-    assert '<td class="amount">41,43\u00a0€</td>' in html
-    assert f'<a href="/factures/{invoice.number}.pdf">Voir (PDF)</a>' in html
+    assert f'Novembre 2026 <span class="muted">— {invoice.number}</span>' in html
+    assert "<dd>41,43\u00a0€</dd>" in html
+    assert f'<a href="/factures/{invoice.number}.pdf">Voir (PDF)' in html
     assert f'action="/factures/{invoice.number}/duplicata"' in html
     assert "Demander un duplicata" in html
     assert "Vos factures des 36 derniers mois restent disponibles ici." in html

@@ -87,6 +87,8 @@ class DirectDebitMention:
     masked_iban: str  # e.g. "FR76 •••• •••• •••• •••• •••• 189"
     mandate_reference: str  # the SEPA mandate's unique reference (RUM)
     creditor_identifier: str  # the operator's SEPA creditor identifier (ICS)
+    # The debit date the pre-notification gave (the due date when none was sent yet).
+    debit_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -301,6 +303,8 @@ def _payment_terms(
             " l'échéance ; les week-ends et jours fériés peuvent décaler la date du"
             " prélèvement (CGS 7.1).",
         ]
+        if direct_debit is not None:
+            how.insert(0, _sepa_mention(direct_debit, debit_on=invoice.due_on))
     else:
         how = [
             f"Montant de {total} à régler au plus tard le {due_on}, par carte bancaire depuis"
@@ -315,6 +319,35 @@ def _payment_terms(
         " effet, les Services peuvent être suspendus, la facturation se poursuivant (CGS 2.4) ;"
         f" la remise en service après régularisation est facturée {reinstatement}. Après mise"
         " en demeure restée sans effet, le contrat peut être résilié (CGS 8.2).",
+    )
+
+
+def _sepa_mention(direct_debit: DirectDebitMention, *, debit_on: date) -> str:
+    """The SEPA mention of a direct-debit invoice (the EPC rulebook's pre-notification content:
+    date, mandate reference, creditor identifier)."""
+    return (
+        f"Prélèvement SEPA le {_fr(direct_debit.debit_on or debit_on)}, mandat RUM"
+        f" {direct_debit.mandate_reference}, ICS {direct_debit.creditor_identifier}."
+    )
+
+
+def direct_debit_mention(invoice: Invoice) -> DirectDebitMention | None:
+    """The mandate and debit date a direct-debit invoice prints; None for other invoices or
+    without a mandate."""
+    # Imported here: payments reads billing, and billing prints what payments knows.
+    from guichet.payments.selectors.direct_debit import direct_debit_mandate_for_invoice
+
+    if invoice.payment_method != PaymentMethod.DIRECT_DEBIT:
+        return None
+    found = direct_debit_mandate_for_invoice(invoice=invoice)
+    if found is None:
+        return None
+    mandate, debit_on = found
+    return DirectDebitMention(
+        masked_iban=mandate.masked_iban,
+        mandate_reference=mandate.reference,
+        creditor_identifier=mandate.creditor_id,
+        debit_on=debit_on,
     )
 
 
@@ -429,7 +462,7 @@ def document_pdf(document: InvoiceDocument) -> bytes:
 
 def invoice_pdf(*, invoice: Invoice) -> InvoicePdf:
     """The invoice's PDF (the original), rendered now; the same bytes every time."""
-    document = invoice_document(invoice=invoice)
+    document = invoice_document(invoice=invoice, direct_debit=direct_debit_mention(invoice))
     return InvoicePdf(filename=f"facture-{invoice.number}.pdf", content=document_pdf(document))
 
 
@@ -456,7 +489,9 @@ def invoice_duplicate_request(*, invoice: Invoice, actor: Actor, now: datetime) 
         actor=actor,
         now=now,
     )
-    document = invoice_document(invoice=invoice, duplicate_produced_at=now)
+    document = invoice_document(
+        invoice=invoice, duplicate_produced_at=now, direct_debit=direct_debit_mention(invoice)
+    )
     pdf = InvoicePdf(
         filename=f"facture-{invoice.number}-duplicata.pdf", content=document_pdf(document)
     )

@@ -38,6 +38,7 @@ from guichet.lines.selectors import (
     billing_account_ids_with_lines_in_service,
 )
 from guichet.payments.dunning_rules import STEP_LABELS, StepCode, step_reached
+from guichet.payments.models import DirectDebitStatus
 from guichet.payments.selectors.dunning import dunning_steps_reached
 from guichet.payments.selectors.instalments import (
     billing_account_ids_with_instalments_due,
@@ -355,16 +356,26 @@ def billing_account_debt_cents(*, billing_account: BillingAccount) -> int:
     return sum(total - paid for total, paid in owed)
 
 
+def _debit_in_flight() -> Q:
+    # A direct debit presented to the bank and neither settled nor returned yet: the money is
+    # being collected (settlement comes a business day after the due date), so the invoice is
+    # not overdue until the bank says otherwise (a return marks it unpaid).
+    return Q(direct_debits__status=DirectDebitStatus.SUBMITTED)
+
+
 def _overdue(today: date) -> Q:
-    return Q(status=InvoiceStatus.UNPAID) | Q(
-        status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID], due_on__lt=today
+    return Q(status=InvoiceStatus.UNPAID) | (
+        Q(status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID], due_on__lt=today)
+        & ~_debit_in_flight()
     )
 
 
 def invoices_to_mark_unpaid(*, today: date, billing_account_id: int | None = None) -> list[Invoice]:
-    """Invoices still issued or partly paid after their due date, oldest due first."""
+    """Invoices still issued or partly paid after their due date, oldest due first; not those
+    whose direct debit is in flight (presented, not yet settled or returned)."""
     invoices = Invoice.objects.filter(
-        status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID], due_on__lt=today
+        Q(status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID], due_on__lt=today)
+        & ~_debit_in_flight()
     )
     if billing_account_id is not None:
         invoices = invoices.filter(billing_account_id=billing_account_id)

@@ -30,6 +30,7 @@ from guichet.customers.services import address_set, customer_create
 from guichet.demo.dunning import demo_dunning_create
 from guichet.demo.identities import MAX_SENIORITY_YEARS, Identity, generate_identities
 from guichet.demo.instalments import lea_instalment_plan_create
+from guichet.demo.invoices_payments import demo_payments_create
 from guichet.demo.personal_info import demo_personal_info_create
 from guichet.demo.usage_history import usage_history_import
 from guichet.lines.models import EquipmentKind, Line, Ownership
@@ -151,6 +152,7 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
     # The portal's demo content, one call per part (demo/<part>.py):
     # -- portal: home and usage --
     # -- portal: invoices and payment means --
+    demo_payments_create(now=now, card_payers_left_out=[karim_line.billing_account.customer])
     # -- portal: account and security --
     # -- portal: personal information and tracking --
     demo_personal_info_create(

@@ -7,6 +7,7 @@ from django.db.models import Count, F, Max, Sum
 
 from guichet.billing.models import BillingAccount, Invoice
 from guichet.billing.selectors import invoices_owed_by_direct_debit
+from guichet.customers.models import Customer
 from guichet.payments.models import (
     DirectDebit,
     DirectDebitBatch,
@@ -140,4 +141,36 @@ def direct_debits_for_invoice(*, invoice: Invoice) -> list[DirectDebit]:
         DirectDebit.objects.filter(invoice=invoice)
         .select_related("mandate")
         .order_by("-collection_date", "-id")
+    )
+
+
+# -- portal: invoices and payment means --
+
+
+def direct_debit_mandate_for_invoice(*, invoice: Invoice) -> tuple[Mandate, date] | None:
+    """The mandate a direct-debit invoice is (or will be) collected under, and the debit date:
+    its pre-notification's when one was sent (the notice is what the customer was promised),
+    else the account's active mandate and the due date. None without a mandate. One or two
+    queries."""
+    notice = (
+        Prenotification.objects.filter(invoice=invoice)
+        .select_related("mandate")
+        .order_by("-debit_on", "-id")
+        .first()
+    )
+    if notice is not None:
+        return notice.mandate, notice.debit_on
+    mandate = Mandate.objects.filter(
+        billing_account_id=invoice.billing_account_id, status=MandateStatus.ACTIVE
+    ).first()
+    return (mandate, invoice.due_on) if mandate is not None else None
+
+
+def mandates_for_customer(*, customer: Customer) -> list[Mandate]:
+    """The customer's mandates on all their accounts, the active one first then the newest;
+    one query."""
+    return list(
+        Mandate.objects.filter(billing_account__customer=customer)
+        .select_related("billing_account")
+        .order_by("status", "-created_at", "-id")
     )

@@ -1,6 +1,7 @@
 """Reads of instalment plans; every read for a customer is scoped to that customer."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Prefetch, QuerySet, Sum
@@ -96,3 +97,42 @@ def instalments_due_by_billing_account(
     for instalment in due:
         by_account.setdefault(instalment.plan.billing_account_id, []).append(instalment)
     return by_account
+
+
+# -- portal: invoices and payment means --
+
+
+@dataclass(frozen=True)
+class InstalmentPlanSummary:
+    """A plan as the customer sees it (Factures > Facilité de paiement)."""
+
+    plan: InstalmentPlan
+    device: str
+    billed_count: int  # instalments put on an invoice
+    left_count: int  # instalments still to bill
+    outstanding_cents: int  # capital restant dû: what an early settlement pays
+    next_instalment: Instalment | None  # the next one to bill
+
+    @property
+    def can_settle(self) -> bool:
+        return self.plan.status == InstalmentPlanStatus.ACTIVE and self.outstanding_cents > 0
+
+
+def instalment_plan_summaries(*, plans: Sequence[InstalmentPlan]) -> list[InstalmentPlanSummary]:
+    """Summaries of plans read with their schedule (`instalment_plans_for_customer`): no query.
+    The outstanding principal is `instalment_plan_outstanding_cents`'s, from the schedule."""
+    summaries = []
+    for plan in plans:
+        instalments = list(plan.instalments.all())
+        scheduled = [i for i in instalments if i.status == InstalmentStatus.SCHEDULED]
+        summaries.append(
+            InstalmentPlanSummary(
+                plan=plan,
+                device=plan.equipment.model,
+                billed_count=sum(1 for i in instalments if i.status == InstalmentStatus.BILLED),
+                left_count=len(scheduled),
+                outstanding_cents=sum(i.amount_cents for i in scheduled),
+                next_instalment=min(scheduled, key=lambda i: i.number, default=None),
+            )
+        )
+    return summaries

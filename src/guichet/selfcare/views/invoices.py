@@ -1,17 +1,22 @@
 """Factures: the invoices of the last 36 months, their PDF and duplicates, and paying them."""
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from guichet.billing import documents
-from guichet.billing.models import Invoice
+from guichet.billing.models import Invoice, InvoiceStatus, PaymentMethod
 from guichet.billing.rules import INVOICES_AVAILABLE_MONTHS
 from guichet.billing.selectors import (
+    PAYABLE_STATUSES,
+    arrears_state,
     invoice_get_for_customer,
     invoices_available_for_customer,
     invoices_in_arrears_for_customer,
@@ -28,16 +33,67 @@ from guichet.selfcare.registry import Section
 from guichet.selfcare.views.common import customer_view
 from guichet.selfcare.views.payments import card_payment_begin
 
+# The invoice statuses as the customer reads them (English msgids, French by default).
+STATUS_LABELS = {
+    InvoiceStatus.ISSUED: _("Issued"),
+    InvoiceStatus.PAID: _("Paid"),
+    InvoiceStatus.PARTIALLY_PAID: _("Partially paid"),
+    InvoiceStatus.UNPAID: _("Unpaid"),
+    InvoiceStatus.CANCELLED: _("Credited"),
+}
+METHOD_LABELS = {
+    PaymentMethod.CARD: _("Card"),
+    PaymentMethod.DIRECT_DEBIT: _("Direct debit"),
+}
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    invoice: Invoice
+    status_label: str
+    method_label: str
+    # The card payment is offered for what is owed, except on a direct-debit invoice not due
+    # yet: its debit is announced and will take what is left.
+    payable: bool
+    debit_announced: bool
+
+
+def _row(invoice: Invoice, today: date) -> InvoiceRow:
+    owed = invoice.outstanding_cents > 0 and invoice.status in PAYABLE_STATUSES
+    debit_announced = (
+        owed
+        and invoice.payment_method == PaymentMethod.DIRECT_DEBIT
+        and invoice.status != InvoiceStatus.UNPAID
+        and invoice.due_on >= today
+    )
+    return InvoiceRow(
+        invoice=invoice,
+        status_label=str(STATUS_LABELS.get(invoice.status, invoice.status)),
+        method_label=str(METHOD_LABELS.get(invoice.payment_method, invoice.payment_method)),
+        payable=owed and not debit_announced,
+        debit_announced=debit_announced,
+    )
+
+
+def invoice_years(invoices: list[Invoice], today: date) -> list[tuple[int, list[InvoiceRow]]]:
+    """The invoices (newest first) grouped by the year of their period."""
+    years: dict[int, list[InvoiceRow]] = {}
+    for invoice in invoices:
+        years.setdefault(invoice.period_start.year, []).append(_row(invoice, today))
+    return list(years.items())
+
 
 @customer_view
 def invoices(request: HttpRequest, customer: Customer) -> HttpResponse:
+    today = paris_date(timezone.now())
     return render(
         request,
         "selfcare/invoices/invoices.html",
         {
-            "invoices": invoices_available_for_customer(
-                customer=customer, today=paris_date(timezone.now())
+            "years": invoice_years(
+                invoices_available_for_customer(customer=customer, today=today), today
             ),
+            "arrears": arrears_state(customer=customer, today=today),
             "invoice_months": INVOICES_AVAILABLE_MONTHS,
             "section_acts": act_links(
                 lines=lines_for_customer(customer=customer), section=Section.INVOICES
