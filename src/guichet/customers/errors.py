@@ -19,6 +19,16 @@ class CustomerErrorCode(StrEnum):
     CONTACT_CHANNEL_REQUIRED = "customer_contact_channel_required"
     DIRECTORY_OPTIONS_NEED_LISTING = "customer_directory_options_need_listing"
     DIRECTORY_NEEDS_POSTAL_ADDRESS = "customer_directory_needs_postal_address"
+    # -- portal: account and security --
+    EMAIL_UNCHANGED = "customer_email_unchanged"
+    EMAIL_LINK_INVALID = "customer_email_link_invalid"
+    PHONE_NOT_FRENCH = "customer_phone_not_french"
+    TWO_STEP_ALREADY_ON = "customer_two_step_already_on"
+    TWO_STEP_OFF = "customer_two_step_off"
+    TWO_STEP_LINE_INVALID = "customer_two_step_line_invalid"
+    TWO_STEP_CODE_WRONG = "customer_two_step_code_wrong"
+    TWO_STEP_CODE_EXPIRED = "customer_two_step_code_expired"
+    TWO_STEP_LOCKED = "customer_two_step_locked"
 
 
 class CustomerError(Exception):
