@@ -1,7 +1,9 @@
 """Compte > Mes infos personnelles: password, login and contact email, contact phone, and the
 two-step verification; and the link that confirms a new email address."""
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -52,13 +54,29 @@ from guichet.selfcare.forms.auth import (
     SecondStepForm,
     SmsLineForm,
 )
-from guichet.selfcare.reauth import sensitive
+from guichet.selfcare.reauth import reauthentication_url, recently_authenticated, sensitive
 from guichet.selfcare.templatetags.selfcare import national_number
 from guichet.selfcare.views.auth import masked_phone
 from guichet.selfcare.views.common import customer_view
 
 ENROL_CHALLENGE_KEY = "guichet_two_step_enrolment"
 TOTP_ISSUER = "Guichet"
+P = ParamSpec("P")
+
+
+def sensitive_action(view: Callable[P, HttpResponseBase]) -> Callable[P, HttpResponseBase]:
+    """`reauth.sensitive` for the buttons of the two-step page: they only take POST, so after
+    confirming one's identity the customer comes back to the page, not to the button's URL."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
+        request = args[0]
+        assert isinstance(request, HttpRequest)
+        if not recently_authenticated(request, now=timezone.now()):
+            return redirect(reauthentication_url(reverse("selfcare:two_step")))
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def _status(form: Any) -> int:
@@ -158,7 +176,7 @@ def contact_details(request: HttpRequest, customer: Customer) -> HttpResponse:
     action = request.POST.get("action") if request.method == "POST" else None
     phone_form = ContactPhoneForm(
         request.POST if action == "phone" else None,
-        initial={"contact_phone": customer.contact_phone},
+        initial={"contact_phone": national_number(customer.contact_phone)},
     )
     email_form = EmailForm(request.POST if action == "email" else None)
     if action == "phone" and phone_form.is_valid():
@@ -276,7 +294,7 @@ def two_step(request: HttpRequest, customer: Customer) -> HttpResponse:
 
 @require_POST
 @customer_view
-@sensitive
+@sensitive_action
 def two_step_start(request: HttpRequest, customer: Customer) -> HttpResponseBase:
     """Begin with the SMS method (a code to the chosen line) or the app method (a secret)."""
     now = timezone.now()
@@ -301,7 +319,7 @@ def two_step_start(request: HttpRequest, customer: Customer) -> HttpResponseBase
 @require_POST
 @sensitive_post_parameters("code")
 @customer_view
-@sensitive
+@sensitive_action
 def two_step_confirm(request: HttpRequest, customer: Customer) -> HttpResponse:
     """The first code proves the phone or the app; the recovery codes are shown once."""
     form = SecondStepForm(request.POST)
@@ -324,7 +342,7 @@ def two_step_confirm(request: HttpRequest, customer: Customer) -> HttpResponse:
 
 @require_POST
 @customer_view
-@sensitive
+@sensitive_action
 def two_step_cancel(request: HttpRequest, customer: Customer) -> HttpResponseBase:
     request.session.pop(ENROL_CHALLENGE_KEY, None)
     return redirect("selfcare:two_step")
@@ -332,7 +350,7 @@ def two_step_cancel(request: HttpRequest, customer: Customer) -> HttpResponseBas
 
 @require_POST
 @customer_view
-@sensitive
+@sensitive_action
 def two_step_off(request: HttpRequest, customer: Customer) -> HttpResponseBase:
     try:
         two_step_disable(customer=customer, actor=Actor.customer(customer.user), now=timezone.now())
@@ -344,7 +362,7 @@ def two_step_off(request: HttpRequest, customer: Customer) -> HttpResponseBase:
 
 @require_POST
 @customer_view
-@sensitive
+@sensitive_action
 def two_step_recovery_codes(request: HttpRequest, customer: Customer) -> HttpResponse:
     try:
         codes = recovery_codes_renew(
