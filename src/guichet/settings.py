@@ -261,6 +261,24 @@ GUICHET_REAUTH_SECONDS = int(os.environ.get("GUICHET_REAUTH_SECONDS", "300"))
 # -- portal: invoices and payment means --
 
 # -- portal: account and security --
+# Signed-in customers are signed out after this long without a request (selfcare.idle).
+GUICHET_IDLE_TIMEOUT_SECONDS = int(os.environ.get("GUICHET_IDLE_TIMEOUT_SECONDS", "1800"))
+MIDDLEWARE = [*MIDDLEWARE, "guichet.selfcare.idle.IdleTimeoutMiddleware"]
+# A "mot de passe oublié" link works once, for this long (Django's token generator).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("GUICHET_PASSWORD_RESET_SECONDS", "3600"))
+# Reset emails per login and per hour; more requests get the same answer but send nothing.
+GUICHET_PASSWORD_RESETS_PER_HOUR = int(os.environ.get("GUICHET_PASSWORD_RESETS_PER_HOUR", "3"))
+# How long the link confirming a new login or contact email works.
+GUICHET_EMAIL_CONFIRMATION_SECONDS = int(
+    os.environ.get("GUICHET_EMAIL_CONFIRMATION_SECONDS", str(60 * 60 * 24))
+)
+# Seals the authenticator apps' secrets and peppers the hashes of one-time codes; changing it
+# turns off the app-based two-step verification of every customer. Defaults to SECRET_KEY.
+GUICHET_TWO_STEP_KEY = os.environ.get("GUICHET_TWO_STEP_KEY", "") or SECRET_KEY
+# A second-step code (SMS, sign-in page) lasts this long; this many wrong codes in a quarter
+# of an hour lock the second step for that quarter of an hour.
+GUICHET_TWO_STEP_CODE_SECONDS = int(os.environ.get("GUICHET_TWO_STEP_CODE_SECONDS", "300"))
+GUICHET_TWO_STEP_MAX_FAILURES = int(os.environ.get("GUICHET_TWO_STEP_MAX_FAILURES", "5"))
 
 # -- portal: personal information and tracking --
 # Documents customers send (proofs of a change of name): private files, never served by URL.

@@ -97,6 +97,24 @@ class Act(models.TextChoices):
     # -- portal: home and usage --
     # -- portal: invoices and payment means --
     # -- portal: account and security --
+    SECURITY_PASSWORD_RESET_REQUEST = (
+        "security.password_reset_request",
+        "Demande de réinitialisation du mot de passe",
+    )
+    SECURITY_PASSWORD_RESET = "security.password_reset", "Mot de passe réinitialisé"
+    SECURITY_EMAIL_CHANGE_REQUEST = (
+        "security.email_change_request",
+        "Demande de changement d'adresse e-mail",
+    )
+    SECURITY_TWO_STEP_ENABLE = "security.two_step_enable", "Validation en deux étapes activée"
+    SECURITY_TWO_STEP_DISABLE = (
+        "security.two_step_disable",
+        "Validation en deux étapes désactivée",
+    )
+    SECURITY_RECOVERY_CODES_RENEW = (
+        "security.recovery_codes_renew",
+        "Nouveaux codes de secours",
+    )
     # -- portal: personal information and tracking --
     CUSTOMER_PROFILE_SET = "customer_profile.set", "Profil complété"
     CUSTOMER_REQUEST_NAME_CHANGE = "customer.request_name_change", "Demande de changement de nom"

@@ -184,6 +184,63 @@ TEMPLATES: dict[str, NotificationTemplate] = {
         " n'est impayé sur votre compte {account}.{reinstatement}" + _SIGNATURE,
         sms_body="Merci : plus rien n'est impayé sur votre compte {account}.{reinstatement_sms}",
     ),
+    # -- portal: account and security --
+    "password_reset_link": NotificationTemplate(
+        subject="Réinitialisez votre mot de passe",
+        email_body="Bonjour {first_name},\n\nPour choisir un nouveau mot de passe, ouvrez ce lien"
+        " (valable {minutes} minutes, une seule fois) :\n{link}\n\nSi vous n'avez rien"
+        " demandé, ignorez ce message : votre mot de passe ne change pas." + _SIGNATURE,
+        sms_body="Lien de réinitialisation de votre mot de passe : {link}",
+    ),
+    "password_reset_done": NotificationTemplate(
+        subject="Votre mot de passe a été réinitialisé",
+        email_body="Bonjour {first_name},\n\nLe mot de passe de votre espace client a été"
+        " réinitialisé le {date} depuis le lien « mot de passe oublié ». Toutes vos sessions"
+        " ouvertes ont été fermées. Si vous n'êtes pas à l'origine de ce changement, demandez"
+        " un nouveau lien depuis la page de connexion et contactez le service client au"
+        " {customer_service}." + _SIGNATURE,
+        sms_body="Le mot de passe de votre espace client a été réinitialisé le {date}.",
+    ),
+    "email_change_confirm": NotificationTemplate(
+        subject="Confirmez votre nouvelle adresse e-mail",
+        email_body="Bonjour {first_name},\n\nVous avez demandé que cette adresse devienne votre"
+        " {what}. Pour confirmer, ouvrez ce lien (valable {hours} heures, une seule fois) :"
+        "\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message : rien ne change."
+        + _SIGNATURE,
+        sms_body="Confirmez votre nouvelle adresse e-mail : {link}",
+    ),
+    "email_change_requested": NotificationTemplate(
+        subject="Demande de changement de votre {what}",
+        email_body="Bonjour {first_name},\n\nLe {date}, une demande a été faite pour remplacer"
+        " votre {what} par {new_email}. Rien ne change tant que le lien envoyé à cette nouvelle"
+        " adresse n'est pas ouvert.\nSi vous n'êtes pas à l'origine de cette demande,"
+        " changez votre mot de passe depuis votre espace client et contactez le service client"
+        " au {customer_service}." + _SIGNATURE,
+        sms_body="Demande de changement de votre {what} le {date}.",
+    ),
+    "contact_email_changed": NotificationTemplate(
+        subject="Votre e-mail de contact a changé",
+        email_body="Bonjour {first_name},\n\nVos messages sont désormais envoyés à {new_email}"
+        " (modification du {date}). Si vous n'êtes pas à l'origine de ce changement, changez"
+        " votre mot de passe et contactez le service client au {customer_service}." + _SIGNATURE,
+        sms_body="Votre e-mail de contact a changé le {date}.",
+    ),
+    "two_step_enabled": NotificationTemplate(
+        subject="Validation en deux étapes activée",
+        email_body="Bonjour {first_name},\n\nLa validation en deux étapes ({method}) protège"
+        " votre espace client depuis le {date}. Gardez vos codes de secours en lieu sûr."
+        "\nSi vous n'êtes pas à l'origine de ce changement, contactez le service client au"
+        " {customer_service}." + _SIGNATURE,
+        sms_body="La validation en deux étapes est activée sur votre espace client ({date}).",
+    ),
+    "two_step_disabled": NotificationTemplate(
+        subject="Validation en deux étapes désactivée",
+        email_body="Bonjour {first_name},\n\nLa validation en deux étapes de votre espace"
+        " client a été désactivée le {date} : le mot de passe suffit de nouveau pour vous"
+        " connecter.\nSi vous n'êtes pas à l'origine de ce changement, changez votre mot de"
+        " passe et contactez le service client au {customer_service}." + _SIGNATURE,
+        sms_body="La validation en deux étapes de votre espace client est désactivée ({date}).",
+    ),
 }
 
 

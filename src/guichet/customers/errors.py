@@ -25,6 +25,16 @@ class CustomerErrorCode(StrEnum):
     NAME_CHANGE_REASON_INVALID = "customer_name_change_reason_invalid"
     NAME_CHANGE_ALREADY_OPEN = "customer_name_change_already_open"
     PROOF_INVALID = "customer_proof_invalid"
+    # -- portal: account and security --
+    EMAIL_UNCHANGED = "customer_email_unchanged"
+    EMAIL_LINK_INVALID = "customer_email_link_invalid"
+    PHONE_NOT_FRENCH = "customer_phone_not_french"
+    TWO_STEP_ALREADY_ON = "customer_two_step_already_on"
+    TWO_STEP_OFF = "customer_two_step_off"
+    TWO_STEP_LINE_INVALID = "customer_two_step_line_invalid"
+    TWO_STEP_CODE_WRONG = "customer_two_step_code_wrong"
+    TWO_STEP_CODE_EXPIRED = "customer_two_step_code_expired"
+    TWO_STEP_LOCKED = "customer_two_step_locked"
 
 
 class CustomerError(Exception):

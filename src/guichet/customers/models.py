@@ -302,3 +302,121 @@ class IdentityProof(models.Model):
 
     def __str__(self) -> str:
         return f"Proof for request {self.request_id}"
+
+
+# -- portal: account and security --
+class TwoStepMethod(models.TextChoices):
+    SMS = "sms", "Code par SMS"
+    TOTP = "totp", "Application d'authentification"
+
+
+class SecurityTwoStep(models.Model):
+    """The second sign-in step a customer turned on; no row means the password alone."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="security_two_step")
+    method = models.CharField(max_length=10, choices=TwoStepMethod.choices)
+    # SMS: one of the customer's own mobile lines, proven by a code sent to it first (E.164).
+    phone = models.CharField(max_length=16, blank=True)
+    # TOTP: the shared secret, sealed with GUICHET_TWO_STEP_KEY (customers.otp.seal).
+    sealed_secret = models.CharField(max_length=200, blank=True)
+    # The last TOTP time step accepted: a code is never accepted twice.
+    last_totp_step = models.BigIntegerField(null=True, blank=True)
+    enabled_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(method=TwoStepMethod.SMS, sealed_secret="") & ~models.Q(phone="")
+                | models.Q(method=TwoStepMethod.TOTP, phone="") & ~models.Q(sealed_secret=""),
+                name="security_two_step_method_fields",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.method}"
+
+
+class SecurityRecoveryCode(models.Model):
+    """A single-use code to pass the second step without the phone; only its keyed hash is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {'used' if self.used_at else 'unused'}"
+
+
+class SecurityChallengePurpose(models.TextChoices):
+    SIGN_IN = "sign_in", "Connexion"
+    REAUTHENTICATION = "reauthentication", "Confirmation d'identité"
+    ENROL = "enrol", "Activation de la validation en deux étapes"
+
+
+class SecurityChallenge(models.Model):
+    """One second-step code asked of a user; counts the wrong answers (throttling)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_challenges")
+    purpose = models.CharField(max_length=20, choices=SecurityChallengePurpose.choices)
+    method = models.CharField(max_length=10, choices=TwoStepMethod.choices)
+    # SMS: where the code went, and the code's keyed hash.
+    phone = models.CharField(max_length=16, blank=True)
+    code_hash = models.CharField(max_length=64, blank=True)
+    # Enrolment in an app: the new secret, sealed, until the first code proves the app has it.
+    sealed_secret = models.CharField(max_length=200, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["user", "created_at"], name="security_challenge_user_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.purpose}/{self.method} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class EmailChangeKind(models.TextChoices):
+    LOGIN = "login", "Identifiant de connexion"
+    CONTACT = "contact", "E-mail de contact"
+
+
+class SecurityEmailChange(models.Model):
+    """A new address waiting for its owner to click the link sent to it; single use."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="security_email_changes"
+    )
+    kind = models.CharField(max_length=10, choices=EmailChangeKind.choices)
+    new_email = models.EmailField()
+    # SHA-256 of the link's random token: the table alone does not give working links.
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # A newer request of the same kind replaces this one.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.kind} → {self.new_email}"
+
+
+class SecurityPasswordResetRequest(models.Model):
+    """One "mot de passe oublié" request, kept to throttle them per login and per address."""
+
+    login = models.CharField(max_length=254, help_text="As typed, trimmed and lower-cased.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    sent = models.BooleanField()
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["login", "at"], name="password_reset_login_at"),
+            models.Index(fields=["ip_address", "at"], name="password_reset_ip_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.login} at {self.at:%Y-%m-%d %H:%M}"

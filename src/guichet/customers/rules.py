@@ -164,3 +164,14 @@ LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 
 def login_key(raw: str) -> str:
     return raw.strip().lower()[:254]
+
+
+# -- portal: account and security --
+# ARCEP numbering plan: 01–05 geographic landlines, 06–07 mobiles, 09 non-geographic (box)
+# landlines; 08 numbers are special-rate services, never a person's phone.
+_FRENCH_PERSONAL_NUMBER = re.compile(r"^\+33[1-79][0-9]{8}$")
+
+
+def is_french_phone_number(e164: str) -> bool:
+    """Whether an E.164 number is a French mobile or landline a person can be called on."""
+    return bool(_FRENCH_PERSONAL_NUMBER.match(e164))

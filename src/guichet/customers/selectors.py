@@ -1,7 +1,13 @@
 """Reads of the customers context, for the other contexts and the interfaces."""
 
+import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 
 from guichet.customers.models import (
     Address,
@@ -13,6 +19,10 @@ from guichet.customers.models import (
     CustomerProfile,
     DirectoryListing,
     LoginAttempt,
+    SecurityChallenge,
+    SecurityEmailChange,
+    SecurityRecoveryCode,
+    SecurityTwoStep,
     User,
 )
 from guichet.customers.profile_rules import ProfileCompletion, ProfileFacts, profile_completion
@@ -138,3 +148,95 @@ def profile_completion_for(
             made_directory_choice=DirectoryListing.objects.filter(customer=customer).exists(),
         )
     )
+
+
+# -- portal: account and security --
+# Wrong second-step codes are counted over this window (GUICHET_TWO_STEP_MAX_FAILURES).
+TWO_STEP_FAILURE_WINDOW = timedelta(minutes=15)
+
+
+def user_get_for_login(*, login: str) -> User | None:
+    """The customer's user for an email or a customer number, as typed at sign-in."""
+    login = login.strip()
+    if not login:
+        return None
+    if "@" in login:
+        found = User.objects.filter(email__iexact=login, customer__isnull=False)
+    else:
+        found = User.objects.filter(customer__number=login.upper())
+    return found.select_related("customer").first()
+
+
+def password_reset_user(*, uidb64: str, token: str) -> User | None:
+    """The user a "mot de passe oublié" link is for, if the link is still good (single use:
+    the token signs the password hash, so it dies once the password changes)."""
+    try:
+        user_id = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    user = User.objects.filter(pk=user_id, is_active=True, customer__isnull=False).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        return None
+    return user
+
+
+def email_change_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def email_change_get_by_token(*, token: str, now: datetime) -> SecurityEmailChange | None:
+    """The pending change a confirmation link is for, or None if it is used, replaced or old."""
+    return (
+        SecurityEmailChange.objects.filter(
+            token_hash=email_change_token_hash(token),
+            confirmed_at__isnull=True,
+            cancelled_at__isnull=True,
+            expires_at__gt=now,
+        )
+        .select_related("customer", "customer__user")
+        .first()
+    )
+
+
+def email_changes_pending(*, customer: Customer, now: datetime) -> list[SecurityEmailChange]:
+    return list(
+        SecurityEmailChange.objects.filter(
+            customer=customer,
+            confirmed_at__isnull=True,
+            cancelled_at__isnull=True,
+            expires_at__gt=now,
+        ).order_by("kind")
+    )
+
+
+def two_step_for(*, user: User) -> SecurityTwoStep | None:
+    return SecurityTwoStep.objects.filter(user=user).first()
+
+
+def recovery_codes_left(*, user: User) -> int:
+    return SecurityRecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+def two_step_locked_until(*, user: User, now: datetime) -> datetime | None:
+    """When the user may type a second-step code again after too many wrong ones, or None."""
+    recent = list(
+        SecurityChallenge.objects.filter(
+            user=user, created_at__gt=now - TWO_STEP_FAILURE_WINDOW, failed_attempts__gt=0
+        )
+        .order_by("-created_at")
+        .values_list("created_at", "failed_attempts")
+    )
+    if sum(failures for _, failures in recent) < settings.GUICHET_TWO_STEP_MAX_FAILURES:
+        return None
+    return recent[0][0] + TWO_STEP_FAILURE_WINDOW
+
+
+def security_challenge_open(
+    *, user: User, challenge_id: object, purpose: str, now: datetime
+) -> SecurityChallenge | None:
+    """The user's unanswered, unexpired challenge with this id and purpose, if any."""
+    if not isinstance(challenge_id, int):
+        return None
+    return SecurityChallenge.objects.filter(
+        pk=challenge_id, user=user, purpose=purpose, used_at__isnull=True, expires_at__gt=now
+    ).first()

@@ -1,13 +1,19 @@
 """Acts of the customers context. Each is one transaction that validates, saves and logs the act."""
 
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+import hmac
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
@@ -32,18 +38,39 @@ from guichet.customers.models import (
     Customer,
     CustomerProfile,
     DirectoryListing,
+    EmailChangeKind,
     IdentityProof,
     LoginAttempt,
     NameChangeReason,
     NumberSequence,
     PreferredContactTime,
     ProfileInterest,
+    SecurityChallenge,
+    SecurityChallengePurpose,
+    SecurityEmailChange,
+    SecurityPasswordResetRequest,
+    SecurityRecoveryCode,
+    SecurityTwoStep,
+    TwoStepMethod,
     User,
+)
+from guichet.customers.otp import (
+    code_hash,
+    new_recovery_codes,
+    new_sms_code,
+    new_totp_secret,
+    normalize_digits,
+    normalize_recovery_code,
+    seal,
+    totp_match,
+    totp_step,
+    unseal,
 )
 from guichet.customers.proof_rules import PROOF_CONTENT_TYPES, proof_extension
 from guichet.customers.rules import (
     DEFAULT_OPT_INS,
     ELECTRONIC_CHANNELS,
+    PARIS,
     REQUIRED_ELECTRONIC_TOPICS,
     check_adult,
     is_metropolitan_postcode,
@@ -57,9 +84,14 @@ from guichet.customers.rules import (
     paris_date,
 )
 from guichet.customers.selectors import (
+    TWO_STEP_FAILURE_WINDOW,
     ContactPreferenceState,
     address_get,
     contact_preferences_for,
+    email_change_token_hash,
+    two_step_for,
+    two_step_locked_until,
+    user_get_for_login,
 )
 
 CUSTOMER_NUMBER_SEQUENCE = "customer"
@@ -689,3 +721,587 @@ def customer_request_name_change(
         new_values={"first_name": first_name, "last_name": last_name, "reason": reason},
     )
     return request
+
+
+# -- portal: account and security --
+PASSWORD_RESET_THROTTLE_WINDOW = timedelta(hours=1)
+# Requests from one address, all logins together: enough for a shared household or office.
+PASSWORD_RESETS_PER_IP_PER_HOUR = 20
+EMAIL_KIND_NAMES = {
+    EmailChangeKind.LOGIN: "adresse e-mail de connexion",
+    EmailChangeKind.CONTACT: "adresse e-mail de contact",
+}
+
+
+def _two_step_key() -> bytes:
+    return str(settings.GUICHET_TWO_STEP_KEY).encode()
+
+
+def _customer_service() -> str:
+    return str(settings.GUICHET_OPERATOR_CUSTOMER_SERVICE_PHONE)
+
+
+@transaction.atomic
+def password_reset_request(
+    *,
+    login: str,
+    ip_address: str | None,
+    link_for: Callable[[str, str], str],
+    now: datetime,
+) -> bool:
+    """ "Mot de passe oublié": email a single-use link to the account of `login` (an email or a
+    customer number). Returns whether a link left; the page must not tell, so that the form
+    does not reveal which accounts exist. `link_for(uidb64, token)` makes the absolute URL.
+    """
+    key = login_key(login)
+    since = now - PASSWORD_RESET_THROTTLE_WINDOW
+    recent = SecurityPasswordResetRequest.objects.filter(at__gt=since)
+    throttled = recent.filter(
+        login=key, sent=True
+    ).count() >= settings.GUICHET_PASSWORD_RESETS_PER_HOUR or (
+        ip_address is not None
+        and recent.filter(ip_address=ip_address).count() >= PASSWORD_RESETS_PER_IP_PER_HOUR
+    )
+    user = None if throttled else user_get_for_login(login=login)
+    sent = user is not None and user.is_active
+    SecurityPasswordResetRequest.objects.create(login=key, ip_address=ip_address, sent=sent, at=now)
+    if not sent or user is None:
+        return False
+    customer = user.customer
+    link = link_for(
+        urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
+    )
+    activity_record(
+        customer=customer,
+        actor=Actor.system(),
+        act=Act.SECURITY_PASSWORD_RESET_REQUEST,
+        subject=customer,
+        summary="Lien de réinitialisation du mot de passe envoyé",
+        at=now,
+    )
+    outbox_enqueue(
+        channel=OutboxChannel.EMAIL,
+        recipient=user.email,
+        template="password_reset_link",
+        context={
+            "first_name": customer.first_name,
+            "link": link,
+            "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        },
+        now=now,
+        customer=customer,
+    )
+    return True
+
+
+@transaction.atomic
+def password_reset_complete(*, user: User, new_password: str, now: datetime) -> Customer:
+    """The new password from a reset link (checked by `selectors.password_reset_user`).
+
+    The password hash changes, so the link dies and every open session is signed out.
+    """
+    customer = user.customer
+    _check_password(new_password, user=user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    activity_record(
+        customer=customer,
+        actor=Actor.customer(user),
+        act=Act.SECURITY_PASSWORD_RESET,
+        subject=customer,
+        summary="Mot de passe réinitialisé depuis le lien envoyé par e-mail",
+        at=now,
+    )
+    outbox_enqueue(
+        channel=OutboxChannel.EMAIL,
+        recipient=user.email,
+        template="password_reset_done",
+        context={
+            "first_name": customer.first_name,
+            "date": french_date(now),
+            "customer_service": _customer_service(),
+        },
+        now=now,
+        customer=customer,
+    )
+    return customer
+
+
+@transaction.atomic
+def email_change_request(
+    *,
+    customer: Customer,
+    kind: EmailChangeKind,
+    email: str,
+    link_for: Callable[[str], str],
+    actor: Actor,
+    now: datetime,
+) -> SecurityEmailChange:
+    """A new login or contact email, changed only once its owner opens the link sent to it.
+
+    The current address hears of the request at once, and of the change when it happens.
+    Seed 000: an advisor changes neither the login nor a contact email that is the login.
+    """
+    email = _valid(CustomerErrorCode.EMAIL_INVALID, normalize_email, email)
+    if kind == EmailChangeKind.LOGIN:
+        current = customer.user.email
+        if actor.kind == ActorKind.ADVISOR:
+            raise CustomerError(
+                code=CustomerErrorCode.LOGIN_EMAIL_ADVISOR_FORBIDDEN,
+                message="Seul le client peut modifier son identifiant de connexion.",
+            )
+    else:
+        current = customer.contact_email
+        if actor.kind == ActorKind.ADVISOR and customer.contact_email == customer.user.email:
+            raise CustomerError(
+                code=CustomerErrorCode.LOGIN_EMAIL_ADVISOR_FORBIDDEN,
+                message="L'e-mail de contact est aussi l'identifiant de connexion : seul le"
+                " client peut le modifier.",
+            )
+    what = EMAIL_KIND_NAMES[EmailChangeKind(kind)]
+    if email == current:
+        raise CustomerError(
+            code=CustomerErrorCode.EMAIL_UNCHANGED,
+            message=f"{email} est déjà votre {what}.",
+            extra={"email": email},
+        )
+    if kind == EmailChangeKind.LOGIN:
+        _check_login_email_free(email, except_user=customer.user)
+    SecurityEmailChange.objects.filter(
+        customer=customer, kind=kind, confirmed_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=now)
+    token = secrets.token_urlsafe(32)
+    seconds = settings.GUICHET_EMAIL_CONFIRMATION_SECONDS
+    change = SecurityEmailChange.objects.create(
+        customer=customer,
+        kind=kind,
+        new_email=email,
+        token_hash=email_change_token_hash(token),
+        created_at=now,
+        expires_at=now + timedelta(seconds=seconds),
+    )
+    activity_record(
+        customer=customer,
+        actor=actor,
+        act=Act.SECURITY_EMAIL_CHANGE_REQUEST,
+        subject=customer,
+        summary=f"Confirmation demandée pour la nouvelle {what}",
+        at=now,
+        new_values={"kind": str(kind), "email": email},
+    )
+    common = {"first_name": customer.first_name, "what": what}
+    outbox_enqueue(
+        channel=OutboxChannel.EMAIL,
+        recipient=email,
+        template="email_change_confirm",
+        context={**common, "link": link_for(token), "hours": seconds // 3600},
+        now=now,
+        customer=customer,
+    )
+    outbox_enqueue(
+        channel=OutboxChannel.EMAIL,
+        recipient=current,
+        template="email_change_requested",
+        context={
+            **common,
+            "new_email": email,
+            "date": french_date(now),
+            "customer_service": _customer_service(),
+        },
+        now=now,
+        customer=customer,
+    )
+    return change
+
+
+@transaction.atomic
+def email_change_confirm(*, token: str, now: datetime) -> SecurityEmailChange:
+    """The owner of the new address opened the link: the address changes, the old one is told."""
+    change = (
+        SecurityEmailChange.objects.select_for_update()
+        .filter(token_hash=email_change_token_hash(token))
+        .select_related("customer", "customer__user")
+        .first()
+    )
+    if (
+        change is None
+        or change.confirmed_at is not None
+        or change.cancelled_at is not None
+        or change.expires_at <= now
+    ):
+        raise CustomerError(
+            code=CustomerErrorCode.EMAIL_LINK_INVALID,
+            message="Ce lien de confirmation n'est plus valable (déjà utilisé, remplacé par une"
+            " demande plus récente ou expiré). Refaites la demande depuis votre espace client.",
+        )
+    customer = change.customer
+    actor = Actor.customer(customer.user)
+    if change.kind == EmailChangeKind.LOGIN:
+        # Notifies the previous login address (template login_email_changed).
+        customer_change_login_email(customer=customer, email=change.new_email, actor=actor, now=now)
+    else:
+        previous = customer.contact_email
+        customer_update_contact(
+            customer=customer,
+            contact_email=change.new_email,
+            contact_phone=customer.contact_phone,
+            actor=actor,
+            now=now,
+        )
+        outbox_enqueue(
+            channel=OutboxChannel.EMAIL,
+            recipient=previous,
+            template="contact_email_changed",
+            context={
+                "first_name": customer.first_name,
+                "new_email": change.new_email,
+                "date": french_date(now),
+                "customer_service": _customer_service(),
+            },
+            now=now,
+            customer=customer,
+        )
+    change.confirmed_at = now
+    change.save(update_fields=["confirmed_at"])
+    return change
+
+
+def _challenge_issue(
+    *,
+    user: User,
+    purpose: SecurityChallengePurpose,
+    method: TwoStepMethod,
+    now: datetime,
+    phone: str = "",
+    sealed_secret: str = "",
+) -> tuple[SecurityChallenge, str]:
+    """A new code to ask for; an earlier one of the same purpose stops working.
+
+    SMS codes are rationed like wrong answers, so that a stolen password cannot flood the
+    customer's phone.
+    """
+    if method == TwoStepMethod.SMS:
+        sent = SecurityChallenge.objects.filter(
+            user=user, method=TwoStepMethod.SMS, created_at__gt=now - TWO_STEP_FAILURE_WINDOW
+        ).count()
+        if sent >= settings.GUICHET_TWO_STEP_MAX_FAILURES:
+            raise CustomerError(
+                code=CustomerErrorCode.TWO_STEP_LOCKED,
+                message="Trop de codes envoyés par SMS. Par sécurité, réessayez dans un quart"
+                " d'heure.",
+            )
+    SecurityChallenge.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(
+        used_at=now
+    )
+    code = new_sms_code() if method == TwoStepMethod.SMS else ""
+    challenge = SecurityChallenge.objects.create(
+        user=user,
+        purpose=purpose,
+        method=method,
+        phone=phone,
+        code_hash=code_hash(code, pepper=_two_step_key()) if code else "",
+        sealed_secret=sealed_secret,
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.GUICHET_TWO_STEP_CODE_SECONDS),
+    )
+    return challenge, code
+
+
+def _check_not_locked(user: User, now: datetime) -> None:
+    until = two_step_locked_until(user=user, now=now)
+    if until is not None:
+        raise CustomerError(
+            code=CustomerErrorCode.TWO_STEP_LOCKED,
+            message="Trop de codes erronés. Par sécurité, réessayez après"
+            f" {until.astimezone(PARIS):%H:%M}.",
+            extra={"until": until.isoformat()},
+        )
+
+
+def _check_two_step_off(user: User) -> None:
+    if two_step_for(user=user) is not None:
+        raise CustomerError(
+            code=CustomerErrorCode.TWO_STEP_ALREADY_ON,
+            message="La validation en deux étapes est déjà activée. Désactivez-la d'abord pour"
+            " changer de méthode.",
+        )
+
+
+@transaction.atomic
+def two_step_sms_enrol_start(
+    *, customer: Customer, line_id: int, now: datetime
+) -> tuple[SecurityChallenge, str]:
+    """First step of the SMS method: a code to one of the customer's own active mobile lines,
+    which proves the line is in their hands. The caller sends it (`security_sms_send`)."""
+    from guichet.lines.models import LineStatus, Market
+    from guichet.lines.selectors import line_get_for_customer
+
+    user = customer.user
+    _check_two_step_off(user)
+    _check_not_locked(user, now)
+    line = line_get_for_customer(customer=customer, line_id=line_id)
+    if line is None or line.market != Market.MOBILE or line.status != LineStatus.ACTIVE:
+        raise CustomerError(
+            code=CustomerErrorCode.TWO_STEP_LINE_INVALID,
+            message="Choisissez l'une de vos lignes mobiles en service.",
+        )
+    return _challenge_issue(
+        user=user,
+        purpose=SecurityChallengePurpose.ENROL,
+        method=TwoStepMethod.SMS,
+        phone=line.msisdn,
+        now=now,
+    )
+
+
+@transaction.atomic
+def two_step_totp_enrol_start(
+    *, customer: Customer, now: datetime
+) -> tuple[SecurityChallenge, bytes]:
+    """First step of the app method: a new secret for the app, kept sealed until a first code
+    from the app proves it was added."""
+    _check_two_step_off(customer.user)
+    secret = new_totp_secret()
+    challenge, _ = _challenge_issue(
+        user=customer.user,
+        purpose=SecurityChallengePurpose.ENROL,
+        method=TwoStepMethod.TOTP,
+        sealed_secret=seal(secret, key=_two_step_key()),
+        now=now,
+    )
+    return challenge, secret
+
+
+@transaction.atomic
+def second_step_start(
+    *, user: User, purpose: SecurityChallengePurpose, now: datetime
+) -> tuple[SecurityChallenge, str]:
+    """The second step of a sign-in or of a confirmation of identity; an SMS code to send."""
+    two_step = two_step_for(user=user)
+    if two_step is None:
+        raise CustomerError(
+            code=CustomerErrorCode.TWO_STEP_OFF,
+            message="La validation en deux étapes n'est pas activée.",
+        )
+    return _challenge_issue(
+        user=user,
+        purpose=purpose,
+        method=TwoStepMethod(two_step.method),
+        phone=two_step.phone,
+        now=now,
+    )
+
+
+def security_sms_send(*, challenge: SecurityChallenge, code: str) -> None:
+    """Outside any transaction (a provider call): the code only ever exists in this SMS."""
+    from guichet.care.sms import get_sms_sender
+
+    minutes = settings.GUICHET_TWO_STEP_CODE_SECONDS // 60
+    get_sms_sender().send(
+        to=challenge.phone,
+        text=f"Votre code de sécurité : {code}. Il expire dans {minutes} minutes. Ne le"
+        " communiquez à personne, pas même au service client.",
+    )
+
+
+def _accepted(challenge: SecurityChallenge, code: str, now: datetime) -> bool:
+    key = _two_step_key()
+    if challenge.method == TwoStepMethod.SMS:
+        typed = normalize_digits(code)
+        return bool(typed) and hmac.compare_digest(
+            challenge.code_hash, code_hash(typed, pepper=key)
+        )
+    if challenge.purpose == SecurityChallengePurpose.ENROL:
+        secret = unseal(challenge.sealed_secret, key=key)
+        return totp_match(secret, code, now.timestamp()) is not None
+    two_step = SecurityTwoStep.objects.select_for_update().get(user=challenge.user)
+    step = totp_match(
+        unseal(two_step.sealed_secret, key=key),
+        code,
+        now.timestamp(),
+        after_step=two_step.last_totp_step,
+    )
+    if step is None:
+        return False
+    two_step.last_totp_step = step
+    two_step.save(update_fields=["last_totp_step"])
+    return True
+
+
+def _recovery_code_use(user: User, code: str, now: datetime) -> bool:
+    normalized = normalize_recovery_code(code)
+    if not normalized:
+        return False
+    used = SecurityRecoveryCode.objects.filter(
+        user=user, used_at__isnull=True, code_hash=code_hash(normalized, pepper=_two_step_key())
+    ).update(used_at=now)
+    return used > 0
+
+
+def second_step_verify(
+    *,
+    user: User,
+    challenge_id: int,
+    purpose: SecurityChallengePurpose,
+    code: str,
+    now: datetime,
+) -> SecurityChallenge:
+    """Check the code typed for a challenge (an SMS code, an app code, or, to sign in or
+    confirm one's identity, a recovery code). A wrong code is counted before the refusal is
+    raised, so the count survives the error (not one transaction)."""
+    with transaction.atomic():
+        challenge = (
+            SecurityChallenge.objects.select_for_update()
+            .filter(pk=challenge_id, user=user, purpose=purpose, used_at__isnull=True)
+            .first()
+        )
+        if challenge is None or challenge.expires_at <= now:
+            raise CustomerError(
+                code=CustomerErrorCode.TWO_STEP_CODE_EXPIRED,
+                message="Ce code a expiré. Demandez-en un nouveau.",
+            )
+        _check_not_locked(user, now)
+        recovery_allowed = purpose != SecurityChallengePurpose.ENROL
+        if _accepted(challenge, code, now) or (
+            recovery_allowed and _recovery_code_use(user, code, now)
+        ):
+            challenge.used_at = now
+            challenge.save(update_fields=["used_at"])
+            return challenge
+        challenge.failed_attempts += 1
+        challenge.save(update_fields=["failed_attempts"])
+    raise CustomerError(
+        code=CustomerErrorCode.TWO_STEP_CODE_WRONG,
+        message="Ce code n'est pas le bon. Vérifiez-le et réessayez.",
+    )
+
+
+def _recovery_codes_replace(user: User, now: datetime) -> list[str]:
+    SecurityRecoveryCode.objects.filter(user=user).delete()
+    codes = new_recovery_codes()
+    key = _two_step_key()
+    SecurityRecoveryCode.objects.bulk_create(
+        SecurityRecoveryCode(user=user, code_hash=code_hash(code, pepper=key), created_at=now)
+        for code in codes
+    )
+    return codes
+
+
+def two_step_enable(
+    *, customer: Customer, challenge_id: int, code: str, actor: Actor, now: datetime
+) -> list[str]:
+    """Turn the second step on once the code of the enrolment challenge came back; returns the
+    ten recovery codes, shown once (only their hashes are kept)."""
+    challenge = second_step_verify(
+        user=customer.user,
+        challenge_id=challenge_id,
+        purpose=SecurityChallengePurpose.ENROL,
+        code=code,
+        now=now,
+    )
+    return _two_step_turn_on(customer=customer, challenge=challenge, actor=actor, now=now)
+
+
+@transaction.atomic
+def _two_step_turn_on(
+    *, customer: Customer, challenge: SecurityChallenge, actor: Actor, now: datetime
+) -> list[str]:
+    user = customer.user
+    _check_two_step_off(user)
+    method = TwoStepMethod(challenge.method)
+    SecurityTwoStep.objects.create(
+        user=user,
+        method=method,
+        phone=challenge.phone,
+        sealed_secret=challenge.sealed_secret,
+        # The enrolment code itself may not sign in again.
+        last_totp_step=totp_step(now.timestamp()) if method == TwoStepMethod.TOTP else None,
+        enabled_at=now,
+    )
+    SecurityChallenge.objects.filter(pk=challenge.pk).update(sealed_secret="")
+    codes = _recovery_codes_replace(user, now)
+    activity_record(
+        customer=customer,
+        actor=actor,
+        act=Act.SECURITY_TWO_STEP_ENABLE,
+        subject=customer,
+        summary=f"Validation en deux étapes activée ({method.label})",
+        at=now,
+        new_values={"method": str(method), "phone": challenge.phone},
+    )
+    outbox_enqueue(
+        channel=OutboxChannel.EMAIL,
+        recipient=user.email,
+        template="two_step_enabled",
+        context={
+            "first_name": customer.first_name,
+            "method": method.label.lower(),
+            "date": french_date(now),
+            "customer_service": _customer_service(),
+        },
+        now=now,
+        customer=customer,
+    )
+    return codes
+
+
+@transaction.atomic
+def two_step_disable(*, customer: Customer, actor: Actor, now: datetime) -> None:
+    """Back to the password alone (the page asks a fresh confirmation of identity first)."""
+    user = customer.user
+    two_step = two_step_for(user=user)
+    if two_step is None:
+        raise CustomerError(
+            code=CustomerErrorCode.TWO_STEP_OFF,
+            message="La validation en deux étapes n'est pas activée.",
+        )
+    method = TwoStepMethod(two_step.method)
+    two_step.delete()
+    SecurityRecoveryCode.objects.filter(user=user).delete()
+    SecurityChallenge.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+    activity_record(
+        customer=customer,
+        actor=actor,
+        act=Act.SECURITY_TWO_STEP_DISABLE,
+        subject=customer,
+        summary="Validation en deux étapes désactivée",
+        at=now,
+        old_values={"method": str(method)},
+    )
+    outbox_enqueue(
+        channel=OutboxChannel.EMAIL,
+        recipient=user.email,
+        template="two_step_disabled",
+        context={
+            "first_name": customer.first_name,
+            "date": french_date(now),
+            "customer_service": _customer_service(),
+        },
+        now=now,
+        customer=customer,
+    )
+
+
+@transaction.atomic
+def recovery_codes_renew(*, customer: Customer, actor: Actor, now: datetime) -> list[str]:
+    """Ten new recovery codes; the previous ones stop working."""
+    if two_step_for(user=customer.user) is None:
+        raise CustomerError(
+            code=CustomerErrorCode.TWO_STEP_OFF,
+            message="La validation en deux étapes n'est pas activée.",
+        )
+    codes = _recovery_codes_replace(customer.user, now)
+    activity_record(
+        customer=customer,
+        actor=actor,
+        act=Act.SECURITY_RECOVERY_CODES_RENEW,
+        subject=customer,
+        summary="Nouveaux codes de secours générés",
+        at=now,
+    )
+    return codes
+
+
+def two_step_enrolment_secret(*, challenge: SecurityChallenge) -> bytes:
+    """The app secret of an enrolment under way, to show it again on the page."""
+    return unseal(challenge.sealed_secret, key=_two_step_key())
