@@ -97,7 +97,22 @@ def portal(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
         finally:
             allowed.disable()
             server.stop()
+            _close_server_connections()
             call_command("flush", interactive=False, verbosity=0)
+
+
+def _close_server_connections() -> None:
+    """On PostgreSQL, end the sessions the server's request threads may still hold: a thread
+    serving a browser's keep-alive socket outlives the server's shutdown (its threads are
+    daemons, not joined), and its open session would keep the test database from being dropped."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 @pytest.fixture(scope="package")

@@ -28,8 +28,8 @@ PAGES = (
     PortalPage("payer-les-impayes", "/factures/payer-les-impayes", "Régler vos factures impayées"),
 )
 
-# Pages known to scroll sideways on a 390 px phone, with why: their test is an expected failure
-# (strict: the day the page fits, the test fails until its line here is removed).
+# Pages known to scroll sideways on a 390 px phone, with why (a defect to fix in the page). The
+# test expects exactly these: the day one fits, it fails until its line here is removed.
 KNOWN_TOO_WIDE = {
     "/factures/": "the invoices table (number, period, amount, documents) is 439 px wide",
 }
