@@ -137,13 +137,19 @@ def test_the_withdrawal_prorata_is_within_the_days_used(price, start, used):
 
 
 def test_the_withdrawal_prorata_of_a_whole_month_is_the_monthly_price():
-    assert withdrawal_prorata_cents(
-        monthly_cents=1299, activated_on=date(2026, 2, 1), requested_on=date(2026, 3, 1)
-    ) == 1299
+    assert (
+        withdrawal_prorata_cents(
+            monthly_cents=1299, activated_on=date(2026, 2, 1), requested_on=date(2026, 3, 1)
+        )
+        == 1299
+    )
     # 10 days of a 30-day month.
-    assert withdrawal_prorata_cents(
-        monthly_cents=3000, activated_on=date(2026, 11, 5), requested_on=date(2026, 11, 15)
-    ) == 1000
+    assert (
+        withdrawal_prorata_cents(
+            monthly_cents=3000, activated_on=date(2026, 11, 5), requested_on=date(2026, 11, 15)
+        )
+        == 1000
+    )
 
 
 def test_the_next_period_starts_on_the_first_of_next_month():

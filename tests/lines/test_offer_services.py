@@ -4,6 +4,8 @@ cancellation, the daily job, withdrawal, line transfer, number change, box move.
 from datetime import date, datetime, timedelta
 
 import pytest
+import time_machine
+from django.core.management import call_command
 
 from guichet.billing.models import OneOffCharge
 from guichet.care.models import Activity, OutboxMessage, Request, RequestKind, RequestStatus
@@ -108,7 +110,9 @@ def test_an_immediate_option_ends_at_once_when_cancelled(mobile):
     subscription = offer.add_on_subscribe(
         line=mobile, product=_product("double-appel"), actor=SYSTEM, now=LATER
     )
-    ended = offer.add_on_cancel(subscription=subscription, actor=SYSTEM, now=LATER + timedelta(hours=1))
+    ended = offer.add_on_cancel(
+        subscription=subscription, actor=SYSTEM, now=LATER + timedelta(hours=1)
+    )
     assert (ended.status, ended.ends_at) == (SubscriptionStatus.ENDED, LATER + timedelta(hours=1))
 
 
@@ -340,11 +344,7 @@ def test_a_move_where_fibre_is_not_available_is_refused_naming_the_legitimate_re
 
 
 def test_the_daily_command_runs_the_due_acts(mobile, capsys):
-    from django.core.management import call_command
-
     offer.termination_request(line=mobile, actor=_actor(mobile), now=LATER)
-    import time_machine
-
     with time_machine.travel(LATER + timedelta(days=11)):
         call_command("offer-due")
         call_command("offer-due")
