@@ -8,6 +8,7 @@ return) are tracked care requests; the scheduled job `offer_due_run` completes w
 """
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -671,6 +672,7 @@ def line_transfer_request(
     documents: list[str],
     actor: Actor,
     now: datetime,
+    accept_url: Callable[[str], str] | None = None,
 ) -> Request:
     """CGS 12: transfer the contract free of charge to a new holder, who authorises it (a link
     and a code sent to them) and gives the subscription documents; all sums due are settled
@@ -740,7 +742,8 @@ def line_transfer_request(
             "holder": f"{holder.first_name} {holder.last_name}",
             "transferee": name,
             "line": line.display_number,
-            "link": f"/lignes/cession/{token}/",
+            # The page's address is the web layer's: it hands it in.
+            "link": accept_url(token) if accept_url else f"/lignes/cession/{token}/",
             "code": code,
         },
         now=now,

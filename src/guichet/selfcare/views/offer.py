@@ -12,6 +12,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
@@ -165,11 +166,7 @@ def top_ups(request: HttpRequest, customer: Customer, line_id: int) -> HttpRespo
         throttled = line_usage(
             line=line, period_start=paris_date(timezone.now()).replace(day=1)
         ).throttled
-    restorations = [
-        p
-        for p in products
-        if p.details.get("category") == "speed_restoration" or p.code.startswith("retablissement")
-    ]
+    restorations = [p for p in products if p.details.get("category") == "speed_restoration"]
     others = [p for p in products if p not in restorations]
     return _page(
         request,
@@ -357,6 +354,9 @@ def line_transfer(request: HttpRequest, customer: Customer, line_id: int) -> Htt
             transferee_email=data["transferee_email"],
             transferee_birth_date=data["transferee_birth_date"],
             documents=form.documents(),
+            accept_url=lambda token: request.build_absolute_uri(
+                reverse("selfcare:line_transfer_accept", kwargs={"token": token})
+            ),
             actor=_actor(request),
             now=timezone.now(),
         )
