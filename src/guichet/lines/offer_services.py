@@ -62,6 +62,11 @@ from guichet.lines.selectors import active_plan
 from guichet.lines.services import subscription_add, subscription_end, subscription_start
 
 PARIS = ZoneInfo("Europe/Paris")
+# What a customer moving out of the network's reach may do instead (CGS 8.1).
+NOT_ELIGIBLE_HINT = (
+    "Un déménagement dans une zone où le service est inaccessible est un motif légitime de"
+    " résiliation sans frais (CGS 8.1)."
+)
 
 
 class OfferErrorCode(StrEnum):
@@ -890,8 +895,7 @@ def box_move_request(
     if not eligibility.eligible:
         raise OfferError(
             code=OfferErrorCode.NOT_ELIGIBLE,
-            message=f"{eligibility.message} Un déménagement dans une zone où le service est"
-            " inaccessible est un motif légitime de résiliation sans frais (CGS 8.1).",
+            message=f"{eligibility.message} {NOT_ELIGIBLE_HINT}",
             extra={"technology": eligibility.technology},
         )
     new_address = f"{street}, {postcode} {city}"

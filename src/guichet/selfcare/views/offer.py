@@ -442,7 +442,9 @@ def box_move(request: HttpRequest, customer: Customer, line_id: int) -> HttpResp
             request,
             "box_move.html",
             {**context, "eligibility": eligibility},
-            error=None if eligibility.eligible else _Message(eligibility.message),
+            error=None
+            if eligibility.eligible
+            else _Message(f"{eligibility.message} {offer.NOT_ELIGIBLE_HINT}"),
         )
     try:
         offer.box_move_request(
