@@ -70,14 +70,14 @@ def test_an_act_the_brochure_does_not_offer_on_the_channel_is_refused() -> None:
         one_off_charge_add(
             billing_account=account,
             fee_code="changement-numero",
-            channel="selfcare",
+            channel="ivr",
             actor=SYSTEM,
             now=paris(2026, 11, 20),
         )
 
     assert refused.value.code == BillingErrorCode.FEE_CHANNEL_NOT_OFFERED
     assert refused.value.message == (
-        "« Changement de numéro d'appel » ne se fait pas depuis l'Espace Client."
+        "« Changement de numéro d'appel » ne se fait pas depuis le serveur vocal."
     )
     assert not OneOffCharge.objects.exists()
 

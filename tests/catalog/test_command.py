@@ -19,7 +19,7 @@ def run(*args: str) -> str:
 def test_load_then_load_again():
     assert run("load", "--dir", str(DATA_DIR)) == (
         f"Catalogue chargé : version 2022-12-08.1 depuis {DATA_DIR} "
-        "(32 produits, 6 zones, 193 tarifs).\n"
+        "(33 produits, 6 zones, 193 tarifs).\n"
     )
     assert run("load") == "Catalogue déjà à jour : version 2022-12-08.1, rien à changer.\n"
 

@@ -438,7 +438,8 @@ def test_speed_restoration(catalog: Catalog):
 
 def test_service_fees_by_channel(catalog: Catalog):
     assert catalog.fee("changement-numero").price_cents_for(channel="customer_service") == 1000
-    assert catalog.fee("changement-numero").price_cents_for(channel="selfcare") is None
+    # Opened to self-care at the same price (seed 000 lists the act; fees.toml).
+    assert catalog.fee("changement-numero").price_cents_for(channel="selfcare") == 1000
     sim = catalog.fee("remplacement-carte-sim")
     assert sim.price_cents_for(channel="customer_service") == 1000
     assert sim.price_cents_for(channel="selfcare", previous_uses=0) == 0
@@ -616,7 +617,7 @@ def test_sample_box_offer_is_marked_and_explained(catalog: Catalog):
 
 def test_products_have_unique_codes_and_cite_a_source(catalog: Catalog):
     codes = [product.code for product in catalog.products]
-    assert len(codes) == len(set(codes)) == 32
+    assert len(codes) == len(set(codes)) == 33
     assert all(product.source.strip() for product in catalog.products)
     assert len(catalog.options_for_plan("woot-100go")) == 15
     assert len(catalog.top_ups_for_plan("woot-100go")) == 7

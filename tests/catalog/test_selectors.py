@@ -33,7 +33,10 @@ def test_product_get(loaded: CatalogRelease):
 def test_plans_box_offers_and_fees(loaded: CatalogRelease):
     assert [p.code for p in selectors.plans_list()] == ["woot-100go"]
     assert [p.code for p in selectors.plans_list(market=Market.FIXED)] == []
-    assert [p.code for p in selectors.box_offers_list()] == ["bbox-fibre-exemple"]
+    assert [p.code for p in selectors.box_offers_list()] == [
+        "bbox-fibre-essentiel-exemple",
+        "bbox-fibre-exemple",
+    ]
     assert [(p.code, p.price_cents) for p in selectors.fees_list()] == [
         ("changement-numero", 1000),
         ("deblocage-carte-sim", 500),

@@ -37,7 +37,7 @@ def test_load_writes_the_whole_catalog():
     assert release.content["release"]["source_file"] == "seeds/004_a7a278d8b1dd1761.txt"
     assert table_counts() == {
         "releases": 1,
-        "products": 32,
+        "products": 33,
         "zones": 6,
         "countries": 252,
         "rates": 193,
@@ -45,7 +45,7 @@ def test_load_writes_the_whole_catalog():
     kinds = {kind: Product.objects.filter(kind=kind).count() for kind in ProductKind.values}
     assert kinds == {
         "plan": 1,
-        "box_offer": 1,
+        "box_offer": 2,
         "option": 17,
         "top_up": 7,
         "bonus": 0,

@@ -42,6 +42,8 @@ class BillingErrorCode(StrEnum):
     # configured reason (GUICHET_UNPAID_REFUSED_ACTS), shown to the customer as it is.
     ACT_REFUSED_WHILE_UNPAID = "billing_act_refused_while_unpaid"
     INVOICE_NOT_AVAILABLE = "billing_invoice_not_available"
+    # -- portal: offer management --
+    CHARGE_AMOUNT_INVALID = "billing_charge_amount_invalid"
 
 
 class BillingError(Exception):

@@ -1109,3 +1109,48 @@ def billing_address_change(
             billing_account=account, address=address, actor=actor, now=now
         )
     return address
+
+
+# -- portal: offer management --
+
+
+@transaction.atomic
+def one_off_charge_add_amount(
+    *,
+    billing_account: BillingAccount,
+    product: Product,
+    amount_cents: int,
+    label: str,
+    rule: str,
+    actor: Actor,
+    now: datetime,
+) -> OneOffCharge:
+    """Charge an amount a rule computed rather than a fixed catalog fee: the early-termination
+    fees of CGS 8.1 (the remaining monthly fees of `product`, the plan or box offer). The bill
+    run puts it on the account's next invoice, the last one of a terminated line."""
+    if amount_cents <= 0:
+        raise BillingError(
+            code=BillingErrorCode.CHARGE_AMOUNT_INVALID,
+            message=f"Un frais ponctuel est positif (reçu {amount_cents} c).",
+            extra={"amount_cents": amount_cents},
+        )
+    charged_on = _paris_date(now)
+    charge = OneOffCharge.objects.create(
+        billing_account=billing_account,
+        product=product,
+        label=label[:300],
+        amount_cents=amount_cents,
+        rule=rule[:400],
+        charged_on=charged_on,
+        created_at=now,
+    )
+    activity_record(
+        customer=billing_account.customer,
+        actor=actor,
+        act=Act.ONE_OFF_CHARGE_ADD,
+        subject=charge,
+        summary=f"{label} : {euros(amount_cents)} sur votre prochaine facture"[:300],
+        at=now,
+        new_values={"product": product.code, "amount_cents": amount_cents, "rule": rule},
+    )
+    return charge

@@ -127,4 +127,15 @@ class Act(models.TextChoices):
     ADVISOR_MESSAGE_POST = "advisor_message.post", "Message à un conseiller"
     # -- portal: lines and emergencies --
     # -- portal: offer management --
+    ADD_ON_SUBSCRIBE = "offer.add_on_subscribe", "Souscription d'une option"
+    ADD_ON_CANCEL = "offer.add_on_cancel", "Résiliation d'une option"
+    OFFER_CHANGE = "offer.change", "Changement d'offre"
+    TERMINATION_REQUEST = "offer.termination_request", "Demande de résiliation"
+    TERMINATION_CANCEL = "offer.termination_cancel", "Annulation de la résiliation"
+    WITHDRAWAL = "offer.withdrawal", "Rétractation"
+    LINE_TRANSFER_REQUEST = "offer.line_transfer_request", "Demande de cession de ligne"
+    LINE_TRANSFER_ACCEPT = "offer.line_transfer_accept", "Cession acceptée par le cessionnaire"
+    NUMBER_CHANGE = "offer.number_change", "Changement de numéro"
+    BOX_MOVE = "offer.box_move", "Déclaration de déménagement"
+    EQUIPMENT_RETURN_OPEN = "offer.equipment_return", "Restitution d'équipement à faire"
     # -- portal: devices, insurance and after-sales --

@@ -264,3 +264,24 @@ TEMPLATES["advisor_message_answered"] = NotificationTemplate(
     sms_body="Un conseiller a répondu à votre message : rendez-vous dans votre espace client,"
     " Compte > Messages.",
 )
+
+
+# -- portal: offer management --
+TEMPLATES.update(
+    {
+        # One notice for the offer acts: the act's service writes the sentence.
+        "offer_notice": NotificationTemplate(
+            subject="{subject}",
+            email_body="Bonjour {first_name},\n\n{text}" + _SIGNATURE,
+            sms_body="{text}",
+        ),
+        # CGS 12: the transferee authorises the transfer; they are not a customer yet.
+        "line_transfer_invitation": NotificationTemplate(
+            subject="{holder} souhaite vous céder sa ligne {line}",
+            email_body="Bonjour {transferee},\n\n{holder} souhaite vous céder sa ligne {line}"
+            " (CGS 12, cession gratuite). Pour l'accepter, ouvrez {link} et saisissez le code"
+            " {code}. Munissez-vous des documents demandés à la souscription." + _SIGNATURE,
+            sms_body="{holder} vous cède sa ligne {line}. Acceptez sur {link} avec le code {code}.",
+        ),
+    }
+)

@@ -1,0 +1,354 @@
+"""Offer management acts through their services: options, offer changes, termination and its
+cancellation, the daily job, withdrawal, line transfer, number change, box move."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from guichet.billing.models import OneOffCharge
+from guichet.care.models import Activity, OutboxMessage, Request, RequestKind, RequestStatus
+from guichet.catalog.models import Product
+from guichet.lines import offer_services as offer
+from guichet.lines.errors import SubscriptionError, SubscriptionErrorCode
+from guichet.lines.models import (
+    EquipmentKind,
+    Line,
+    LineStatus,
+    Ownership,
+    Subscription,
+    SubscriptionStatus,
+)
+from guichet.lines.services import equipment_register, line_activate, subscription_add
+from tests.customers.builders import NOW, SYSTEM, as_customer, make_customer
+from tests.lines.builders import make_account, make_catalog, make_fixed_line, make_mobile_line
+
+pytestmark = pytest.mark.django_db
+
+LATER = NOW + timedelta(days=40)  # 12 April 2025
+
+
+@pytest.fixture
+def catalog():
+    return make_catalog()
+
+
+@pytest.fixture
+def mobile(catalog) -> Line:
+    line = make_mobile_line(make_account(make_customer()))
+    subscription_add(line=line, product=catalog["woot-100"], actor=SYSTEM, now=NOW)
+    line_activate(line=line, actor=SYSTEM, now=NOW)
+    return line
+
+
+@pytest.fixture
+def box(catalog) -> Line:
+    customer = make_customer()
+    line = make_fixed_line(make_account(customer))
+    subscription_add(line=line, product=catalog["box-fibre"], actor=SYSTEM, now=NOW)
+    equipment_register(
+        customer=customer,
+        kind=EquipmentKind.BOX,
+        model="Bbox",
+        ownership=Ownership.RENTED,
+        acquired_at=NOW,
+        actor=SYSTEM,
+        now=NOW,
+        line=line,
+        serial_number="SN-1",
+    )
+    line_activate(line=line, actor=SYSTEM, now=NOW, commitment_months=12)
+    return line
+
+
+def _actor(line: Line):
+    return as_customer(line.billing_account.customer)
+
+
+def _product(code: str) -> Product:
+    return Product.objects.get(code=code)
+
+
+# Options ---------------------------------------------------------------------------------------
+
+
+def test_an_option_subscribed_starts_now_and_is_notified(mobile):
+    subscription = offer.add_on_subscribe(
+        line=mobile, product=_product("double-appel"), actor=_actor(mobile), now=LATER
+    )
+    assert (subscription.status, subscription.starts_at) == (SubscriptionStatus.ACTIVE, LATER)
+    assert Activity.objects.filter(act="offer.add_on_subscribe").count() == 1
+    assert OutboxMessage.objects.filter(template="offer_notice").exists()
+
+
+def test_the_international_option_waits_for_the_first_month(catalog):
+    line = make_mobile_line(make_account(make_customer()))
+    subscription_add(line=line, product=catalog["woot-100"], actor=SYSTEM, now=LATER)
+    line_activate(line=line, actor=SYSTEM, now=LATER)
+    with pytest.raises(SubscriptionError) as refused:
+        offer.add_on_subscribe(
+            line=line,
+            product=_product("option-internationale"),
+            actor=_actor(line),
+            now=LATER + timedelta(days=3),
+        )
+    assert refused.value.code == SubscriptionErrorCode.CONDITION_NOT_MET
+    assert not Subscription.objects.filter(line=line, product__code="option-internationale")
+
+
+def test_incompatible_options_are_refused(mobile):
+    offer.add_on_subscribe(line=mobile, product=_product("blocage"), actor=SYSTEM, now=LATER)
+    with pytest.raises(SubscriptionError) as refused:
+        offer.add_on_subscribe(
+            line=mobile, product=_product("blocage-numeros-surtaxes"), actor=SYSTEM, now=LATER
+        )
+    assert refused.value.code == SubscriptionErrorCode.INCOMPATIBLE
+
+
+def test_an_immediate_option_ends_at_once_when_cancelled(mobile):
+    subscription = offer.add_on_subscribe(
+        line=mobile, product=_product("double-appel"), actor=SYSTEM, now=LATER
+    )
+    ended = offer.add_on_cancel(
+        subscription=subscription, actor=SYSTEM, now=LATER + timedelta(hours=1)
+    )
+    assert (ended.status, ended.ends_at) == (SubscriptionStatus.ENDED, LATER + timedelta(hours=1))
+
+
+def test_mobile_security_cancelled_ends_at_the_next_renewal(mobile):
+    # Options note (4): "modification … applicable à la prochaine date de renouvellement".
+    subscription = offer.add_on_subscribe(
+        line=mobile, product=_product("securite-kaspersky"), actor=SYSTEM, now=LATER
+    )
+    ended = offer.add_on_cancel(subscription=subscription, actor=SYSTEM, now=LATER)
+    assert ended.status == SubscriptionStatus.ACTIVE
+    assert ended.ends_at.astimezone(offer.PARIS).date() == date(2025, 5, 1)
+
+
+# Offer changes ---------------------------------------------------------------------------------
+
+
+def test_a_plan_change_ends_the_old_plan_and_starts_the_new_next_period(mobile, catalog):
+    new = offer.offer_change(line=mobile, product=catalog["woot-20"], actor=SYSTEM, now=LATER)
+    start = datetime(2025, 5, 1, tzinfo=offer.PARIS)
+    assert (new.status, new.starts_at) == (SubscriptionStatus.SCHEDULED, start)
+    old = Subscription.objects.get(line=mobile, product=catalog["woot-100"])
+    assert old.ends_at == start
+
+    report = offer.offer_due_run(now=start + timedelta(hours=1))
+
+    assert report.offers_started == 1
+    new.refresh_from_db()
+    old.refresh_from_db()
+    assert (new.status, old.status) == (SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDED)
+    assert old.ends_at == start
+
+
+def test_a_plan_change_to_the_same_offer_or_twice_is_refused(mobile, catalog):
+    with pytest.raises(offer.OfferError) as same:
+        offer.offer_change(line=mobile, product=catalog["woot-100"], actor=SYSTEM, now=LATER)
+    assert same.value.code == offer.OfferErrorCode.SAME_OFFER
+    offer.offer_change(line=mobile, product=catalog["woot-20"], actor=SYSTEM, now=LATER)
+    with pytest.raises(offer.OfferError) as twice:
+        offer.offer_change(line=mobile, product=catalog["woot-20"], actor=SYSTEM, now=LATER)
+    assert twice.value.code in (
+        offer.OfferErrorCode.CHANGE_ALREADY_SCHEDULED,
+        offer.OfferErrorCode.OFFER_NOT_AVAILABLE,
+    )
+
+
+def test_a_box_offer_change_offers_the_other_box_offer(box):
+    assert [p.code for p in offer.offers_for_change(line=box)] == ["bbox-fibre-essentiel-exemple"]
+
+
+# Termination -----------------------------------------------------------------------------------
+
+
+def test_terminating_a_line_without_commitment_is_free_after_10_days(mobile):
+    request = offer.termination_request(line=mobile, actor=_actor(mobile), now=LATER)
+    assert request.payload["termination_date"] == "2025-04-22"
+    assert request.payload["fee_cents"] == 0
+    mobile.refresh_from_db()
+    assert mobile.status == LineStatus.ACTIVE  # never at once
+
+    assert offer.offer_due_run(now=LATER + timedelta(days=9)).terminated == 0
+    assert offer.offer_due_run(now=LATER + timedelta(days=10)).terminated == 1
+
+    mobile.refresh_from_db()
+    request.refresh_from_db()
+    assert mobile.status == LineStatus.TERMINATED
+    assert request.status == RequestStatus.COMPLETED
+    assert not OneOffCharge.objects.filter(billing_account=mobile.billing_account)
+
+
+def test_terminating_within_the_commitment_charges_the_cgs_fees_on_the_last_invoice(box):
+    quote = offer.termination_quote(line=box, legitimate_reason=False, now=LATER)
+    # Activated 3 March 2025 for 12 months; ends 22 April 2025: 10 full months at 30.99 €.
+    assert quote.fees.first_year_months == 10
+    assert quote.fees.amount_cents == 30990
+
+    offer.termination_request(line=box, actor=_actor(box), now=LATER)
+    offer.offer_due_run(now=LATER + timedelta(days=10))
+
+    charge = OneOffCharge.objects.get(billing_account=box.billing_account)
+    assert charge.amount_cents == 30990
+    assert "résiliation anticipée" in charge.label
+
+
+def test_a_legitimate_reason_needs_its_proof_and_makes_termination_free(box):
+    with pytest.raises(offer.OfferError) as refused:
+        offer.termination_request(
+            line=box, actor=_actor(box), now=LATER, legitimate_reason="dismissal"
+        )
+    assert refused.value.code == offer.OfferErrorCode.PROOF_REQUIRED
+    assert not Request.objects.filter(line=box, kind=RequestKind.TERMINATION)
+
+    request = offer.termination_request(
+        line=box,
+        actor=_actor(box),
+        now=LATER,
+        legitimate_reason="dismissal",
+        proof_name="lettre-licenciement.pdf",
+    )
+    assert request.payload["fee_cents"] == 0
+
+
+def test_terminating_a_box_opens_the_equipment_return_in_the_activity_log(box):
+    offer.termination_request(line=box, actor=_actor(box), now=LATER)
+    returning = offer.equipment_return_pending(line=box)
+    assert returning.payload["return_deadline"] == "2025-05-06"
+    entry = Activity.objects.get(act="offer.equipment_return")
+    assert entry.subject_id == box.pk
+
+
+def test_a_termination_can_be_cancelled_before_its_date_only(mobile, box):
+    offer.termination_request(line=box, actor=_actor(box), now=LATER)
+    request = offer.termination_cancel(line=box, actor=_actor(box), now=LATER + timedelta(days=2))
+    assert request.status == RequestStatus.CANCELLED
+    assert offer.equipment_return_pending(line=box) is None
+    assert offer.offer_due_run(now=LATER + timedelta(days=11)).terminated == 0
+
+    offer.termination_request(line=mobile, actor=_actor(mobile), now=LATER)
+    with pytest.raises(offer.OfferError) as late:
+        offer.termination_cancel(line=mobile, actor=_actor(mobile), now=LATER + timedelta(days=10))
+    assert late.value.code == offer.OfferErrorCode.TERMINATION_PAST
+
+
+# Withdrawal ------------------------------------------------------------------------------------
+
+
+def test_withdrawal_within_14_days_terminates_with_the_prorata_due(catalog):
+    line = make_mobile_line(make_account(make_customer()), now=LATER)
+    subscription_add(line=line, product=catalog["woot-100"], actor=SYSTEM, now=LATER)
+    line_activate(line=line, actor=SYSTEM, now=LATER)
+
+    request = offer.withdrawal(line=line, actor=_actor(line), now=LATER + timedelta(days=6))
+
+    line.refresh_from_db()
+    assert line.status == LineStatus.TERMINATED
+    assert line.termination_reason == "withdrawal"
+    assert request.payload["prorata_cents"] == 260  # 6 days of April at 12.99 €
+
+
+def test_withdrawal_after_14_days_is_refused_with_the_reason(mobile):
+    with pytest.raises(offer.OfferError) as refused:
+        offer.withdrawal(line=mobile, actor=_actor(mobile), now=LATER)
+    assert "a pris fin le 17/03/2025" in refused.value.message
+    mobile.refresh_from_db()
+    assert mobile.status == LineStatus.ACTIVE
+
+
+# Line transfer ---------------------------------------------------------------------------------
+
+
+def _transfer(line, **overrides):
+    args = {
+        "line": line,
+        "transferee_name": "Inès Martin",
+        "transferee_email": "ines@example.fr",
+        "transferee_birth_date": date(1990, 5, 4),
+        "documents": ["CNI 123", "FR76 …", "Facture EDF mars"],
+        "actor": _actor(line),
+        "now": LATER,
+    }
+    return offer.line_transfer_request(**{**args, **overrides})
+
+
+def test_a_transfer_invites_the_new_holder_who_accepts_with_the_code(mobile):
+    request = _transfer(mobile)
+    invitation = OutboxMessage.objects.get(template="line_transfer_invitation")
+    assert invitation.recipient == "ines@example.fr"
+    assert invitation.context["code"] == request.payload["code"]
+
+    with pytest.raises(offer.OfferError):
+        offer.line_transfer_accept(request=request, code="000000x", now=LATER)
+    found = offer.line_transfer_for_token(token=request.payload["token"])
+    accepted = offer.line_transfer_accept(request=found, code=request.payload["code"], now=LATER)
+    assert accepted.status == RequestStatus.IN_PROGRESS
+
+
+def test_a_transfer_to_a_minor_or_without_documents_is_refused(mobile):
+    with pytest.raises(offer.OfferError, match="majeur"):
+        _transfer(mobile, transferee_birth_date=date(2015, 1, 1))
+    with pytest.raises(offer.OfferError, match="documents"):
+        _transfer(mobile, documents=["CNI"])
+    assert not Request.objects.filter(line=mobile)
+
+
+# Number change and box move --------------------------------------------------------------------
+
+
+def test_a_number_change_takes_an_offered_number_and_charges_10_euros(mobile):
+    old = mobile.msisdn
+    new = offer.number_change_candidates(line=mobile, now=LATER)[1]
+    offer.number_change(line=mobile, new_msisdn=new, actor=_actor(mobile), now=LATER)
+    mobile.refresh_from_db()
+    assert (mobile.msisdn, old != new) == (new, True)
+    charge = OneOffCharge.objects.get(billing_account=mobile.billing_account)
+    assert charge.amount_cents == 1000
+
+
+def test_a_number_not_offered_is_refused(mobile):
+    with pytest.raises(offer.OfferError) as refused:
+        offer.number_change(line=mobile, new_msisdn="+33611111111", actor=SYSTEM, now=LATER)
+    assert refused.value.code == offer.OfferErrorCode.NUMBER_NOT_OFFERED
+
+
+def test_a_move_to_an_eligible_address_opens_a_move_request(box):
+    request = offer.box_move_request(
+        line=box,
+        street="3 rue des Lilas",
+        postcode="75011",
+        city="Paris",
+        move_date=date(2025, 5, 2),
+        actor=_actor(box),
+        now=LATER,
+    )
+    assert request.kind == RequestKind.MOVE
+    assert request.payload["new_address"] == "3 rue des Lilas, 75011 Paris"
+
+
+def test_a_move_where_fibre_is_not_available_is_refused_naming_the_legitimate_reason(box):
+    with pytest.raises(offer.OfferError, match="motif légitime") as refused:
+        offer.box_move_request(
+            line=box,
+            street="1 place Bellecour",
+            postcode="69009",
+            city="Lyon",
+            move_date=date(2025, 5, 2),
+            actor=_actor(box),
+            now=LATER,
+        )
+    assert refused.value.code == offer.OfferErrorCode.NOT_ELIGIBLE
+
+
+def test_the_daily_command_runs_the_due_acts(mobile, capsys):
+    offer.termination_request(line=mobile, actor=_actor(mobile), now=LATER)
+    with time_machine.travel(LATER + timedelta(days=11)):
+        call_command("offer-due")
+        call_command("offer-due")
+    assert capsys.readouterr().out.split("\n")[:2] == [
+        "terminated=1 offers_started=0",
+        "terminated=0 offers_started=0",
+    ]
