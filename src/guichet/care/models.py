@@ -185,6 +185,9 @@ class RequestKind(models.TextChoices):
     REFUND_OFFER = "refund_offer", "Offre de remboursement"
     UNLOCK_CODE = "unlock_code", "Code de désimlockage"
     EQUIPMENT_RETURN = "equipment_return", "Restitution d'équipement"
+    # -- portal: devices, insurance and after-sales --
+    REPAIR = "repair", "Réparation en SAV"
+    EXPRESS_REPAIR = "express_repair", "Réparation express"
 
 
 class RequestStatus(models.TextChoices):
