@@ -105,6 +105,9 @@ def device_renewal_order(
             message="Choisissez un paiement en 12 ou en 24 mensualités.",
             extra={"instalment_count": instalment_count},
         )
+    if line.status == LineStatus.SUSPENDED:
+        # A line suspended for arrears: the unpaid refusal says what to do (pay).
+        unpaid_check(customer=customer, act=ArrearsAct.DEVICE_RENEWAL, today=paris_date(now))
     if line.status != LineStatus.ACTIVE:
         raise DeviceError(
             code=DeviceErrorCode.LINE_NOT_ACTIVE,
