@@ -336,7 +336,7 @@ def insurance_claim_declare(
         problem = "Choisissez la nature du sinistre : casse, vol ou oxydation."
     elif occurred_on > today:
         problem = "La date du sinistre ne peut pas être dans le futur."
-    elif occurred_on < contract.started_at.date():
+    elif occurred_on < paris_date(contract.started_at):
         problem = "Le sinistre est antérieur à la souscription de l'assurance."
     elif len(description) < 10:
         problem = "Décrivez les circonstances du sinistre (10 caractères au moins)."
