@@ -1,9 +1,8 @@
 """The pages of devices, insurance and after-sales, through HTTP as the demo personas."""
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
-
-import re
 
 import pytest
 import time_machine

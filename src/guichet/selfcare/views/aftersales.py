@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guichet.care.actors import Actor
 from guichet.care.errors import CareError
@@ -204,9 +205,9 @@ def tickets(request: HttpRequest, customer: Customer) -> HttpResponse:
 
 # What the customer may do on a ticket, from care.rules.TICKET_CUSTOMER_TRANSITIONS.
 _TICKET_ACTIONS = {
-    TicketStatus.CLOSED: "Confirm it is solved",
-    TicketStatus.IN_PROGRESS: "It is not solved",
-    TicketStatus.CANCELLED: "Cancel the incident",
+    TicketStatus.CLOSED: gettext_lazy("Confirm it is solved"),
+    TicketStatus.IN_PROGRESS: gettext_lazy("It is not solved"),
+    TicketStatus.CANCELLED: gettext_lazy("Cancel the incident"),
 }
 
 
@@ -237,7 +238,7 @@ def ticket_detail(request: HttpRequest, customer: Customer, ticket_id: int) -> H
         except (CareError, ValueError) as refused:
             error = getattr(refused, "message", _("This change is not possible."))
     actions: list[dict[str, Any]] = [
-        {"status": to_status, "label": _(label)}
+        {"status": to_status, "label": label}
         for to_status, label in _TICKET_ACTIONS.items()
         if (TicketStatus(ticket.status), to_status) in TICKET_CUSTOMER_TRANSITIONS
     ]
