@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "guichet.billing",
     "guichet.payments",
     "guichet.care",
+    # -- portal: devices, insurance and after-sales --
+    "guichet.devices",
     "guichet.selfcare",
     "guichet.api",
     "guichet.backoffice",

@@ -139,3 +139,10 @@ class Act(models.TextChoices):
     BOX_MOVE = "offer.box_move", "Déclaration de déménagement"
     EQUIPMENT_RETURN_OPEN = "offer.equipment_return", "Restitution d'équipement à faire"
     # -- portal: devices, insurance and after-sales --
+    DEVICE_RENEWAL_ORDER = "device_renewal.order", "Commande d'un nouveau mobile"
+    DEVICE_RENEWAL_DELIVER = "device_renewal.deliver", "Nouveau mobile livré"
+    INSURANCE_SUBSCRIBE = "insurance.subscribe", "Souscription d'une assurance mobile"
+    INSURANCE_CLAIM_DECLARE = "insurance_claim.declare", "Déclaration de sinistre"
+    REFUND_CLAIM_SUBMIT = "refund_claim.submit", "Demande de remboursement (ODR)"
+    REPAIR_ADVANCE = "repair.advance", "Suivi de réparation"
+    EXPRESS_REPAIR_BOOK = "express_repair.book", "Réparation express réservée"

@@ -187,6 +187,9 @@ class RequestKind(models.TextChoices):
     EQUIPMENT_RETURN = "equipment_return", "Restitution d'équipement"
     # -- portal: personal information and tracking --
     NAME_CHANGE = "name_change", "Changement de nom"
+    # -- portal: devices, insurance and after-sales --
+    REPAIR = "repair", "Réparation en SAV"
+    EXPRESS_REPAIR = "express_repair", "Réparation express"
 
 
 class RequestStatus(models.TextChoices):

@@ -241,6 +241,32 @@ TEMPLATES: dict[str, NotificationTemplate] = {
         " passe et contactez le service client au {customer_service}." + _SIGNATURE,
         sms_body="La validation en deux étapes de votre espace client est désactivée ({date}).",
     ),
+    # -- portal: devices, insurance and after-sales --
+    "device_renewal_ordered": NotificationTemplate(
+        subject="Votre commande n° {order} : {device}",
+        email_body="Bonjour {first_name},\n\nNous avons bien reçu votre commande n° {order} :"
+        " {device}, payé en {instalments} mensualités de {instalment} sur vos factures."
+        + _SIGNATURE,
+        sms_body="Commande n° {order} reçue : {device}. Suivi dans votre espace client.",
+    ),
+    "insurance_subscribed": NotificationTemplate(
+        subject="Votre mobile {device} est assuré",
+        email_body="Bonjour {first_name},\n\nVotre assurance mobile pour {device} est active"
+        " depuis le {date} (contrat {reference}, {price} par mois)." + _SIGNATURE,
+        sms_body="Votre mobile {device} est assuré depuis le {date} (contrat {reference}).",
+    ),
+    "insurance_claim_declared": NotificationTemplate(
+        subject="Sinistre {claim_number} déclaré",
+        email_body="Bonjour {first_name},\n\nVotre déclaration de sinistre ({kind}) est"
+        " transmise à l'assureur sous le numéro {claim_number}.{deadline}" + _SIGNATURE,
+        sms_body="Sinistre déclaré à l'assureur : n° {claim_number}.",
+    ),
+    "express_repair_booked": NotificationTemplate(
+        subject="Votre rendez-vous de réparation express",
+        email_body="Bonjour {first_name},\n\nVotre réparation ({fault}) est prévue le {slot}"
+        " chez {shop}. Devis : {quote}. Référence {reference}." + _SIGNATURE,
+        sms_body="Réparation express le {slot} chez {shop}. Devis {quote}. Réf. {reference}.",
+    ),
 }
 
 

@@ -27,6 +27,7 @@ from guichet.catalog.selectors import catalog_current, product_get
 from guichet.customers.models import AddressKind, Civility, Customer
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.customers.services import address_set, customer_create
+from guichet.demo.devices import demo_devices_create
 from guichet.demo.dunning import demo_dunning_create
 from guichet.demo.identities import MAX_SENIORITY_YEARS, Identity, generate_identities
 from guichet.demo.instalments import lea_instalment_plan_create
@@ -161,6 +162,7 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
     # -- portal: lines and emergencies --
     # -- portal: offer management --
     # -- portal: devices, insurance and after-sales --
+    demo_devices_create(now=now)
     return DemoReport(personas=list(PERSONAS), generated=customers)
 
 

@@ -1,0 +1,131 @@
+"""Devices, insurance and after-sales: what care's orders, requests and tickets do not hold.
+
+A device renewal is a care `Order` (its lifecycle, tracking number, activity); `DeviceRenewal`
+adds the catalogue unit ordered and how it is paid. An insurance claim, a refund claim and a
+repair are care `Request`s (their status lifecycle); `Repair` adds the repairer's stages.
+`InsuranceContract` and `NetworkIncident` belong to this context alone.
+"""
+
+from typing import ClassVar
+
+from django.db import models
+
+
+class DeviceRenewal(models.Model):
+    order = models.OneToOneField("care.Order", on_delete=models.PROTECT, related_name="renewal")
+    sku = models.CharField(max_length=40)  # devices.toml
+    label = models.CharField(max_length=200)
+    price_cents = models.PositiveIntegerField(help_text="Including VAT, in cents.")
+    # 12 or 24 monthly instalments (payments.instalment_rules), the plan made at delivery.
+    instalment_count = models.PositiveSmallIntegerField()
+    equipment = models.OneToOneField(
+        "lines.Equipment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    instalment_plan = models.OneToOneField(
+        "payments.InstalmentPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Renewal {self.order_id} {self.sku}"
+
+
+class InsuranceStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ENDED = "ended", "Résiliée"
+
+
+class InsuranceContract(models.Model):
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="insurance_contracts"
+    )
+    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="+")
+    equipment = models.ForeignKey("lines.Equipment", on_delete=models.PROTECT, related_name="+")
+    band_code = models.CharField(max_length=30)  # insurance.toml
+    insured_value_cents = models.PositiveIntegerField()
+    monthly_price_cents = models.PositiveIntegerField(help_text="Including VAT, in cents.")
+    insurer_reference = models.CharField(max_length=40)
+    status = models.CharField(
+        max_length=10, choices=InsuranceStatus.choices, default=InsuranceStatus.ACTIVE
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-started_at", "-id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["equipment"],
+                condition=models.Q(status="active"),
+                name="insurance_one_active_per_equipment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Insurance {self.insurer_reference} {self.status}"
+
+
+class RepairKind(models.TextChoices):
+    DEPOSIT = "deposit", "Dépôt SAV"
+    EXPRESS = "express", "Réparation express"
+
+
+class RepairStage(models.TextChoices):
+    DEPOSITED = "deposited", "Déposé"
+    DIAGNOSED = "diagnosed", "Diagnostiqué"
+    REPAIRED = "repaired", "Réparé"
+    RETURNED = "returned", "Rendu"
+
+
+class Repair(models.Model):
+    request = models.OneToOneField("care.Request", on_delete=models.PROTECT, related_name="repair")
+    kind = models.CharField(max_length=10, choices=RepairKind.choices)
+    stage = models.CharField(
+        max_length=12, choices=RepairStage.choices, default=RepairStage.DEPOSITED
+    )
+    device = models.CharField(max_length=120)
+    fault = models.CharField(max_length=30)
+    repairer_reference = models.CharField(max_length=40)
+    shop = models.CharField(max_length=200, blank=True)
+    appointment_at = models.DateTimeField(null=True, blank=True)
+    quote_cents = models.PositiveIntegerField(null=True, blank=True)
+    diagnosis = models.TextField(blank=True)
+    stage_changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Repair {self.repairer_reference} {self.stage}"
+
+
+class NetworkService(models.TextChoices):
+    MOBILE = "mobile", "Mobile"
+    FIXED = "fixed", "Internet fixe"
+
+
+class IncidentStatus(models.TextChoices):
+    ONGOING = "ongoing", "En cours"
+    RESOLVED = "resolved", "Résolu"
+
+
+class NetworkIncident(models.Model):
+    """An operator-fed network incident (météo du réseau), loaded by
+    `guichet network-incidents load FILE`; `reference` makes loading a file again an update."""
+
+    reference = models.CharField(max_length=40, unique=True)
+    postcode = models.CharField(max_length=5)
+    commune = models.CharField(max_length=120)
+    service = models.CharField(max_length=10, choices=NetworkService.choices)
+    description = models.CharField(max_length=500)
+    status = models.CharField(
+        max_length=10, choices=IncidentStatus.choices, default=IncidentStatus.ONGOING
+    )
+    started_at = models.DateTimeField()
+    expected_end_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-started_at", "-id"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["postcode", "status"], name="network_incident_area"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.postcode} {self.service} {self.status}"

@@ -1,0 +1,182 @@
+"""The pages of devices, insurance and after-sales, through HTTP as the demo personas."""
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from guichet.care.models import TicketNote, TroubleTicket
+from guichet.customers.selectors import customer_get_by_login_email
+from guichet.demo.services import DEMO_PASSWORD, demo_data_create
+from guichet.devices.models import DeviceRenewal, InsuranceContract
+from guichet.lines.selectors import lines_for_customer
+from tests.devices.test_services import settle_all_but_karim
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def personas(loaded_catalog):
+    demo_data_create(customers=0, seed=1, now=NOW)
+    settle_all_but_karim()
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _log_in(client, name):
+    response = client.post(
+        reverse("selfcare:login"),
+        {"username": f"{name}@demo.guichet.fr", "password": DEMO_PASSWORD},
+    )
+    assert response.status_code == 302
+    return customer_get_by_login_email(email=f"{name}@demo.guichet.fr")
+
+
+def _line(customer, market="mobile"):
+    return next(line for line in lines_for_customer(customer=customer) if line.market == market)
+
+
+def test_a_renewal_is_ordered_from_the_catalogue_and_tracked_on_the_page(client, personas):
+    camille = _log_in(client, "camille")
+    url = reverse("selfcare:device_renewal", kwargs={"line_id": _line(camille).pk})
+
+    page = client.get(url).content.decode()
+    assert "Apple iPhone 13 128 Go (reconditionné grade B)" in page
+    response = client.post(url, {"sku": "SAM-A55-128-N", "instalment_count": "24"})
+
+    assert response.status_code == 302
+    renewal = DeviceRenewal.objects.get(order__customer=camille)
+    assert (renewal.sku, renewal.instalment_count) == ("SAM-A55-128-N", 24)
+    page = client.get(url).content.decode()
+    assert f"{renewal.order_id}" in page and "Reçue" in page
+
+
+def test_karim_sees_the_unpaid_refusal_and_a_way_to_pay_at_the_confirm_step(client, personas):
+    karim = _log_in(client, "karim")
+    url = reverse("selfcare:device_renewal", kwargs={"line_id": _line(karim).pk})
+
+    assert client.get(url).status_code == 200  # access is never blocked
+    response = client.post(url, {"sku": "SAM-A55-128-N", "instalment_count": "12"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Le renouvellement de votre mobile est indisponible" in page
+    assert reverse("selfcare:arrears_pay") in page
+    assert re.search(r'value="SAM-A55-128-N"[^>]* checked', page)  # what was chosen is kept
+    assert not DeviceRenewal.objects.exists()
+
+
+def test_lea_insures_her_phone_then_declares_a_claim(client, personas):
+    lea = _log_in(client, "lea")
+    line = _line(lea)
+    url = reverse("selfcare:insurance_subscribe", kwargs={"line_id": line.pk})
+    page = client.get(url).content.decode()
+    phone_id = page.split('name="equipment"')[1].split('value="')[1].split('"')[0]
+
+    bad = client.post(url, {"equipment": phone_id, "purchase_price": "abc"})
+    assert bad.status_code == 400
+    response = client.post(url, {"equipment": phone_id, "purchase_price": "799,00"})
+
+    assert response.status_code == 302
+    assert InsuranceContract.objects.get(customer=lea).monthly_price_cents == 1399
+    claim_url = reverse("selfcare:insurance_claim", kwargs={"line_id": line.pk})
+    claim = {"kind": "breakage", "occurred_on": "2026-11-22", "description": "Écran brisé."}
+    before = client.post(claim_url, claim)
+    assert before.status_code == 400
+    assert "antérieur à la souscription" in before.content.decode()
+    response = client.post(claim_url, {**claim, "occurred_on": "2026-11-23"})
+    assert response.status_code == 302
+    assert "SIN-202611-" in client.get(claim_url).content.decode()
+
+
+def test_a_ticket_is_opened_noted_and_hidden_from_another_customer(client, personas):
+    hugo = _log_in(client, "hugo")
+    response = client.post(
+        reverse("selfcare:tickets"),
+        {
+            "category": "no_service",
+            "line": str(_line(hugo, "fixed").pk),
+            "description": "Plus rien",
+        },
+    )
+    ticket = TroubleTicket.objects.filter(customer=hugo).order_by("-id").first()
+    assert response.status_code == 302
+    assert response["Location"] == reverse(
+        "selfcare:ticket_detail", kwargs={"ticket_id": ticket.pk}
+    )
+    detail = reverse("selfcare:ticket_detail", kwargs={"ticket_id": ticket.pk})
+
+    assert client.post(detail, {"text": "Le voyant est rouge."}).status_code == 302
+    assert TicketNote.objects.filter(ticket=ticket, text="Le voyant est rouge.").exists()
+    assert client.post(detail, {"to_status": "cancelled"}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "cancelled"
+
+    client.logout()
+    _log_in(client, "camille")
+    assert client.get(detail).status_code == 404
+
+
+def test_the_network_status_shows_the_incidents_of_the_customers_area_and_a_search(
+    client, personas
+):
+    _log_in(client, "hugo")  # Lille, 59000
+    page = client.get(reverse("selfcare:network_status")).content.decode()
+    assert "Coupure de fibre optique" in page
+    assert "Antenne en maintenance" not in page  # Bordeaux
+
+    found = client.get(reverse("selfcare:network_status"), {"postcode": "33000"})
+    assert "Antenne en maintenance" in found.content.decode()
+    wrong = client.get(reverse("selfcare:network_status"), {"postcode": "330"})
+    assert wrong.status_code == 400
+    assert "5 chiffres" in wrong.content.decode()
+
+
+def test_the_diagnostic_walks_to_a_result_with_its_next_step(client, personas):
+    hugo = _log_in(client, "hugo")
+    url = reverse("selfcare:diagnostic", kwargs={"line_id": _line(hugo, "fixed").pk})
+
+    assert "Pas d&#x27;internet" in client.get(url).content.decode()
+    page = client.get(url, {"path": "no-internet.red.incident"}).content.decode()
+
+    assert "Un incident est en cours dans votre commune" in page
+    assert reverse("selfcare:network_status") in page
+    assert client.get(url, {"path": "no-internet.forged"}).status_code == 404
+
+
+def test_line_pages_404_for_a_line_of_another_customer(client, personas):
+    karim = customer_get_by_login_email(email="karim@demo.guichet.fr")
+    _log_in(client, "camille")
+    for name in (
+        "device_renewal",
+        "insurance_subscribe",
+        "insurance_claim",
+        "refund_offers",
+        "diagnostic",
+        "express_repair",
+    ):
+        url = reverse(f"selfcare:{name}", kwargs={"line_id": _line(karim).pk})
+        assert client.get(url).status_code == 404, name
+
+
+def test_an_express_repair_is_booked_and_shown_with_the_repairs(client, personas):
+    hugo = _log_in(client, "hugo")
+    url = reverse("selfcare:express_repair", kwargs={"line_id": _line(hugo).pk})
+    page = client.get(url).content.decode()
+    slot = page.split('name="slot"')[1].split('value="')[1].split('"')[0]
+
+    response = client.post(url, {"fault": "battery", "slot": slot})
+
+    assert response.status_code == 302
+    repairs = client.get(reverse("selfcare:repairs")).content.decode()
+    assert "Réparation express" in repairs and "79,00" in repairs
+    assert "Apple iPhone 13" in repairs  # the demo's SAV deposit
