@@ -28,6 +28,7 @@ from guichet.customers.models import AddressKind, Civility, Customer
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.customers.services import address_set, customer_create
 from guichet.demo.dunning import demo_dunning_create
+from guichet.demo.home_usage import home_usage_demo_create
 from guichet.demo.identities import MAX_SENIORITY_YEARS, Identity, generate_identities
 from guichet.demo.instalments import lea_instalment_plan_create
 from guichet.demo.usage_history import usage_history_import
@@ -149,6 +150,7 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
     demo_dunning_create(customer=karim_line.billing_account.customer, now=now)
     # The portal's demo content, one call per part (demo/<part>.py):
     # -- portal: home and usage --
+    home_usage_demo_create(lines=persona_lines, now=now)
     # -- portal: invoices and payment means --
     # -- portal: account and security --
     # -- portal: personal information and tracking --
