@@ -10,8 +10,6 @@ from django.db.models import FilteredRelation, Prefetch, Q
 from guichet.billing.models import BillingAccount
 from guichet.catalog.models import Market, ProductKind
 from guichet.customers.models import Customer
-
-# -- portal: home and usage --
 from guichet.lines.models import (
     MAIN_OFFER_KINDS,
     BoxWifi,

@@ -21,8 +21,6 @@ from guichet.catalog.models import Market, Product, ProductKind
 from guichet.catalog.selectors import catalog_current
 from guichet.customers.models import ContactTopic, Customer
 from guichet.customers.rules import paris_date
-
-# -- portal: home and usage --
 from guichet.lines.errors import (
     EquipmentError,
     EquipmentErrorCode,

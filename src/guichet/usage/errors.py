@@ -26,6 +26,7 @@ class CarrierBillingErrorCode(StrEnum):
     PURCHASE_REFUSED = "carrier_billing_purchase_refused"
     SUBSCRIPTION_ALREADY_CANCELLED = "carrier_billing_subscription_already_cancelled"
     LINE_CLOSED = "carrier_billing_line_closed"
+    NOT_A_BOX_LINE = "carrier_billing_not_a_box_line"
 
 
 class CarrierBillingError(Exception):

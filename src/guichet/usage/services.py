@@ -22,8 +22,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
-
-# -- portal: home and usage --
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -35,6 +33,7 @@ from guichet.care.acts import Act
 from guichet.care.notifications import french_date
 from guichet.care.services import activity_record, outbox_notify_customer
 from guichet.catalog.errors import CatalogError
+from guichet.catalog.models import Market
 from guichet.catalog.schema import Catalog
 from guichet.catalog.selectors import catalog_current
 from guichet.customers.models import ContactTopic
@@ -645,9 +644,9 @@ def vod_purchase_record(
     *, line: Line, title: str, kind: str, amount_cents: int, now: datetime
 ) -> VodPurchase:
     """A rental or purchase made on the box's TV, as the TV platform reports it."""
-    if line.market != "fixed":
+    if line.market != Market.FIXED:
         raise CarrierBillingError(
-            code=CarrierBillingErrorCode.LINE_CLOSED, message="La VOD se loue sur une box."
+            code=CarrierBillingErrorCode.NOT_A_BOX_LINE, message="La VOD se loue sur une box."
         )
     _check_line_open_for_purchases(line)
     return VodPurchase.objects.create(

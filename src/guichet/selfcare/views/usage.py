@@ -34,6 +34,10 @@ from guichet.usage.selectors import (
 HISTORY_MONTHS = 12
 OFFER_CHANGE_ACTS = ("plan_change", "box_offer_change")
 OUT_OF_BUNDLE_PER_PAGE = 25
+# Rating counts a French number as a zone 1 destination (zones.toml: FR is listed in zone 1), so
+# the counters do not tell national calls from France from calls to the rest of zone 1: both
+# are in the France summary.
+_HOME_DESTINATIONS = ("", FRANCE, "1")
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ def _zones(usage: UsageAtAGlance, zone_names: dict[str, str]) -> list[ZoneCounte
     shows is in the summary above): calls, messages and data per origin and destination."""
     counters = []
     for quantity in usage.quantities:
-        if quantity.origin == FRANCE and quantity.destination in ("", FRANCE):
+        if quantity.origin == FRANCE and quantity.destination in _HOME_DESTINATIONS:
             continue
         if quantity.service in ("voice", "video"):
             text = call_duration(quantity.quantity)
