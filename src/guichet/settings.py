@@ -259,6 +259,22 @@ GUICHET_OPERATOR_CUSTOMER_SERVICE_PHONE = os.environ.get(
 GUICHET_REAUTH_SECONDS = int(os.environ.get("GUICHET_REAUTH_SECONDS", "300"))
 
 # -- portal: home and usage --
+# The network provisioning adapter (lines.provisioning): the local one applies at once.
+GUICHET_PROVISIONING = os.environ.get(
+    "GUICHET_PROVISIONING", "guichet.lines.provisioning.LocalNetworkProvisioning"
+)
+# Carrier billing (Internet+): the monthly caps a customer may choose, in cents; 0 blocks
+# purchases. The highest is the ceiling of payment services exempted by PSD2 art. 3(l): 300 €
+# a month per subscriber, 50 € per purchase.
+GUICHET_CARRIER_BILLING_CAP_STEPS_CENTS = [
+    int(step)
+    for step in os.environ.get(
+        "GUICHET_CARRIER_BILLING_CAP_STEPS_CENTS", "0,1000,2000,5000,10000,30000"
+    ).split(",")
+]
+GUICHET_CARRIER_BILLING_PURCHASE_MAX_CENTS = int(
+    os.environ.get("GUICHET_CARRIER_BILLING_PURCHASE_MAX_CENTS", "5000")
+)
 
 # -- portal: invoices and payment means --
 

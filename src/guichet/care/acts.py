@@ -95,6 +95,13 @@ class Act(models.TextChoices):
     PAYMENT_ATTEMPT_SETTLE = "payment_attempt.settle", "Résultat d'un paiement par carte"
     # The portal's acts, one block per part (issues 5 and 6).
     # -- portal: home and usage --
+    LINE_SET_DATA_MODE = "line.set_data_mode", "Mode de consommation data"
+    BOX_WIFI_SET = "box_wifi.set", "Réglages Wi-Fi de la box"
+    CARRIER_BILLING_SUBSCRIPTION_CANCEL = (
+        "carrier_billing_subscription.cancel",
+        "Résiliation d'un abonnement Internet+",
+    )
+    CARRIER_BILLING_CAP_SET = "carrier_billing_cap.set", "Plafond des achats sur facture"
     # -- portal: invoices and payment means --
     # -- portal: account and security --
     SECURITY_PASSWORD_RESET_REQUEST = (

@@ -267,6 +267,15 @@ TEMPLATES: dict[str, NotificationTemplate] = {
         " chez {shop}. Devis : {quote}. Référence {reference}." + _SIGNATURE,
         sms_body="Réparation express le {slot} chez {shop}. Devis {quote}. Réf. {reference}.",
     ),
+    # -- portal: home and usage --
+    "carrier_billing_subscription_cancelled": NotificationTemplate(
+        subject="Votre abonnement {service} est résilié",
+        email_body="Bonjour {first_name},\n\nVotre abonnement {service} ({merchant}), payé sur"
+        " la facture de votre ligne {line}, est résilié depuis le {date}. Il ne vous sera plus"
+        " facturé." + _SIGNATURE,
+        sms_body="Votre abonnement {service} ({merchant}) sur facture est résilié depuis le"
+        " {date}.",
+    ),
 }
 
 

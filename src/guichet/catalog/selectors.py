@@ -7,7 +7,7 @@ database, for rules that need the brochure's details (terms, bill advance, allow
 
 import json
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from guichet.catalog.errors import CatalogError, CatalogErrorCode
 from guichet.catalog.models import (
@@ -15,6 +15,7 @@ from guichet.catalog.models import (
     Market,
     Product,
     ProductKind,
+    RateDirection,
     TariffRate,
     TariffZone,
     Travellers,
@@ -135,3 +136,20 @@ def rate_get(
     if rate is None:
         raise CatalogError(code=CatalogErrorCode.UNKNOWN_RATE, message=f"No rate {key!r}")
     return rate
+
+
+# -- portal: home and usage --
+
+
+def countries_list() -> list[ZoneCountry]:
+    """Every country of the catalog with its zone, by French name (the rates page's search)."""
+    return sorted(ZoneCountry.objects.select_related("zone"), key=lambda country: country.name)
+
+
+def rates_for_zone(*, zone: TariffZone) -> QuerySet[TariffRate]:
+    """The rates a customer pays with this zone: calls and messages from France to it, and
+    what is sent, used or received while in it."""
+    return rates_list().filter(
+        Q(direction=RateDirection.FROM_FRANCE, destination=zone)
+        | (~Q(direction=RateDirection.FROM_FRANCE) & Q(origin=zone))
+    )

@@ -29,6 +29,7 @@ from guichet.customers.selectors import customer_get_by_login_email
 from guichet.customers.services import address_set, customer_create
 from guichet.demo.devices import demo_devices_create
 from guichet.demo.dunning import demo_dunning_create
+from guichet.demo.home_usage import home_usage_demo_create
 from guichet.demo.identities import MAX_SENIORITY_YEARS, Identity, generate_identities
 from guichet.demo.instalments import lea_instalment_plan_create
 from guichet.demo.invoices_payments import demo_payments_create
@@ -152,6 +153,7 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
     demo_dunning_create(customer=karim_line.billing_account.customer, now=now)
     # The portal's demo content, one call per part (demo/<part>.py):
     # -- portal: home and usage --
+    home_usage_demo_create(lines=persona_lines, now=now)
     # -- portal: invoices and payment means --
     demo_payments_create(now=now, card_payers_left_out=[karim_line.billing_account.customer])
     # -- portal: account and security --

@@ -94,3 +94,23 @@ class EquipmentError(Exception):
         self.code = code
         self.message = message
         self.extra = extra or {}
+
+
+# -- portal: home and usage --
+class LineSettingsErrorCode(StrEnum):
+    NOT_A_MOBILE_LINE = "line_settings_not_a_mobile_line"
+    NOT_A_BOX_LINE = "line_settings_not_a_box_line"
+    LINE_CLOSED = "line_settings_line_closed"
+    DATA_MODE_INVALID = "line_settings_data_mode_invalid"
+    NETWORK_NAME_INVALID = "line_settings_network_name_invalid"
+    WIFI_KEY_INVALID = "line_settings_wifi_key_invalid"
+
+
+class LineSettingsError(Exception):
+    def __init__(
+        self, *, code: LineSettingsErrorCode, message: str, extra: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.extra = extra or {}

@@ -293,3 +293,74 @@ class BoxMailbox(models.Model):
 
     def __str__(self) -> str:
         return self.local_part
+
+
+# -- portal: home and usage --------------------------------------------------------------------
+# What the customer sets on a line that the network must apply: the mobile data mode and the
+# box's Wi-Fi. Each change is pushed through `lines.provisioning` and kept as a command.
+
+
+class DataUsageMode(models.TextChoices):
+    ALLOWED = "allowed", "Data autorisée en France et à l'étranger"
+    BLOCKED_ABROAD = "blocked_abroad", "Data bloquée à l'étranger"
+    BLOCKED = "blocked", "Data bloquée partout"
+
+
+class LineDataSetting(models.Model):
+    """The mobile data mode of a line; no row means data allowed everywhere (the default)."""
+
+    line = models.OneToOneField(Line, on_delete=models.PROTECT, related_name="data_setting")
+    mode = models.CharField(max_length=20, choices=DataUsageMode.choices)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(mode__in=DataUsageMode.values), name="line_data_mode_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"line {self.line_id}: {self.mode}"
+
+
+class BoxWifi(models.Model):
+    """The Wi-Fi of a box line as the customer set it; without a row the box runs on its
+    factory settings (lines.rules.box_factory_wifi)."""
+
+    line = models.OneToOneField(Line, on_delete=models.PROTECT, related_name="box_wifi")
+    network_name = models.CharField(max_length=32)  # SSID: 1 to 32 octets (IEEE 802.11)
+    wifi_key = models.CharField(max_length=63)  # WPA2 passphrase: 8 to 63 printable ASCII
+    wifi_enabled = models.BooleanField(default=True)
+    guest_enabled = models.BooleanField(default=False)
+    guest_network_name = models.CharField(max_length=32)
+    guest_key = models.CharField(max_length=63)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"line {self.line_id}: {self.network_name}"
+
+
+class ProvisioningCommandStatus(models.TextChoices):
+    SENT = "sent", "Envoyée au réseau"
+    APPLIED = "applied", "Appliquée"
+    FAILED = "failed", "Échec"
+
+
+class ProvisioningCommand(models.Model):
+    """One order sent to the network for a line (lines.provisioning), with its outcome."""
+
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="provisioning_commands")
+    command = models.CharField(max_length=40)  # "data_mode", "box_wifi"
+    # What the network needs to apply it; never a secret the log would show (see services).
+    parameters = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=ProvisioningCommandStatus.choices)
+    reference = models.CharField(max_length=60, blank=True)  # the network's reference
+    sent_at = models.DateTimeField()
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["sent_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.command} line {self.line_id} ({self.status})"

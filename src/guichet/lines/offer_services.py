@@ -46,6 +46,7 @@ from guichet.catalog.selectors import catalog_current
 from guichet.customers.models import ContactTopic, Customer
 from guichet.customers.rules import paris_date
 from guichet.lines import offer_rules
+from guichet.lines.eligibility import eligibility_service
 from guichet.lines.models import (
     MAIN_OFFER_KINDS,
     Equipment,
@@ -56,7 +57,7 @@ from guichet.lines.models import (
     SubscriptionStatus,
     TerminationReason,
 )
-from guichet.lines.provisioning import provisioning
+from guichet.lines.provisioning import network_provisioning
 from guichet.lines.rules import normalize_msisdn
 from guichet.lines.selectors import active_plan
 from guichet.lines.services import subscription_add, subscription_end, subscription_start
@@ -829,7 +830,12 @@ def number_change(*, line: Line, new_msisdn: str, actor: Actor, now: datetime) -
         )
     line = Line.objects.select_for_update().get(pk=line.pk)
     old = line.msisdn
-    receipt = provisioning().number_change(old_msisdn=old, new_msisdn=new_msisdn, iccid=line.iccid)
+    receipt = network_provisioning().send(
+        line=line,
+        command="number_change",
+        parameters={"old_msisdn": old, "new_msisdn": new_msisdn},
+        now=now,
+    )
     line.msisdn = new_msisdn
     line.save(update_fields=["msisdn"])
     one_off_charge_add(
@@ -884,7 +890,7 @@ def box_move_request(
             message="Indiquez la rue et la ville de votre nouvelle adresse.",
         )
     try:
-        eligibility = provisioning().eligibility(postcode=postcode)
+        eligibility = eligibility_service().eligibility(postcode=postcode)
     except ValueError as invalid:
         raise OfferError(code=OfferErrorCode.ADDRESS_INVALID, message=str(invalid)) from None
     if move_date < paris_date(now):

@@ -1,38 +1,51 @@
-"""The network provisioning partner (HLR/HSS and the fixed network's eligibility service),
-behind a protocol with a local implementation: acts call it after their change is saved, and
-the partner's answer is recorded on the act's request."""
+"""The network provisioning adapter: how a setting chosen in self-care reaches the network
+(the mobile core for the data mode, the box management platform for the Wi-Fi).
 
-from dataclasses import dataclass
-from typing import Protocol
+`GUICHET_PROVISIONING` names the implementation. The local one (demo, tests) applies the
+command at once and logs it; a real one would send it to the operator's provisioning API and
+leave the command SENT until the network acknowledges it. Every command is kept as a
+`ProvisioningCommand` row, in the act's transaction, so what was asked is never lost.
+"""
 
-from guichet.lines.offer_rules import Eligibility, move_eligibility
+import logging
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
 
+from django.conf import settings
+from django.utils.module_loading import import_string
 
-@dataclass(frozen=True)
-class ProvisioningReceipt:
-    reference: str  # the partner's order reference, kept on the request
+from guichet.lines.models import Line, ProvisioningCommand, ProvisioningCommandStatus
+
+logger = logging.getLogger(__name__)
 
 
 class NetworkProvisioning(Protocol):
-    def number_change(self, *, old_msisdn: str, new_msisdn: str, iccid: str) -> ProvisioningReceipt:
-        """Move the SIM to the new number; the old number stops routing at once."""
-        ...
-
-    def eligibility(self, *, postcode: str) -> Eligibility:
-        """Which fixed access the network offers at this postcode."""
-        ...
+    def send(
+        self, *, line: Line, command: str, parameters: Mapping[str, Any], now: datetime
+    ) -> ProvisioningCommand: ...
 
 
-class LocalProvisioning:
-    """Deterministic stand-in for the partner: accepts every number change, answers the
-    eligibility test from the postcode (lines.offer_rules.move_eligibility)."""
+class LocalNetworkProvisioning:
+    """Applies every command at once: what a network that always answers yes would do."""
 
-    def number_change(self, *, old_msisdn: str, new_msisdn: str, iccid: str) -> ProvisioningReceipt:
-        return ProvisioningReceipt(reference=f"LOCAL-MSISDN-{iccid[-6:]}-{new_msisdn[-4:]}")
+    def send(
+        self, *, line: Line, command: str, parameters: Mapping[str, Any], now: datetime
+    ) -> ProvisioningCommand:
+        reference = f"LOCAL-{uuid.uuid4().hex[:12].upper()}"
+        logger.info("provisioning %s for line %s: %s (%s)", command, line.pk, parameters, reference)
+        return ProvisioningCommand.objects.create(
+            line=line,
+            command=command,
+            parameters=dict(parameters),
+            status=ProvisioningCommandStatus.APPLIED,
+            reference=reference,
+            sent_at=now,
+            applied_at=now,
+        )
 
-    def eligibility(self, *, postcode: str) -> Eligibility:
-        return move_eligibility(postcode)
 
-
-def provisioning() -> NetworkProvisioning:
-    return LocalProvisioning()
+def network_provisioning() -> NetworkProvisioning:
+    implementation: NetworkProvisioning = import_string(settings.GUICHET_PROVISIONING)()
+    return implementation

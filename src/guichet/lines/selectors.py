@@ -4,19 +4,25 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 
 import polars as pl
+from django.conf import settings
 from django.db.models import FilteredRelation, Prefetch, Q
 
 from guichet.billing.models import BillingAccount
-from guichet.catalog.models import ProductKind
+from guichet.catalog.models import Market, ProductKind
 from guichet.customers.models import Customer
 from guichet.lines.models import (
     MAIN_OFFER_KINDS,
+    BoxWifi,
+    DataUsageMode,
     Equipment,
     Line,
+    LineDataSetting,
     LineStatus,
+    ProvisioningCommand,
     Subscription,
     SubscriptionStatus,
 )
+from guichet.lines.wifi_rules import box_factory_wifi
 
 
 def lines_for_customer(*, customer: Customer) -> list[Line]:
@@ -237,3 +243,49 @@ def subscriptions_frame(
         schema=SUBSCRIPTIONS_SCHEMA,
         orient="row",
     )
+
+
+# -- portal: home and usage --------------------------------------------------------------------
+
+
+def box_wifi_get(*, line: Line) -> BoxWifi:
+    """The box's Wi-Fi as set, or (unsaved) its factory settings when never changed."""
+    wifi = BoxWifi.objects.filter(line=line).first()
+    return wifi if wifi is not None else _factory_wifi(line)
+
+
+def box_wifi_for_lines(*, lines: Sequence[Line]) -> dict[int, BoxWifi]:
+    """The Wi-Fi of each box line among `lines`, by line id, in one query (none without a
+    box line)."""
+    boxes = [line for line in lines if line.market == Market.FIXED]
+    if not boxes:
+        return {}
+    stored = {wifi.line_id: wifi for wifi in BoxWifi.objects.filter(line__in=boxes)}
+    return {line.pk: stored.get(line.pk) or _factory_wifi(line) for line in boxes}
+
+
+def _factory_wifi(line: Line) -> BoxWifi:
+    name, key = box_factory_wifi(access_reference=line.access_reference, secret=settings.SECRET_KEY)
+    _, guest_key = box_factory_wifi(
+        access_reference=f"{line.access_reference}:guest", secret=settings.SECRET_KEY
+    )
+    return BoxWifi(
+        line=line,
+        network_name=name,
+        wifi_key=key,
+        wifi_enabled=True,
+        guest_enabled=False,
+        guest_network_name=f"{name}-Invites",
+        guest_key=guest_key,
+        updated_at=line.created_at,
+    )
+
+
+def data_mode_get(*, line: Line) -> str:
+    """The line's data mode (DataUsageMode); allowed everywhere unless the customer chose."""
+    setting = LineDataSetting.objects.filter(line=line).first()
+    return setting.mode if setting is not None else DataUsageMode.ALLOWED
+
+
+def provisioning_commands_for_line(*, line: Line, limit: int = 5) -> list[ProvisioningCommand]:
+    return list(ProvisioningCommand.objects.filter(line=line).order_by("-sent_at", "-id")[:limit])

@@ -3,6 +3,8 @@ before changing anything, saves, logs the act and, when the customer must be tol
 notification to the outbox.
 """
 
+import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
@@ -24,14 +26,19 @@ from guichet.lines.errors import (
     EquipmentErrorCode,
     LineError,
     LineErrorCode,
+    LineSettingsError,
+    LineSettingsErrorCode,
     SubscriptionError,
     SubscriptionErrorCode,
 )
 from guichet.lines.models import (
     MAIN_OFFER_KINDS,
+    BoxWifi,
+    DataUsageMode,
     Equipment,
     EquipmentKind,
     Line,
+    LineDataSetting,
     LineStatus,
     Ownership,
     Subscription,
@@ -39,6 +46,7 @@ from guichet.lines.models import (
     SuspensionReason,
     TerminationReason,
 )
+from guichet.lines.provisioning import network_provisioning
 from guichet.lines.rules import (
     COMMITMENT_MONTHS_MAX,
     CUSTOMER_SUSPENSION_REASONS,
@@ -56,7 +64,12 @@ from guichet.lines.rules import (
     normalize_msisdn,
     normalize_puk,
 )
-from guichet.lines.selectors import active_plan, line_get_for_customer
+from guichet.lines.selectors import (
+    active_plan,
+    box_wifi_get,
+    line_get_for_customer,
+)
+from guichet.lines.wifi_rules import network_name_problem, wifi_key_problem
 
 _ACTION_ERROR_CODES = {
     LineAction.ACTIVATE: LineErrorCode.ACTIVATE_NOT_ALLOWED,
@@ -777,3 +790,119 @@ def equipment_register(
         new_values={"kind": kind, "model": model, "imei": imei, "serial_number": serial_number},
     )
     return equipment
+
+
+# -- portal: home and usage --------------------------------------------------------------------
+# The settings a customer makes on a line that the network applies (lines.provisioning).
+
+
+def _check_settable(line: Line, market: Market) -> None:
+    if line.market != market:
+        code, what = (
+            (LineSettingsErrorCode.NOT_A_MOBILE_LINE, "une ligne mobile")
+            if market == Market.MOBILE
+            else (LineSettingsErrorCode.NOT_A_BOX_LINE, "une ligne box")
+        )
+        raise LineSettingsError(code=code, message=f"Ce réglage ne concerne que {what}.")
+    if line.status == LineStatus.TERMINATED:
+        raise LineSettingsError(
+            code=LineSettingsErrorCode.LINE_CLOSED,
+            message=f"La ligne {line.display_number} est résiliée : plus de réglage possible.",
+        )
+
+
+@transaction.atomic
+def line_set_data_mode(*, line: Line, mode: str, actor: Actor, now: datetime) -> LineDataSetting:
+    """ "Gérer ou bloquer ma data": allow mobile data, block it abroad, or block it everywhere;
+    the mobile core is told through the provisioning adapter."""
+    _check_settable(line, Market.MOBILE)
+    if mode not in DataUsageMode.values:
+        raise LineSettingsError(
+            code=LineSettingsErrorCode.DATA_MODE_INVALID,
+            message="Choisissez l'un des modes de consommation data proposés.",
+            extra={"mode": mode},
+        )
+    setting = LineDataSetting.objects.select_for_update().filter(line=line).first()
+    old_mode = setting.mode if setting else DataUsageMode.ALLOWED
+    if setting is None:
+        setting = LineDataSetting(line=line, mode=mode, updated_at=now)
+    if old_mode == mode and setting.pk is not None:
+        return setting
+    setting.mode, setting.updated_at = mode, now
+    setting.save()
+    network_provisioning().send(
+        line=line, command="data_mode", parameters={"msisdn": line.msisdn, "mode": mode}, now=now
+    )
+    activity_record(
+        customer=_holder(line),
+        actor=actor,
+        act=Act.LINE_SET_DATA_MODE,
+        subject=line,
+        summary=f"Ligne {line.display_number} : {DataUsageMode(mode).label}",
+        at=now,
+        old_values={"mode": old_mode},
+        new_values={"mode": mode},
+    )
+    return setting
+
+
+@dataclass(frozen=True)
+class BoxWifiIn:
+    network_name: str
+    wifi_key: str
+    wifi_enabled: bool
+    guest_enabled: bool
+
+
+@transaction.atomic
+def box_wifi_set(*, line: Line, settings_in: BoxWifiIn, actor: Actor, now: datetime) -> BoxWifi:
+    """ "Paramétrer ma box et mon Wi-Fi": network name, WPA2 key, Wi-Fi on or off, guest Wi-Fi;
+    pushed to the box through the provisioning adapter. The keys never enter the activity log."""
+    _check_settable(line, Market.FIXED)
+    name_problem = network_name_problem(settings_in.network_name)
+    if name_problem:
+        raise LineSettingsError(
+            code=LineSettingsErrorCode.NETWORK_NAME_INVALID, message=name_problem
+        )
+    key_problem = wifi_key_problem(settings_in.wifi_key)
+    if key_problem:
+        raise LineSettingsError(code=LineSettingsErrorCode.WIFI_KEY_INVALID, message=key_problem)
+    wifi = BoxWifi.objects.select_for_update().filter(line=line).first() or box_wifi_get(line=line)
+    old = _wifi_values(wifi)
+    wifi.network_name = settings_in.network_name
+    wifi.wifi_key = settings_in.wifi_key
+    wifi.wifi_enabled = settings_in.wifi_enabled
+    wifi.guest_enabled = settings_in.guest_enabled
+    new = _wifi_values(wifi)
+    if old == new and wifi.pk is not None:
+        return wifi
+    wifi.updated_at = now
+    wifi.save()
+    network_provisioning().send(
+        line=line,
+        command="box_wifi",
+        # The box management platform gets the key over its own secured channel; the command
+        # row keeps only that it changed.
+        parameters={**new, "access_reference": line.access_reference},
+        now=now,
+    )
+    activity_record(
+        customer=_holder(line),
+        actor=actor,
+        act=Act.BOX_WIFI_SET,
+        subject=line,
+        summary=f"Wi-Fi de la box {line.display_number} modifié",
+        at=now,
+        old_values=old,
+        new_values=new,
+    )
+    return wifi
+
+
+def _wifi_values(wifi: BoxWifi) -> dict[str, Any]:
+    return {
+        "network_name": wifi.network_name,
+        "wifi_key_changed_hash": hashlib.sha256(wifi.wifi_key.encode()).hexdigest()[:12],
+        "wifi_enabled": wifi.wifi_enabled,
+        "guest_enabled": wifi.guest_enabled,
+    }

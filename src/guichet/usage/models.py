@@ -260,3 +260,103 @@ class LineUsageDay(models.Model):
 
     def __str__(self) -> str:
         return f"line {self.line_id} {self.day}"
+
+
+# -- portal: home and usage --------------------------------------------------------------------
+# Third-party purchases charged on the operator's bill (Internet+, "achats sur facture") and the
+# box's VOD. Amounts in integer cents, TTC, as the merchant charged them.
+
+
+class CarrierBillingSubscriptionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    CANCELLED = "cancelled", "Résilié"
+
+
+class CarrierBillingSubscription(models.Model):
+    """A recurring service a merchant bills through the line (a game, a news site…)."""
+
+    line = models.ForeignKey(
+        "lines.Line", on_delete=models.PROTECT, related_name="carrier_billing_subscriptions"
+    )
+    merchant = models.CharField(max_length=120)
+    service = models.CharField(max_length=200)
+    monthly_price_cents = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=CarrierBillingSubscriptionStatus.choices)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["started_at", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(status="active", cancelled_at__isnull=True)
+                | models.Q(status="cancelled", cancelled_at__isnull=False),
+                name="carrier_billing_subscription_cancelled_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} ({self.merchant})"
+
+
+class CarrierBillingPurchase(models.Model):
+    """One purchase charged on the line's bill: a one-off, or a month of a subscription."""
+
+    line = models.ForeignKey(
+        "lines.Line", on_delete=models.PROTECT, related_name="carrier_billing_purchases"
+    )
+    subscription = models.ForeignKey(
+        CarrierBillingSubscription,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="purchases",
+    )
+    merchant = models.CharField(max_length=120)
+    service = models.CharField(max_length=200)
+    amount_cents = models.PositiveIntegerField()
+    purchased_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["purchased_at", "id"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["line", "purchased_at"], name="carrier_purchase_line_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.amount_cents} c"
+
+
+class CarrierBillingCap(models.Model):
+    """The customer's monthly cap on a line's purchases on the bill; 0 blocks them. No row:
+    the operator's ceiling (settings.GUICHET_CARRIER_BILLING_CAP_STEPS_CENTS, the highest)."""
+
+    line = models.OneToOneField(
+        "lines.Line", on_delete=models.PROTECT, related_name="carrier_billing_cap"
+    )
+    monthly_cap_cents = models.PositiveIntegerField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"line {self.line_id}: {self.monthly_cap_cents} c"
+
+
+class VodKind(models.TextChoices):
+    RENTAL = "rental", "Location"
+    PURCHASE = "purchase", "Achat"
+
+
+class VodPurchase(models.Model):
+    """A film or programme rented or bought on the box's TV."""
+
+    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="vod_purchases")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=VodKind.choices)
+    amount_cents = models.PositiveIntegerField()
+    purchased_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-purchased_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.kind})"

@@ -3,21 +3,33 @@ bill run invoices, and the record detail behind both. Money in integer micro-eur
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, Max, Min, Q, Sum, Value, When
 
 from guichet.billing.models import BillingAccount
 from guichet.catalog.errors import CatalogError
+from guichet.catalog.schema import Catalog
 from guichet.catalog.selectors import catalog_current
 from guichet.lines.models import Line
 from guichet.lines.selectors import active_plan, lines_for_billing_account
 from guichet.rating import LineCounters
 from guichet.rating.money import KO_PER_MO
-from guichet.usage.models import LineUsageQuantity, LineUsageTotals, UsageRecord
+from guichet.usage.models import (
+    CarrierBillingCap,
+    CarrierBillingPurchase,
+    CarrierBillingSubscription,
+    LineUsageQuantity,
+    LineUsageTotals,
+    UsageRecord,
+    VodPurchase,
+)
 
 RECORDS_PER_PAGE = 50
+_PARIS = ZoneInfo("Europe/Paris")
 
 
 @dataclass(frozen=True)
@@ -216,3 +228,188 @@ def out_of_bundle_micro_eur_by_billing_account(
         .annotate(total=Sum("out_of_bundle_micro_eur"))
         .values_list("line__billing_account_id", "total")
     )
+
+
+# -- portal: home and usage --------------------------------------------------------------------
+
+
+def carrier_billing_cap_cents(*, line: Line) -> int:
+    """The line's monthly cap on purchases on the bill; the operator's ceiling unless set."""
+    cap = CarrierBillingCap.objects.filter(line=line).values_list("monthly_cap_cents", flat=True)
+    return next(iter(cap), max(settings.GUICHET_CARRIER_BILLING_CAP_STEPS_CENTS))
+
+
+def carrier_billing_spent_cents(*, line: Line, start: datetime, stop: datetime) -> int:
+    """What the line's purchases on the bill made in [start, stop) add up to, in cents."""
+    total = CarrierBillingPurchase.objects.filter(
+        line=line, purchased_at__gte=start, purchased_at__lt=stop
+    ).aggregate(total=Sum("amount_cents"))["total"]
+    return total or 0
+
+
+def carrier_billing_subscriptions_for_line(*, line: Line) -> list[CarrierBillingSubscription]:
+    """The line's subscriptions on the bill, active first, newest first."""
+    return list(
+        CarrierBillingSubscription.objects.filter(line=line).order_by(
+            "-status", "-started_at", "-id"
+        )
+    )
+
+
+def carrier_billing_purchases_page(*, line: Line, page: int = 1, per_page: int = 20) -> Page:
+    """The line's purchases on the bill, newest first, a page at a time (two queries)."""
+    purchases = CarrierBillingPurchase.objects.filter(line=line).order_by("-purchased_at", "-id")
+    return Paginator(purchases, per_page).get_page(page)
+
+
+@dataclass(frozen=True)
+class VodMonth:
+    month: date  # first day, Europe/Paris
+    purchases: list[VodPurchase]
+    total_cents: int
+
+
+def vod_purchases_by_month(*, line: Line, months: int = 12, today: date) -> list[VodMonth]:
+    """The box's VOD rentals and purchases of the last `months` months (this one included),
+    grouped by Europe/Paris month, newest first, with each month's total; one query."""
+    first = _months_before(today.replace(day=1), months - 1)
+    since = datetime.combine(first, time(), tzinfo=_PARIS)
+    grouped: dict[date, list[VodPurchase]] = {}
+    for purchase in VodPurchase.objects.filter(line=line, purchased_at__gte=since).order_by(
+        "-purchased_at", "-id"
+    ):
+        month = purchase.purchased_at.astimezone(_PARIS).date().replace(day=1)
+        grouped.setdefault(month, []).append(purchase)
+    return [
+        VodMonth(month, items, sum(item.amount_cents for item in items))
+        for month, items in grouped.items()
+    ]
+
+
+def _months_before(month: date, count: int) -> date:
+    year, index = divmod(month.year * 12 + month.month - 1 - count, 12)
+    return date(year, index + 1, 1)
+
+
+@dataclass(frozen=True)
+class MonthUsage:
+    month: date  # the billing period's first day
+    data_ko: int  # France and roaming, included or charged
+    out_of_bundle_micro_eur: int
+
+
+def usage_history(*, line: Line, last_period: date, months: int = 12) -> list[MonthUsage]:
+    """The line's data and out-of-bundle usage of the `months` billing periods up to
+    `last_period`, oldest first, 0 for a month without usage; one query (stored counters)."""
+    first = _months_before(last_period, months - 1)
+    stored = {
+        row["period_start"]: row
+        for row in LineUsageTotals.objects.filter(
+            line=line, period_start__gte=first, period_start__lte=last_period
+        ).values(
+            "period_start",
+            "data_france_ko",
+            "data_roaming_included_ko",
+            "data_roaming_charged_ko",
+            "out_of_bundle_micro_eur",
+        )
+    }
+    history = []
+    for offset in range(months):
+        month = _months_before(last_period, months - 1 - offset)
+        row = stored.get(month)
+        history.append(
+            MonthUsage(
+                month=month,
+                data_ko=(
+                    row["data_france_ko"]
+                    + row["data_roaming_included_ko"]
+                    + row["data_roaming_charged_ko"]
+                    if row
+                    else 0
+                ),
+                out_of_bundle_micro_eur=row["out_of_bundle_micro_eur"] if row else 0,
+            )
+        )
+    return history
+
+
+def line_usages(*, lines: Sequence[Line], period_start: date) -> dict[int, LineUsage]:
+    """`line_usage` of each mobile line among `lines`, by line id, in two queries whatever the
+    number of lines (the home page). Each line must carry `main_offers` (prefetched by
+    lines.selectors.lines_with_main_offer_for_customer) for its plan's allowances."""
+    mobiles = [line for line in lines if line.market == "mobile"]
+    if not mobiles:
+        return {}
+    ids = [line.pk for line in mobiles]
+    totals = {
+        row.line_id: row
+        for row in LineUsageTotals.objects.filter(line_id__in=ids, period_start=period_start)
+    }
+    quantities: dict[int, list[UsageQuantity]] = {}
+    for line_id, *values in (
+        LineUsageQuantity.objects.filter(line_id__in=ids, period_start=period_start)
+        .order_by("line_id", "service", "origin", "destination")
+        .values_list("line_id", "service", "origin", "destination", "quantity")
+    ):
+        quantities.setdefault(line_id, []).append(UsageQuantity(*values))
+    catalog = catalog_current()
+    return {
+        line.pk: _usage_of(
+            period_start,
+            totals.get(line.pk),
+            tuple(quantities.get(line.pk, ())),
+            _plan_allowances(catalog, _plan_code(line)),
+        )
+        for line in mobiles
+    }
+
+
+def _plan_code(line: Line) -> str | None:
+    return line.main_offers[0].product.code if line.main_offers else None
+
+
+def _plan_allowances(catalog: Catalog, plan_code: str | None) -> tuple[int, int]:
+    if plan_code is None:
+        return 0, 0
+    try:
+        plan = catalog.plan(plan_code)
+    except CatalogError:
+        return 0, 0
+    return (plan.france.data_mo or 0) * KO_PER_MO, (plan.roaming.data_mo or 0) * KO_PER_MO
+
+
+def _usage_of(
+    period_start: date,
+    totals: LineUsageTotals | None,
+    quantities: tuple[UsageQuantity, ...],
+    allowances: tuple[int, int],
+) -> LineUsage:
+    counters = LineCounters(
+        data_france_ko=totals.data_france_ko if totals else 0,
+        data_roaming_included_ko=totals.data_roaming_included_ko if totals else 0,
+        data_roaming_charged_ko=totals.data_roaming_charged_ko if totals else 0,
+        throttled=totals.throttled if totals else False,
+        out_of_bundle_micro_eur=totals.out_of_bundle_micro_eur if totals else 0,
+    )
+    allowance_ko, roaming_ko = allowances
+    return LineUsage(
+        period_start=period_start,
+        data_france_ko=counters.data_france_ko,
+        data_roaming_ko=counters.data_roaming_included_ko,
+        data_roaming_charged_ko=counters.data_roaming_charged_ko,
+        data_allowance_ko=allowance_ko,
+        data_roaming_allowance_ko=roaming_ko,
+        data_remaining_ko=counters.data_remaining_ko(allowance_ko),
+        data_roaming_remaining_ko=counters.data_roaming_remaining_ko(allowance_ko, roaming_ko),
+        throttled=counters.throttled,
+        out_of_bundle_micro_eur=counters.out_of_bundle_micro_eur,
+        quantities=quantities,
+    )
+
+
+def carrier_billing_subscription_get_for_line(
+    *, line: Line, subscription_id: int
+) -> CarrierBillingSubscription | None:
+    """The subscription if it is this line's (never another line's), otherwise None."""
+    return CarrierBillingSubscription.objects.filter(pk=subscription_id, line=line).first()

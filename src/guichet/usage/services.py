@@ -17,20 +17,28 @@ There is no customer's activity log entry: an import acts on no customer. The im
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
 from guichet.billing.advances import bill_advance_check
 from guichet.billing.rules import round_to_cents
 from guichet.care.actors import Actor
+from guichet.care.acts import Act
+from guichet.care.notifications import french_date
+from guichet.care.services import activity_record, outbox_notify_customer
 from guichet.catalog.errors import CatalogError
+from guichet.catalog.models import Market
 from guichet.catalog.schema import Catalog
 from guichet.catalog.selectors import catalog_current
+from guichet.customers.models import ContactTopic
+from guichet.customers.rules import paris_date
+from guichet.lines.models import Line, LineStatus
 from guichet.lines.selectors import (
     RATING_LINES_SCHEMA,
     lines_with_accounts,
@@ -48,17 +56,37 @@ from guichet.rating import (
 )
 from guichet.rating.records import CALLS
 from guichet.usage import storage
+from guichet.usage.carrier_billing_rules import cap_problem, purchase_refusal
 from guichet.usage.counters import CounterStore
-from guichet.usage.errors import UsageError, UsageErrorCode
+from guichet.usage.errors import (
+    CarrierBillingError,
+    CarrierBillingErrorCode,
+    UsageError,
+    UsageErrorCode,
+)
 from guichet.usage.files import (
     CHUNK_RECORDS,  # records read, rated and stored at once (one transaction each)
     UsageFileError,
     usage_chunks,
     usage_file_columns,
 )
-from guichet.usage.models import RejectedUsageRecord, UsageImport, UsageRecord
+from guichet.usage.models import (
+    CarrierBillingCap,
+    CarrierBillingPurchase,
+    CarrierBillingSubscription,
+    CarrierBillingSubscriptionStatus,
+    RejectedUsageRecord,
+    UsageImport,
+    UsageRecord,
+    VodKind,
+    VodPurchase,
+)
 from guichet.usage.routing import route
-from guichet.usage.selectors import out_of_bundle_micro_eur_by_billing_account
+from guichet.usage.selectors import (
+    carrier_billing_cap_cents,
+    carrier_billing_spent_cents,
+    out_of_bundle_micro_eur_by_billing_account,
+)
 
 # How the rating core words a duplicate record_id (both reasons start so: pinned by a test).
 DUPLICATE_REASON_PREFIX = "duplicate record_id "
@@ -439,4 +467,188 @@ def _rejected_rows(rows: pl.DataFrame, batch: UsageImport) -> pl.DataFrame:
         row="row",
         **{name: pl.col(name) for name in USAGE_COLUMNS},
         reason=reason,
+    )
+
+
+# -- portal: home and usage --------------------------------------------------------------------
+# Purchases on the bill (Internet+) and VOD: recorded as the merchant platforms report them,
+# capped and cancelled by the customer.
+
+
+def _check_line_open_for_purchases(line: Line) -> None:
+    if line.status == LineStatus.TERMINATED:
+        raise CarrierBillingError(
+            code=CarrierBillingErrorCode.LINE_CLOSED,
+            message=f"La ligne {line.display_number} est résiliée.",
+        )
+
+
+def _month_bounds(now: datetime) -> tuple[datetime, datetime]:
+    """The Europe/Paris calendar month of `now`, as aware instants [start, stop)."""
+    today = paris_date(now)
+    first = today.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return (
+        datetime.combine(first, time(), tzinfo=PARIS),
+        datetime.combine(following, time(), tzinfo=PARIS),
+    )
+
+
+@transaction.atomic
+def carrier_billing_purchase_record(
+    *,
+    line: Line,
+    merchant: str,
+    service: str,
+    amount_cents: int,
+    now: datetime,
+    subscription: CarrierBillingSubscription | None = None,
+) -> CarrierBillingPurchase:
+    """A merchant asks to charge a purchase on the line's bill: accepted within the line's
+    monthly cap (carrier_billing_rules), refused otherwise with nothing recorded."""
+    _check_line_open_for_purchases(line)
+    # The cap row (or the line) serialises two purchases of one line: both see the month's sum.
+    Line.objects.select_for_update().filter(pk=line.pk).first()
+    start, stop = _month_bounds(now)
+    spent = carrier_billing_spent_cents(line=line, start=start, stop=stop)
+    refusal = purchase_refusal(
+        amount_cents=amount_cents,
+        spent_this_month_cents=spent,
+        cap_cents=carrier_billing_cap_cents(line=line),
+        purchase_max_cents=settings.GUICHET_CARRIER_BILLING_PURCHASE_MAX_CENTS,
+    )
+    if refusal:
+        raise CarrierBillingError(
+            code=CarrierBillingErrorCode.PURCHASE_REFUSED,
+            message=refusal,
+            extra={"amount_cents": amount_cents, "spent_cents": spent},
+        )
+    return CarrierBillingPurchase.objects.create(
+        line=line,
+        subscription=subscription,
+        merchant=merchant,
+        service=service,
+        amount_cents=amount_cents,
+        purchased_at=now,
+    )
+
+
+@transaction.atomic
+def carrier_billing_subscription_start(
+    *, line: Line, merchant: str, service: str, monthly_price_cents: int, now: datetime
+) -> CarrierBillingSubscription:
+    """A merchant starts a subscription on the bill; its first month is a purchase, so a
+    blocked or exhausted cap refuses it."""
+    subscription = CarrierBillingSubscription.objects.create(
+        line=line,
+        merchant=merchant,
+        service=service,
+        monthly_price_cents=monthly_price_cents,
+        started_at=now,
+        status=CarrierBillingSubscriptionStatus.ACTIVE,
+    )
+    carrier_billing_purchase_record(
+        line=line,
+        merchant=merchant,
+        service=service,
+        amount_cents=monthly_price_cents,
+        now=now,
+        subscription=subscription,
+    )
+    return subscription
+
+
+@transaction.atomic
+def carrier_billing_subscription_cancel(
+    *, subscription: CarrierBillingSubscription, actor: Actor, now: datetime
+) -> CarrierBillingSubscription:
+    """ "Voir et résilier mes achats Internet+": the subscription stops now; nothing more is
+    charged for it. The customer is told through the outbox."""
+    subscription = CarrierBillingSubscription.objects.select_for_update().get(pk=subscription.pk)
+    if subscription.status == CarrierBillingSubscriptionStatus.CANCELLED:
+        raise CarrierBillingError(
+            code=CarrierBillingErrorCode.SUBSCRIPTION_ALREADY_CANCELLED,
+            message=f"L'abonnement {subscription.service} est déjà résilié.",
+        )
+    line = Line.objects.select_related("billing_account__customer").get(pk=subscription.line_id)
+    subscription.status = CarrierBillingSubscriptionStatus.CANCELLED
+    subscription.cancelled_at = now
+    subscription.save(update_fields=["status", "cancelled_at"])
+    customer = line.billing_account.customer
+    activity_record(
+        customer=customer,
+        actor=actor,
+        act=Act.CARRIER_BILLING_SUBSCRIPTION_CANCEL,
+        subject=subscription,
+        summary=f"Abonnement {subscription.service} ({subscription.merchant}) résilié",
+        at=now,
+        old_values={"status": CarrierBillingSubscriptionStatus.ACTIVE},
+        new_values={"status": CarrierBillingSubscriptionStatus.CANCELLED},
+    )
+    outbox_notify_customer(
+        customer=customer,
+        topic=ContactTopic.SERVICE_INFORMATION,
+        template="carrier_billing_subscription_cancelled",
+        context={
+            "service": subscription.service,
+            "merchant": subscription.merchant,
+            "line": line.display_number,
+            "date": french_date(now),
+        },
+        now=now,
+    )
+    return subscription
+
+
+@transaction.atomic
+def carrier_billing_cap_set(
+    *, line: Line, cap_cents: int, actor: Actor, now: datetime
+) -> CarrierBillingCap:
+    """ "Plafonner ou bloquer mes achats sur facture": a monthly cap among the operator's
+    steps; 0 blocks every purchase on the bill."""
+    _check_line_open_for_purchases(line)
+    problem = cap_problem(
+        cap_cents=cap_cents, steps_cents=settings.GUICHET_CARRIER_BILLING_CAP_STEPS_CENTS
+    )
+    if problem:
+        raise CarrierBillingError(
+            code=CarrierBillingErrorCode.CAP_INVALID, message=problem, extra={"cap": cap_cents}
+        )
+    cap = CarrierBillingCap.objects.select_for_update().filter(line=line).first()
+    old_cap = cap.monthly_cap_cents if cap else carrier_billing_cap_cents(line=line)
+    if cap is not None and old_cap == cap_cents:
+        return cap
+    cap = cap or CarrierBillingCap(line=line)
+    cap.monthly_cap_cents, cap.updated_at = cap_cents, now
+    cap.save()
+    activity_record(
+        customer=line.billing_account.customer,
+        actor=actor,
+        act=Act.CARRIER_BILLING_CAP_SET,
+        subject=line,
+        summary=(
+            f"Achats sur facture bloqués sur la ligne {line.display_number}"
+            if cap_cents == 0
+            else f"Achats sur facture plafonnés à {cap_cents // 100} € par mois sur la ligne"
+            f" {line.display_number}"
+        ),
+        at=now,
+        old_values={"monthly_cap_cents": old_cap},
+        new_values={"monthly_cap_cents": cap_cents},
+    )
+    return cap
+
+
+@transaction.atomic
+def vod_purchase_record(
+    *, line: Line, title: str, kind: str, amount_cents: int, now: datetime
+) -> VodPurchase:
+    """A rental or purchase made on the box's TV, as the TV platform reports it."""
+    if line.market != Market.FIXED:
+        raise CarrierBillingError(
+            code=CarrierBillingErrorCode.NOT_A_BOX_LINE, message="La VOD se loue sur une box."
+        )
+    _check_line_open_for_purchases(line)
+    return VodPurchase.objects.create(
+        line=line, title=title, kind=VodKind(kind), amount_cents=amount_cents, purchased_at=now
     )
