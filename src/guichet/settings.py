@@ -265,6 +265,18 @@ GUICHET_REAUTH_SECONDS = int(os.environ.get("GUICHET_REAUTH_SECONDS", "300"))
 # -- portal: personal information and tracking --
 
 # -- portal: lines and emergencies --
+# The operator's 2-character code in porting codes (RIO), assigned to each operator for number
+# porting; "GU" is the demo's. Partners of the emergency acts: dotted paths of their classes.
+GUICHET_PORTING_OPERATOR_CODE = os.environ.get("GUICHET_PORTING_OPERATOR_CODE", "GU")
+GUICHET_NETWORK_PROVISIONING = os.environ.get(
+    "GUICHET_NETWORK_PROVISIONING", "guichet.lines.provisioning.LocalNetworkProvisioning"
+)
+GUICHET_SIM_LOGISTICS = os.environ.get(
+    "GUICHET_SIM_LOGISTICS", "guichet.lines.partners.LocalSimLogistics"
+)
+GUICHET_MANUFACTURER_CODES = os.environ.get(
+    "GUICHET_MANUFACTURER_CODES", "guichet.lines.partners.LocalManufacturerCodes"
+)
 
 # -- portal: offer management --
 

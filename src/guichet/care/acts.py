@@ -99,5 +99,11 @@ class Act(models.TextChoices):
     # -- portal: account and security --
     # -- portal: personal information and tracking --
     # -- portal: lines and emergencies --
+    PUK_SHOW = "line.show_puk", "Consultation du code PUK"
+    PORTING_CODE_SHOW = "line.show_porting_code", "Consultation du code RIO"
+    SIM_REPLACEMENT_ACTIVATE = "sim.activate_replacement", "Activation de la carte SIM"
+    TV_PINS_SET = "box.set_tv_pins", "Codes parental et d'achat TV modifiés"
+    OPTICAL_OUTLET_REFERENCE_SET = "box.set_optical_outlet_reference", "Référence de prise fibre"
+    BOX_LANDLINE_ASSIGN = "box.assign_landline", "Numéro fixe de la box"
     # -- portal: offer management --
     # -- portal: devices, insurance and after-sales --

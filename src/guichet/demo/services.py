@@ -30,6 +30,7 @@ from guichet.customers.services import address_set, customer_create
 from guichet.demo.dunning import demo_dunning_create
 from guichet.demo.identities import MAX_SENIORITY_YEARS, Identity, generate_identities
 from guichet.demo.instalments import lea_instalment_plan_create
+from guichet.demo.lines_emergencies import lines_emergencies_demo_create
 from guichet.demo.usage_history import usage_history_import
 from guichet.lines.models import EquipmentKind, Line, Ownership
 from guichet.lines.rules import luhn_valid
@@ -153,6 +154,7 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
     # -- portal: account and security --
     # -- portal: personal information and tracking --
     # -- portal: lines and emergencies --
+    lines_emergencies_demo_create(now=now)
     # -- portal: offer management --
     # -- portal: devices, insurance and after-sales --
     return DemoReport(personas=list(PERSONAS), generated=customers)

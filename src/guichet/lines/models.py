@@ -247,3 +247,69 @@ class Equipment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.model}"
+
+
+# -- portal: lines and emergencies --
+
+
+class BoxLineDetails(models.Model):
+    """What a box line carries besides its access: its landline number (porting code), the
+    reference of its fibre socket (PTO) and the TV PINs, hashed like passwords (never shown)."""
+
+    line = models.OneToOneField(Line, on_delete=models.CASCADE, related_name="box_details")
+    # E.164 of the box's landline ("09…"); the RIO key is computed over it. Blank until assigned.
+    landline_number = models.CharField(max_length=16, blank=True)
+    # "XX-XXXX-XXXX" (lines.codes.normalize_optical_outlet_reference); blank while unknown.
+    optical_outlet_reference = models.CharField(max_length=12, blank=True)
+    parental_pin_hash = models.CharField(max_length=200, blank=True)
+    purchase_pin_hash = models.CharField(max_length=200, blank=True)
+    pins_changed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Box details of line {self.line_id}"
+
+
+class SimSwapStatus(models.TextChoices):
+    SENT = "sent", "Envoyée"
+    ACTIVATED = "activated", "Activée"
+
+
+class SimSwap(models.Model):
+    """A replacement SIM sent for a line: the card the logistics partner picked for the order,
+    until the customer activates it (the line's ICCID and PUK become this card's)."""
+
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="sim_swaps")
+    # care.Order of the replacement (an id, not a foreign key: care already depends on lines).
+    order_id = models.BigIntegerField(unique=True)
+    iccid = models.CharField(max_length=20, unique=True)
+    puk = models.CharField(max_length=8)
+    status = models.CharField(
+        max_length=10, choices=SimSwapStatus.choices, default=SimSwapStatus.SENT
+    )
+    # catalog Channel the order came through: the first replacement from self-care is free.
+    channel = models.CharField(max_length=20)
+    created_at = models.DateTimeField()
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"SIM swap {self.pk} of line {self.line_id} ({self.status})"
+
+
+class ProvisioningCommand(models.Model):
+    """A command for the network (HLR/HSS), written by the local NetworkProvisioning in the
+    act's transaction: the queue the network mediation reads, and the record of what was asked."""
+
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="provisioning_commands")
+    command = models.CharField(max_length=20)  # sim_swap, suspend, reinstate
+    iccid = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.command} line {self.line_id}"
