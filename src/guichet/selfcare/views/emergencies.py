@@ -39,7 +39,7 @@ _DECLARATION_SESSION_KEY = "guichet_loss_theft_declaration"
 @customer_view
 def loss_theft(request: HttpRequest, customer: Customer, line_id: int) -> HttpResponse:
     line = line_or_404(customer, line_id)
-    form = LossTheftForm(request.POST or None)
+    form = LossTheftForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             declaration = loss_theft_declare(
@@ -114,7 +114,7 @@ def sim_replacement(request: HttpRequest, customer: Customer, line_id: int) -> H
 @customer_view
 def sim_activation(request: HttpRequest, customer: Customer, line_id: int) -> HttpResponse:
     line = line_or_404(customer, line_id)
-    form = SimActivationForm(request.POST or None)
+    form = SimActivationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             sim_replacement_activate(
@@ -167,7 +167,7 @@ def suspension_lift(request: HttpRequest, customer: Customer, line_id: int) -> H
 def unlock_code(request: HttpRequest, customer: Customer, line_id: int) -> HttpResponse:
     line = line_or_404(customer, line_id)
     phones = unlockable_phones(line=line)
-    form = UnlockCodeForm(request.POST or None, phones=phones)
+    form = UnlockCodeForm(request.POST if request.method == "POST" else None, phones=phones)
     if request.method == "POST" and form.is_valid():
         chosen = next(phone for phone in phones if phone.pk == form.cleaned_data["equipment"])
         try:

@@ -124,7 +124,7 @@ def puk(request: HttpRequest, customer: Customer, line_id: int) -> HttpResponse:
 @sensitive
 def tv_pins(request: HttpRequest, customer: Customer, line_id: int) -> HttpResponse:
     line = line_or_404(customer, line_id)
-    form = TvPinsForm(request.POST or None)
+    form = TvPinsForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             tv_pins_set(
@@ -152,7 +152,7 @@ def optical_outlet_reference(
     request: HttpRequest, customer: Customer, line_id: int
 ) -> HttpResponse:
     line = line_or_404(customer, line_id)
-    form = OpticalOutletReferenceForm(request.POST or None)
+    form = OpticalOutletReferenceForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             optical_outlet_reference_set(
