@@ -7,12 +7,15 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from guichet.care.models import Activity
 from guichet.catalog.models import Market
+from guichet.customers.rules import paris_date
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.demo.services import DEMO_PASSWORD, demo_data_create
-from guichet.lines.emergencies import unlockable_phones
+from guichet.lines.emergencies import business_days_after, unlockable_phones
 from guichet.lines.models import LineStatus, SimSwap
 from guichet.lines.selectors import lines_for_customer
 
@@ -132,6 +135,9 @@ def test_loss_then_replacement_sim_then_activation(client, personas):
 
     steps = client.post(_url("loss_theft", line), {"reason": "theft"}, follow=True).content.decode()
     assert "Déposez plainte" in steps and "*#06#" in steps
+    deadline = business_days_after(paris_date(timezone.now()), 2)
+    with translation.override("fr"):
+        assert f"au plus tard le {date_format(deadline, 'l j F Y')}" in steps
     line.refresh_from_db()
     assert line.status == LineStatus.SUSPENDED
 

@@ -1,6 +1,8 @@
 """Urgences et dépannage: loss or theft, the replacement SIM and its activation, lifting the
 suspension when the device is found, the unlock code."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -53,7 +55,7 @@ def loss_theft(request: HttpRequest, customer: Customer, line_id: int) -> HttpRe
         else:
             _remember(request, declaration)
             return redirect("selfcare:loss_theft", line_id=line.pk)
-    declared = request.session.get(_DECLARATION_SESSION_KEY, {}).get(str(line.pk))
+    declared = _remembered(request, line.pk)
     return render(
         request,
         "selfcare/emergencies/loss_theft.html",
@@ -79,6 +81,17 @@ def _remember(request: HttpRequest, declaration: LossTheftDeclaration) -> None:
         ),
     }
     request.session[_DECLARATION_SESSION_KEY] = declared
+
+
+def _remembered(request: HttpRequest, line_id: int) -> dict[str, object] | None:
+    remembered = request.session.get(_DECLARATION_SESSION_KEY, {}).get(str(line_id))
+    if remembered is None:
+        return None
+    deadline = remembered["insurer_deadline"]
+    return {
+        "reason": remembered["reason"],
+        "insurer_deadline": date.fromisoformat(deadline) if deadline else None,
+    }
 
 
 @customer_view
