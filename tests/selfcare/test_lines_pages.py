@@ -5,7 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -191,3 +193,13 @@ def test_leas_unlock_code_is_shown_once_ready(client, personas):
     phone = unlockable_phones(line=line)[0]
     shown = client.post(_url("unlock_code", line), {"equipment": phone.pk}, follow=True)
     assert "Code de désimlockage de votre" in shown.content.decode()
+
+
+def test_the_lines_page_reads_in_a_fixed_number_of_queries(client, personas):
+    _log_in(client, "hugo@demo.guichet.fr")
+    client.get(reverse("selfcare:lines"))  # session and caches warm
+    with CaptureQueriesContext(connection) as two_lines:
+        client.get(reverse("selfcare:lines"))
+    # Session, user, customer; then the lines, their subscriptions in force and their
+    # equipment in one query each, whatever the number of lines.
+    assert len(two_lines) == 6
