@@ -310,6 +310,16 @@ GUICHET_CALL_BARRING_NETWORK = os.environ.get(
 )
 
 # -- portal: lines and emergencies --
+# The operator's 2-character code in porting codes (RIO), assigned to each operator for number
+# porting; "GU" is the demo's. Partners of the emergency acts: dotted paths of their classes (the
+# network itself: GUICHET_PROVISIONING).
+GUICHET_PORTING_OPERATOR_CODE = os.environ.get("GUICHET_PORTING_OPERATOR_CODE", "GU")
+GUICHET_SIM_LOGISTICS = os.environ.get(
+    "GUICHET_SIM_LOGISTICS", "guichet.lines.partners.LocalSimLogistics"
+)
+GUICHET_MANUFACTURER_CODES = os.environ.get(
+    "GUICHET_MANUFACTURER_CODES", "guichet.lines.partners.LocalManufacturerCodes"
+)
 
 # -- portal: offer management --
 

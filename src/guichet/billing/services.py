@@ -390,13 +390,16 @@ def one_off_charge_add(
     channel: Channel,
     actor: Actor,
     now: datetime,
+    previous_uses: int = 0,
 ) -> OneOffCharge | None:
     """Charge the brochure's service fee `fee_code` for an act done through `channel`; the bill
     run puts it on the account's next invoice. None when the fee is free through that channel
-    (nothing is charged). Refused when the catalog does not offer the act through `channel`."""
+    (nothing is charged). Refused when the catalog does not offer the act through `channel`.
+    `previous_uses`: acts of this kind already done through `channel` on the line, for fees
+    free the first times (a replacement SIM from self-care)."""
     _check_active(billing_account)
     fee = _fee(fee_code)
-    amount_cents = fee.price_cents_for(channel=channel)
+    amount_cents = fee.price_cents_for(channel=channel, previous_uses=previous_uses)
     if amount_cents is None:
         raise BillingError(
             code=BillingErrorCode.FEE_CHANNEL_NOT_OFFERED,

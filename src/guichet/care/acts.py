@@ -133,6 +133,12 @@ class Act(models.TextChoices):
     BOX_MAILBOX_DELETE = "box_mailbox.delete", "Adresse e-mail secondaire supprimée"
     ADVISOR_MESSAGE_POST = "advisor_message.post", "Message à un conseiller"
     # -- portal: lines and emergencies --
+    PUK_SHOW = "line.show_puk", "Consultation du code PUK"
+    PORTING_CODE_SHOW = "line.show_porting_code", "Consultation du code RIO"
+    SIM_REPLACEMENT_ACTIVATE = "sim.activate_replacement", "Activation de la carte SIM"
+    TV_PINS_SET = "box.set_tv_pins", "Codes parental et d'achat TV modifiés"
+    OPTICAL_OUTLET_REFERENCE_SET = "box.set_optical_outlet_reference", "Référence de prise fibre"
+    BOX_LANDLINE_ASSIGN = "box.assign_landline", "Numéro fixe de la box"
     # -- portal: offer management --
     ADD_ON_SUBSCRIBE = "offer.add_on_subscribe", "Souscription d'une option"
     ADD_ON_CANCEL = "offer.add_on_cancel", "Résiliation d'une option"

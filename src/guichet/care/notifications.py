@@ -278,6 +278,22 @@ TEMPLATES: dict[str, NotificationTemplate] = {
     ),
 }
 
+# -- portal: lines and emergencies --
+TEMPLATES.update(
+    {
+        # A SIM change is how number hijacking starts: the holder always hears of it.
+        "sim_activated": NotificationTemplate(
+            subject="Nouvelle carte SIM activée sur votre ligne {line}",
+            email_body="Bonjour {first_name},\n\nLa carte SIM se terminant par {iccid_end} est"
+            " active sur votre ligne {line} depuis le {date} ; l'ancienne carte ne fonctionne"
+            " plus. Si vous n'êtes pas à l'origine de ce changement, appelez votre Service Client."
+            + _SIGNATURE,
+            sms_body="Nouvelle carte SIM (…{iccid_end}) active sur votre ligne {line} depuis le"
+            " {date}. Pas vous ? Appelez votre Service Client.",
+        ),
+    }
+)
+
 
 def french_date(moment: datetime) -> str:
     """The French calendar date of an instant, as notifications and summaries write it."""

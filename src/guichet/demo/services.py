@@ -33,6 +33,7 @@ from guichet.demo.home_usage import home_usage_demo_create
 from guichet.demo.identities import MAX_SENIORITY_YEARS, Identity, generate_identities
 from guichet.demo.instalments import lea_instalment_plan_create
 from guichet.demo.invoices_payments import demo_payments_create
+from guichet.demo.lines_emergencies import lines_emergencies_demo_create
 from guichet.demo.personal_info import demo_personal_info_create
 from guichet.demo.usage_history import usage_history_import
 from guichet.lines.models import EquipmentKind, Line, Ownership
@@ -162,6 +163,7 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
         camille=camille.billing_account.customer, hugo=hugo.billing_account.customer, now=now
     )
     # -- portal: lines and emergencies --
+    lines_emergencies_demo_create(now=now)
     # -- portal: offer management --
     # -- portal: devices, insurance and after-sales --
     demo_devices_create(now=now)

@@ -35,6 +35,20 @@ class LineErrorCode(StrEnum):
     MAILBOX_SECONDARY_FULL = "line_mailbox_secondary_full"
     MAILBOX_UNKNOWN = "line_mailbox_unknown"
     MAILBOX_PRIMARY_NOT_DELETABLE = "line_mailbox_primary_not_deletable"
+    # -- portal: lines and emergencies --
+    NO_SIM = "line_no_sim"
+    NOT_A_BOX_LINE = "line_not_a_box_line"
+    NO_PORTING_NUMBER = "line_no_porting_number"
+    PORTING_NOT_ALLOWED = "line_porting_not_allowed"
+    LOSS_THEFT_REASON_INVALID = "line_loss_theft_reason_invalid"
+    SUSPENSION_NOT_LIFTABLE = "line_suspension_not_liftable"
+    SIM_REPLACEMENT_PENDING = "line_sim_replacement_pending"
+    SIM_REPLACEMENT_NOT_FOR_LINE = "line_sim_replacement_not_for_line"
+    NO_SIM_TO_ACTIVATE = "line_no_sim_to_activate"
+    ICCID_NOT_THE_SENT_SIM = "line_iccid_not_the_sent_sim"
+    UNLOCK_NOT_APPLICABLE = "line_unlock_not_applicable"
+    TV_PIN_INVALID = "line_tv_pin_invalid"
+    OPTICAL_OUTLET_REFERENCE_INVALID = "line_optical_outlet_reference_invalid"
 
 
 class SubscriptionErrorCode(StrEnum):

@@ -364,3 +364,53 @@ class ProvisioningCommand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.command} line {self.line_id} ({self.status})"
+
+
+# -- portal: lines and emergencies --
+
+
+class BoxLineDetails(models.Model):
+    """What a box line carries besides its access: its landline number (porting code), the
+    reference of its fibre socket (PTO) and the TV PINs, hashed like passwords (never shown)."""
+
+    line = models.OneToOneField(Line, on_delete=models.CASCADE, related_name="box_details")
+    # E.164 of the box's landline ("09…"); the RIO key is computed over it. Blank until assigned.
+    landline_number = models.CharField(max_length=16, blank=True)
+    # "XX-XXXX-XXXX" (lines.codes.normalize_optical_outlet_reference); blank while unknown.
+    optical_outlet_reference = models.CharField(max_length=12, blank=True)
+    parental_pin_hash = models.CharField(max_length=200, blank=True)
+    purchase_pin_hash = models.CharField(max_length=200, blank=True)
+    pins_changed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Box details of line {self.line_id}"
+
+
+class SimSwapStatus(models.TextChoices):
+    SENT = "sent", "Envoyée"
+    ACTIVATED = "activated", "Activée"
+
+
+class SimSwap(models.Model):
+    """A replacement SIM sent for a line: the card the logistics partner picked for the order,
+    until the customer activates it (the line's ICCID and PUK become this card's)."""
+
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="sim_swaps")
+    # care.Order of the replacement (an id, not a foreign key: care already depends on lines).
+    order_id = models.BigIntegerField(unique=True)
+    iccid = models.CharField(max_length=20, unique=True)
+    puk = models.CharField(max_length=8)
+    status = models.CharField(
+        max_length=10, choices=SimSwapStatus.choices, default=SimSwapStatus.SENT
+    )
+    # catalog Channel the order came through: the first replacement from self-care is free.
+    channel = models.CharField(max_length=20)
+    created_at = models.DateTimeField()
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"SIM swap {self.pk} of line {self.line_id} ({self.status})"

@@ -1,17 +1,22 @@
 """Reads of the lines context; every read for a customer is scoped to that customer."""
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 from django.conf import settings
 from django.db.models import FilteredRelation, Prefetch, Q
 
 from guichet.billing.models import BillingAccount
+from guichet.catalog.errors import CatalogError
 from guichet.catalog.models import Market, ProductKind
+from guichet.catalog.selectors import catalog_current
 from guichet.customers.models import Customer
 from guichet.lines.models import (
     MAIN_OFFER_KINDS,
+    BoxLineDetails,
     BoxWifi,
     DataUsageMode,
     Equipment,
@@ -19,6 +24,8 @@ from guichet.lines.models import (
     LineDataSetting,
     LineStatus,
     ProvisioningCommand,
+    SimSwap,
+    SimSwapStatus,
     Subscription,
     SubscriptionStatus,
 )
@@ -289,3 +296,87 @@ def data_mode_get(*, line: Line) -> str:
 
 def provisioning_commands_for_line(*, line: Line, limit: int = 5) -> list[ProvisioningCommand]:
     return list(ProvisioningCommand.objects.filter(line=line).order_by("-sent_at", "-id")[:limit])
+
+
+# -- portal: lines and emergencies --
+
+
+def lines_overview_for_customer(*, customer: Customer, at: datetime) -> list[Line]:
+    """The customer's lines for their cards, each with `in_force` (its plan or box offer, options,
+    top-ups and bonuses in force at `at`, with their products) and `equipment_list`. Three
+    queries whatever the number of lines."""
+    in_force = (
+        Subscription.objects.filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=at),
+            status=SubscriptionStatus.ACTIVE,
+            starts_at__lte=at,
+        )
+        .select_related("product")
+        .order_by("starts_at", "id")
+    )
+    return list(
+        Line.objects.filter(billing_account__customer=customer)
+        .prefetch_related(
+            Prefetch("subscriptions", queryset=in_force, to_attr="in_force"),
+            Prefetch(
+                "equipment",
+                queryset=Equipment.objects.order_by("acquired_at", "id"),
+                to_attr="equipment_list",
+            ),
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def equipment_for_line(*, line: Line) -> list[Equipment]:
+    return list(Equipment.objects.filter(line=line).order_by("acquired_at", "id"))
+
+
+def box_details_get(*, line: Line) -> BoxLineDetails | None:
+    return BoxLineDetails.objects.filter(line=line).first()
+
+
+def sim_swap_pending(*, line: Line) -> SimSwap | None:
+    """The replacement SIM sent for the line and not activated yet."""
+    return SimSwap.objects.filter(line=line, status=SimSwapStatus.SENT).first()
+
+
+def sim_swaps_for_line(*, line: Line) -> list[SimSwap]:
+    return list(SimSwap.objects.filter(line=line).order_by("-created_at", "-id"))
+
+
+@dataclass(frozen=True)
+class OfferPart:
+    subscription: Subscription
+    # The product's entry in the current catalog (plan, box offer, option, top-up), or None
+    # when it has left the catalog since it was subscribed.
+    entry: Any
+
+
+@dataclass(frozen=True)
+class LineDetail:
+    line: Line
+    main: OfferPart | None
+    add_ons: list[OfferPart]
+    equipment: list[Equipment]
+
+
+def line_detail(*, line: Line, at: datetime) -> LineDetail:
+    """The line's offer in detail: what is in force at `at`, with the catalog's terms of each."""
+    catalog = catalog_current()
+
+    def part(subscription: Subscription) -> OfferPart:
+        try:
+            entry = catalog.product(subscription.product.code)
+        except CatalogError:
+            entry = None
+        return OfferPart(subscription=subscription, entry=entry)
+
+    in_force = subscriptions_for_line(line=line, at=at)
+    main = next((s for s in in_force if s.kind in MAIN_OFFER_KINDS), None)
+    return LineDetail(
+        line=line,
+        main=part(main) if main is not None else None,
+        add_ons=[part(s) for s in in_force if s.kind not in MAIN_OFFER_KINDS],
+        equipment=equipment_for_line(line=line),
+    )
