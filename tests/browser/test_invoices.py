@@ -50,14 +50,18 @@ def test_a_duplicate_downloads_as_a_pdf_marked_duplicata(page: Page, portal: str
     assert "DUPLICATA" in text
 
 
-# The arrears, as the customer sees them. Today the arrears page lists them; the lead points
-# this helper at the home page's unpaid banner once it exists (one place to change).
+# The arrears, as the customer sees them: the unpaid banner on Accueil, and the arrears page.
 def assert_arrears_shown(page: Page, portal: str) -> None:
+    page.goto(f"{portal}/")
+    expect(page.locator(".unpaid-banner")).to_contain_text("Régularisez au plus vite")
     page.goto(f"{portal}/factures/payer-les-impayes")
     expect(page.locator("table.invoices tbody tr").first).to_be_visible()
 
 
 def assert_no_arrears_shown(page: Page, portal: str) -> None:
+    page.goto(f"{portal}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bonjour")
+    expect(page.locator(".unpaid-banner")).to_have_count(0)
     page.goto(f"{portal}/factures/payer-les-impayes")
     expect(page.get_by_text("Vous n'avez aucune facture impayée.")).to_be_visible()
     expect(page.locator("table.invoices")).to_have_count(0)

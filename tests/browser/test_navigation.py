@@ -2,7 +2,6 @@
 screen, no horizontal scroll at 390 px, and "j'ai perdu mon téléphone" finding its act."""
 
 import pytest
-from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import HUGO, LEA, MOBILE, axe_check, axe_violations, log_in
@@ -55,21 +54,6 @@ def test_on_a_wide_screen_the_navigation_is_a_side_bar(wide_page: Page, portal: 
     axe_check(wide_page)
 
 
-def _page_served(url_name: str) -> bool:
-    try:
-        reverse(url_name, kwargs={"line_id": 1})
-    except NoReverseMatch:
-        return False
-    return True
-
-
-# The finder lists only the acts whose page is served (selfcare.acts.act_links); the loss and
-# theft page comes with the emergencies part. Strict: once it is served, the test must pass.
-@pytest.mark.xfail(
-    not _page_served("selfcare:loss_theft"),
-    reason="the loss and theft page (selfcare:loss_theft) is not served yet",
-    strict=True,
-)
 def test_the_act_finder_finds_the_loss_and_theft_act(page: Page, portal: str) -> None:
     log_in(page, portal, LEA)
     page.get_by_label("Que souhaitez-vous faire ?").fill("j'ai perdu mon téléphone")
