@@ -303,11 +303,6 @@ GUICHET_TWO_STEP_MAX_FAILURES = int(os.environ.get("GUICHET_TWO_STEP_MAX_FAILURE
 MEDIA_ROOT = Path(os.environ.get("GUICHET_MEDIA_ROOT", "var/media"))
 # The domain of the box lines' email addresses (lines.mailbox_rules): "<local part>@<domain>".
 GUICHET_BOX_MAIL_DOMAIN = os.environ.get("GUICHET_BOX_MAIL_DOMAIN", "guichet-box.fr")
-# The network adapter that applies a line's blocked numbers (lines.call_barring): a dotted path
-# to a class with `apply(command)`; the default records the commands in the log.
-GUICHET_CALL_BARRING_NETWORK = os.environ.get(
-    "GUICHET_CALL_BARRING_NETWORK", "guichet.lines.call_barring.LocalCallBarringNetwork"
-)
 
 # -- portal: lines and emergencies --
 # The operator's 2-character code in porting codes (RIO), assigned to each operator for number

@@ -80,12 +80,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="package")
-def portal(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+def portal(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """The portal's base URL: a live server on the test database holding the catalog and the
     demo personas, created once for the package (at the server's real clock: its pages compute
     "today" from it). SQLite in memory works because the server thread shares the test
     thread's connection (pytest-django's LiveServer does it)."""
     chromium_required()
+    # The demo's direct-debit customers sign mandates and are collected: a creditor, and debit
+    # files out of the repository (as tests/conftest.py's _sepa_creditor, for the package).
+    creditor = override_settings(
+        GUICHET_SEPA_CREDITOR_ID="FR72ZZZ123456",
+        GUICHET_SEPA_CREDITOR_NAME="Guichet (tests)",
+        GUICHET_SEPA_CREDITOR_IBAN="FR1420041010050500013M02606",
+        GUICHET_SEPA_OUTBOX_DIR=tmp_path_factory.mktemp("sepa-outgoing"),
+    )
+    creditor.enable()
     with django_db_blocker.unblock():
         catalog_load(directory=CATALOG_DATA_DIR, now=timezone.now())
         demo_data_create(customers=0, seed=1, now=timezone.now())
@@ -99,6 +110,7 @@ def portal(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
             server.stop()
             _close_server_connections()
             call_command("flush", interactive=False, verbosity=0)
+            creditor.disable()
 
 
 def _close_server_connections() -> None:

@@ -5,52 +5,44 @@ import pytest
 from guichet.care.models import Activity
 from guichet.lines.call_barring import (
     BLOCKED_NUMBERS_MAX,
-    BarringAction,
-    LocalCallBarringNetwork,
     blocked_number_add,
     blocked_number_remove,
     blocked_numbers_for_line,
 )
 from guichet.lines.errors import LineError, LineErrorCode
-from guichet.lines.models import BlockedNumber, LineStatus
+from guichet.lines.models import BlockedNumber, LineStatus, ProvisioningCommand
 from tests.customers.builders import NOW, as_customer
 from tests.lines.builders import line_in_status, make_fixed_line, make_mobile_line
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def local_network():
-    LocalCallBarringNetwork.sent.clear()
-    yield LocalCallBarringNetwork.sent
+def _network_commands(line):
+    return [
+        (command.command, command.parameters["number"])
+        for command in ProvisioningCommand.objects.filter(line=line).order_by("id")
+    ]
 
 
-def test_a_number_is_stored_in_e164_logged_and_sent_after_commit(
-    account, customer, local_network, django_capture_on_commit_callbacks
-):
+def test_a_number_is_stored_in_e164_logged_and_sent_to_the_network(account, customer):
     line = make_mobile_line(account)
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        entry = blocked_number_add(
-            line=line, number="+32 470 12 34 56", actor=as_customer(customer), now=NOW
-        )
-        assert local_network == []  # nothing leaves before the commit
-    for callback in callbacks:
-        callback()
+    entry = blocked_number_add(
+        line=line, number="+32 470 12 34 56", actor=as_customer(customer), now=NOW
+    )
 
     assert entry.number == "+32470123456"
-    assert [(c.action, c.number) for c in local_network] == [(BarringAction.BLOCK, "+32470123456")]
+    assert _network_commands(line) == [("call_barring_block", "+32470123456")]
     assert Activity.objects.filter(customer=customer, act="blocked_number.add").count() == 1
 
 
-def test_a_fixed_line_blocks_too(account, customer, django_capture_on_commit_callbacks):
+def test_a_fixed_line_blocks_too(account, customer):
     box = make_fixed_line(account)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        blocked_number_add(line=box, number="01 23 45 67 89", actor=as_customer(customer), now=NOW)
+    blocked_number_add(line=box, number="01 23 45 67 89", actor=as_customer(customer), now=NOW)
 
     assert [b.number for b in blocked_numbers_for_line(line=box)] == ["+33123456789"]
-    assert LocalCallBarringNetwork.sent[0].subscriber == box.access_reference
+    assert _network_commands(box) == [("call_barring_block", "+33123456789")]
 
 
 @pytest.mark.parametrize(

@@ -38,8 +38,7 @@ from guichet.customers.models import (
     IdentityProof,
 )
 from guichet.customers.selectors import address_get
-from guichet.lines.call_barring import LocalCallBarringNetwork
-from guichet.lines.models import BlockedNumber, BoxMailbox, Line
+from guichet.lines.models import BlockedNumber, BoxMailbox, Line, ProvisioningCommand
 from guichet.lines.services import line_activate, subscription_add
 from tests.customers.builders import NOW, give_address, make_advisor, make_customer
 from tests.lines.builders import make_account, make_catalog, make_fixed_line, make_mobile_line
@@ -381,25 +380,21 @@ def test_line_user_pages_of_a_box_or_another_customer_are_not_found(signed_in, b
 # Blocked calls ------------------------------------------------------------------------------
 
 
-def test_block_then_unblock_a_number_pushes_both_commands_to_the_network(
-    signed_in, mobile, django_capture_on_commit_callbacks
-):
-    LocalCallBarringNetwork.sent.clear()
+def test_block_then_unblock_a_number_pushes_both_commands_to_the_network(signed_in, mobile):
     url = reverse("selfcare:blocked_calls", args=[mobile.pk])
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = signed_in.post(url, {"number": "06 99 88 77 66"})
+    response = signed_in.post(url, {"number": "06 99 88 77 66"})
     assert response.status_code == 302
     entry = BlockedNumber.objects.get(line=mobile)
     assert entry.number == "+33699887766"
 
-    with django_capture_on_commit_callbacks(execute=True):
-        signed_in.post(reverse("selfcare:blocked_call_remove", args=[mobile.pk, entry.pk]))
+    signed_in.post(reverse("selfcare:blocked_call_remove", args=[mobile.pk, entry.pk]))
 
     assert not BlockedNumber.objects.filter(line=mobile).exists()
-    assert [(c.action, c.number, c.subscriber) for c in LocalCallBarringNetwork.sent] == [
-        ("block", "+33699887766", mobile.msisdn),
-        ("unblock", "+33699887766", mobile.msisdn),
+    commands = ProvisioningCommand.objects.filter(line=mobile, command__startswith="call_barring")
+    assert [(c.command, c.parameters["number"]) for c in commands.order_by("id")] == [
+        ("call_barring_block", "+33699887766"),
+        ("call_barring_unblock", "+33699887766"),
     ]
 
 

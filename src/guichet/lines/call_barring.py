@@ -1,19 +1,13 @@
-"""Blocked numbers on the network: the adapter that applies a line's list of blocked callers.
-
-The network applies a command after the transaction that changed the list commits (no network
-call inside a transaction). The setting GUICHET_CALL_BARRING_NETWORK names the adapter; the
-local one records each command in the log, which is what the demo and the tests use.
+"""Blocked numbers: the customer's list of blocked callers on one line, applied by the network
+through the provisioning adapter (lines.provisioning, commands call_barring_block and
+call_barring_unblock). Kept apart from lines.services: the list and its rules change together.
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
 
-from django.conf import settings
 from django.db import transaction
-from django.utils.module_loading import import_string
 
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
@@ -21,6 +15,7 @@ from guichet.care.services import activity_record
 from guichet.customers.rules import normalize_phone_number
 from guichet.lines.errors import LineError, LineErrorCode
 from guichet.lines.models import BlockedNumber, Line, LineStatus
+from guichet.lines.provisioning import network_provisioning
 
 logger = logging.getLogger(__name__)
 
@@ -33,55 +28,11 @@ class BarringAction(StrEnum):
     UNBLOCK = "unblock"
 
 
-@dataclass(frozen=True)
-class BarringCommand:
-    line_id: int
-    # The line's MSISDN, or a fixed access's reference.
-    subscriber: str
-    action: BarringAction
-    number: str
-
-
-class CallBarringNetwork(Protocol):
-    def apply(self, command: BarringCommand) -> None: ...
-
-
-class LocalCallBarringNetwork:
-    """Records the commands it is given: in the log, and in `sent` for whoever holds it."""
-
-    # Shared by every instance on purpose: the process has one local network.
-    sent: list[BarringCommand] = []
-
-    def apply(self, command: BarringCommand) -> None:
-        self.sent.append(command)
-        logger.info(
-            "call barring: %s %s on %s (line %s)",
-            command.action,
-            command.number,
-            command.subscriber,
-            command.line_id,
-        )
-
-
-def call_barring_network() -> CallBarringNetwork:
-    network: CallBarringNetwork = import_string(settings.GUICHET_CALL_BARRING_NETWORK)()
-    return network
-
-
-# The acts: the customer's list of blocked numbers on one line ---------------------------------
-# (Kept in this module rather than lines.services: the list and the adapter that applies it
-# change together.)
-
-
-def _subscriber(line: Line) -> str:
-    return line.msisdn or line.access_reference
-
-
-def _push_after_commit(*, line: Line, action: BarringAction, number: str) -> None:
-    command = BarringCommand(
-        line_id=line.pk, subscriber=_subscriber(line), action=action, number=number
+def _send(*, line: Line, action: BarringAction, number: str, now: datetime) -> None:
+    # Recorded in the act's transaction (lines.provisioning): a refused act sends nothing.
+    network_provisioning().send(
+        line=line, command=f"call_barring_{action}", parameters={"number": number}, now=now
     )
-    transaction.on_commit(lambda: call_barring_network().apply(command))
 
 
 def _check_line_open(line: Line) -> None:
@@ -94,7 +45,7 @@ def _check_line_open(line: Line) -> None:
 
 @transaction.atomic
 def blocked_number_add(*, line: Line, number: str, actor: Actor, now: datetime) -> BlockedNumber:
-    """Block calls and SMS from `number` on `line`; the network applies it after commit."""
+    """Block calls and SMS from `number` on `line`, and tell the network."""
     _check_line_open(line)
     try:
         number = normalize_phone_number(number)
@@ -130,7 +81,7 @@ def blocked_number_add(*, line: Line, number: str, actor: Actor, now: datetime) 
         at=now,
         new_values={"number": number},
     )
-    _push_after_commit(line=line, action=BarringAction.BLOCK, number=number)
+    _send(line=line, action=BarringAction.BLOCK, number=number, now=now)
     return entry
 
 
@@ -153,7 +104,7 @@ def blocked_number_remove(*, line: Line, blocked_id: int, actor: Actor, now: dat
         at=now,
         old_values={"number": number},
     )
-    _push_after_commit(line=line, action=BarringAction.UNBLOCK, number=number)
+    _send(line=line, action=BarringAction.UNBLOCK, number=number, now=now)
 
 
 def blocked_numbers_for_line(*, line: Line) -> list[BlockedNumber]:
