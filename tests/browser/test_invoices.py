@@ -16,12 +16,13 @@ def _pdf_text(content: bytes) -> str:
 
 
 def _first_invoice_number(page: Page) -> str:
-    return page.locator("table.invoices tbody tr").first.locator("td").first.inner_text().strip()
+    href = page.get_by_role("link", name="Voir (PDF)").first.get_attribute("href") or ""
+    return href.rsplit("/", 1)[-1].removesuffix(".pdf")
 
 
 def test_an_invoice_opens_as_its_pdf(page: Page, portal: str) -> None:
     log_in(page, portal, CAMILLE)
-    page.get_by_role("link", name="Factures").click()
+    page.get_by_role("navigation", name="Rubriques").get_by_role("link", name="Factures").click()
     number = _first_invoice_number(page)
 
     link = page.get_by_role("link", name="Voir (PDF)").first
