@@ -55,7 +55,9 @@ demo: install
 	echo "Guichet is serving on http://127.0.0.1:$(DEMO_PORT) (Ctrl-C to stop)"; \
 	$(DEMO_ENV) $(GUICHET) runserver 127.0.0.1:$(DEMO_PORT)
 
-test: install test-sqlite test-postgres
+# The two databases' runs at once, one per core; each prints its output when it ends.
+test: install
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite:
 	@echo "== test suite on SQLite"

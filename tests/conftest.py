@@ -14,12 +14,21 @@ from pathlib import Path
 
 import pytest
 from django.test import override_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 import guichet.catalog
 from guichet.catalog.models import CatalogRelease
 from guichet.catalog.services import catalog_load
 
 CATALOG_DATA_DIR = Path(guichet.catalog.__file__).parent / "data"
+
+# Property tests check rules, not speed (benchmarks measure it): no per-example deadline, and no
+# "too slow" health check, which a loaded machine (CI runs both databases at once) would trip.
+hypothesis_settings.register_profile(
+    "guichet", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("guichet")
 
 
 @pytest.fixture
