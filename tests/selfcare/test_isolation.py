@@ -14,16 +14,24 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from guichet.billing.documents import invoice_duplicate_request
 from guichet.billing.models import Invoice
 from guichet.billing.selectors import billing_account_debt_cents
 from guichet.care.actors import Actor
+from guichet.care.models import Order, TicketSeverity, TicketType
+from guichet.care.services import ticket_open
 from guichet.catalog.models import Product, ProductKind
 from guichet.customers.models import Customer
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.demo.services import DEMO_PASSWORD, demo_data_create
+from guichet.lines.call_barring import blocked_number_add
+from guichet.lines.mailboxes import box_mailbox_set_primary
 from guichet.lines.selectors import lines_for_customer
 from guichet.payments.models.card import CardPaymentPurpose
+from guichet.payments.models.instalments import InstalmentPlan
+from guichet.payments.models.sepa import Mandate
 from guichet.payments.services.card import payment_attempt_create
+from tests.lines.builders import make_fixed_line
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
@@ -51,10 +59,69 @@ def _attempt_id(other: Customer) -> int:
 
 
 # How to name an object of another customer, for each URL kwarg that identifies one.
+def _persona(email: str) -> Customer:
+    customer = customer_get_by_login_email(email=email)
+    assert customer is not None
+    return customer
+
+
+def _ticket_id(other: Customer) -> int:
+    return ticket_open(
+        customer=other,
+        ticket_type=TicketType.INCIDENT,
+        severity=TicketSeverity.MINOR,
+        description="Pas de réseau chez moi depuis ce matin.",
+        actor=Actor.customer(other.user),
+        now=NOW,
+    ).pk
+
+
+def _request_id(other: Customer) -> int:
+    invoice = Invoice.objects.filter(billing_account__customer=other).latest("id")
+    return invoice_duplicate_request(
+        invoice=invoice, actor=Actor.customer(other.user), now=NOW
+    ).request.pk
+
+
+def _blocked_id(other: Customer) -> int:
+    line = lines_for_customer(customer=other)[0]
+    return blocked_number_add(
+        line=line, number="06 12 34 56 78", actor=Actor.customer(other.user), now=NOW
+    ).pk
+
+
+def _mailbox_id(other: Customer) -> int:
+    box = make_fixed_line(other.billing_accounts.get())
+    return box_mailbox_set_primary(
+        line=box, local_part="karim.benali", actor=Actor.customer(other.user), now=NOW
+    ).pk
+
+
+# Objects Karim has none of in the demo: another persona's (never Hugo's, who is signed in).
+def _plan_id(other: Customer) -> int:
+    return InstalmentPlan.objects.get(billing_account__customer=_persona("lea@demo.guichet.fr")).pk
+
+
+def _mandate_reference(other: Customer) -> str:
+    camille = _persona("camille@demo.guichet.fr")
+    return Mandate.objects.filter(billing_account__customer=camille).latest("id").reference
+
+
+def _order_id(other: Customer) -> int:
+    return Order.objects.filter(customer=_persona("lea@demo.guichet.fr")).latest("id").pk
+
+
 OTHER_CUSTOMERS: dict[str, Callable[[Customer], object]] = {
     "line_id": _line_id,
     "number": _invoice_number,
     "attempt_id": _attempt_id,
+    "ticket_id": _ticket_id,
+    "request_id": _request_id,
+    "blocked_id": _blocked_id,
+    "mailbox_id": _mailbox_id,
+    "plan_id": _plan_id,
+    "reference": _mandate_reference,
+    "order_id": _order_id,
 }
 # Kwargs that are credentials in themselves (a link's token), not the id of an object.
 NOT_OBJECT_IDS = {"token", "uidb64"}

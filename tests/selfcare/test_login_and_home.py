@@ -109,9 +109,9 @@ def test_home_queries_do_not_grow_with_lines(client, personas, django_assert_num
     _log_in(client, "hugo@demo.guichet.fr")
 
     # session, user, customer, lines, their main offers, usage totals and quantities, catalog
-    # release, box Wi-Fi, invoices, arrears (overdue invoices, then dunning steps: Hugo's demo
-    # invoices are left unpaid). tests/selfcare/test_home_usage.py adds a line: still 12.
-    with django_assert_num_queries(12):
+    # release, box Wi-Fi, invoices, arrears (the overdue invoices: none, Hugo's demo invoices
+    # are collected by direct debit). tests/selfcare/test_home_usage.py adds a line: still 11.
+    with django_assert_num_queries(11):
         client.get(reverse("selfcare:home"))
 
 
