@@ -22,7 +22,6 @@ from guichet.lines.models import BlockedNumber, Line, LineStatus, SuspensionReas
 from guichet.lines.selectors import box_wifi_get, data_mode_get, lines_for_customer
 from tests.browser.conftest import HUGO, axe_check, log_in
 
-
 pytestmark = pytest.mark.skipif(
     connection.vendor == "sqlite",
     reason="the server's writes need their own committed transactions (PostgreSQL)",
