@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from guichet.billing.selectors import arrears_state, invoices_in_arrears_for_customer
@@ -33,11 +34,13 @@ from guichet.usage.models import (
     CarrierBillingCap,
     CarrierBillingSubscription,
     CarrierBillingSubscriptionStatus,
+    FairUseCase,
     LineUsageTotals,
 )
 from guichet.usage.selectors import line_usage, line_usage_records
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
+PARIS = ZoneInfo("Europe/Paris")
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=PARIS)
 
 pytestmark = pytest.mark.django_db
 
@@ -253,6 +256,35 @@ def test_usage_page_shows_counters_history_charts_and_out_of_bundle_rules(client
     assert html.count('class="bar-data"') == 12
     assert html.count('class="bar-money"') == 12
     assert "Hors forfait par mois" in text
+
+
+def test_usage_page_tells_a_line_alerted_for_roaming_beyond_occasional_travel(client, personas):
+    line = _mobile("lea@demo.guichet.fr")
+    _log_in(client, "lea@demo.guichet.fr")
+    page = reverse("selfcare:usage")
+    assert "voyageurs non occasionnels" not in _text(client.get(page).content.decode())
+    now = timezone.now()
+    case = FairUseCase.objects.create(
+        line=line,
+        plan_code=PLAN_CODE,
+        window_end=now.date() - timedelta(days=1),
+        window_days=120,
+        roaming_only_days=64,
+        roaming_share="0.9000",
+        alerted_at=now,
+        charging_from=now + timedelta(days=15),
+    )
+
+    text = _text(client.get(page).content.decode())
+    assert "utilisée 64 jours des 120 derniers uniquement en itinérance" in text
+    charging_from = f"{case.charging_from.astimezone(PARIS):%d/%m/%Y}"
+    assert f"au tarif des voyageurs non occasionnels à partir du {charging_from}" in text
+
+    case.charging_from = now - timedelta(days=2)
+    case.save()
+    text = _text(client.get(page).content.decode())
+    since = f"Depuis le {case.charging_from.astimezone(PARIS):%d/%m/%Y}, vos usages y sont facturés"
+    assert since in text
 
 
 def test_usage_page_paginates_the_out_of_bundle_records(client, personas, monkeypatch):

@@ -73,6 +73,8 @@ class Act(models.TextChoices):
     BILL_ADVANCE_WARN = "bill_advance.warn", "Alerte avant avance sur facture"
     BILL_ADVANCE_REQUEST = "bill_advance.request", "Demande d'avance sur facture"
     BILL_ADVANCE_PAYMENT_RECORD = "bill_advance.payment_record", "Paiement de l'avance sur facture"
+    FAIR_USE_ALERT = "fair_use.alert", "Alerte d'usage non occasionnel en itinérance"
+    FAIR_USE_END = "fair_use.end", "Fin de la facturation des voyageurs non occasionnels"
     SECURITY_DEPOSIT_RECORD = "security_deposit.record", "Dépôt de garantie"
     SECURITY_DEPOSIT_CAUSE_GONE = (
         "security_deposit.cause_gone",

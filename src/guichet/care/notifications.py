@@ -153,6 +153,27 @@ TEMPLATES: dict[str, NotificationTemplate] = {
         sms_body="Avance sur facture de {amount} demandée (conso hors forfait {usage}). Usages"
         " sortants restreints jusqu'au paiement, depuis votre espace client.",
     ),
+    "fair_use_alert": NotificationTemplate(
+        subject="Votre usage de la ligne {line} en itinérance",
+        email_body="Bonjour {first_name},\n\nSur les {window_days} derniers jours, votre ligne"
+        " {line} a été utilisée {roaming_only_days} jours uniquement en itinérance ({zones}) et"
+        " la plus grande part de ses consommations y a été faite. Au-delà de {days_limit} jours"
+        " sur {window_days} et de la moitié des consommations, l'usage n'est plus celui d'un"
+        " voyageur occasionnel (CGS 6.2). Si votre usage ne change pas, vos consommations en"
+        " itinérance dans cette zone seront facturées au tarif des voyageurs non occasionnels"
+        " à partir du {charging_from}." + _SIGNATURE,
+        sms_body="Ligne {line} : {roaming_only_days} jours sur {window_days} uniquement en"
+        " itinérance ({zones}). Sans changement, vos usages y seront facturés hors forfait"
+        " (voyageurs non occasionnels, CGS 6.2) dès le {charging_from}.",
+    ),
+    "fair_use_ended": NotificationTemplate(
+        subject="Itinérance de la ligne {line} : retour aux conditions habituelles",
+        email_body="Bonjour {first_name},\n\nL'usage de votre ligne {line} en itinérance"
+        " ({zones}) est celui d'un voyageur occasionnel : depuis le {date}, vos consommations"
+        " y sont décomptées de votre forfait, sans facturation hors forfait." + _SIGNATURE,
+        sms_body="Ligne {line} : depuis le {date}, vos usages en itinérance ({zones}) sont"
+        " décomptés de votre forfait, sans facturation hors forfait.",
+    ),
     "security_deposit_refund_due": NotificationTemplate(
         subject="Restitution de votre dépôt de garantie",
         email_body="Bonjour {first_name},\n\nVotre dépôt de garantie de {amount} vous sera"

@@ -398,6 +398,7 @@ class FairUse(Sourced):
     roaming_only_days_more_than: Count
     roaming_usage_share_more_than: Ratio
     alert_before_charging: bool
+    alert_notice_days: PositiveCount  # from the alert to the first surcharged usage
     text: Text
 
 

@@ -252,6 +252,23 @@ def subscriptions_frame(
     )
 
 
+def plan_codes_at(*, line_ids: Sequence[int], at: datetime) -> dict[int, str]:
+    """The code of the plan each of these mobile lines had at `at`, by line id (lines without
+    one then are left out)."""
+    codes: dict[int, str] = {}
+    for batch in _batches(sorted(set(line_ids))):
+        codes.update(
+            Subscription.objects.filter(
+                Q(ends_at__isnull=True) | Q(ends_at__gt=at),
+                line_id__in=batch,
+                kind=ProductKind.PLAN,
+                status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDED],
+                starts_at__lte=at,
+            ).values_list("line_id", "product__code")
+        )
+    return codes
+
+
 # -- portal: home and usage --------------------------------------------------------------------
 
 

@@ -360,3 +360,34 @@ class VodPurchase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.kind})"
+
+
+class FairUseCase(models.Model):
+    """A line found using its plan as a non-occasional traveller (plans.toml `fair_use`, CGS
+    6.2), by `guichet fair-use check`: the customer is alerted at `alerted_at`; from
+    `charging_from` (the catalog's `alert_notice_days` later) its usage in the fair-use zones is
+    rated at the non-occasional rates, until a check finds the line within the rule again and
+    closes the case (`closed_at`). At most one open case per line."""
+
+    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="fair_use_cases")
+    plan_code = models.CharField(max_length=40)
+    # What the check that opened the case found, over the `window_days` ending on `window_end`.
+    window_end = models.DateField()
+    window_days = models.PositiveSmallIntegerField()
+    roaming_only_days = models.PositiveIntegerField()
+    roaming_share = models.DecimalField(max_digits=5, decimal_places=4)
+    alerted_at = models.DateTimeField()
+    charging_from = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["line"],
+                condition=models.Q(closed_at__isnull=True),
+                name="fair_use_case_one_open_per_line",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"line {self.line_id} fair use from {self.charging_from:%Y-%m-%d}"

@@ -64,6 +64,7 @@ from guichet.usage.errors import (
     UsageError,
     UsageErrorCode,
 )
+from guichet.usage.fair_use_selectors import non_occasional_frame
 from guichet.usage.files import (
     CHUNK_RECORDS,  # records read, rated and stored at once (one transaction each)
     UsageFileError,
@@ -338,6 +339,7 @@ class _Run:
             seen_ids=seen,
             earlier_ids=earlier,
             subscriptions=subscriptions_frame(lines=by_id, start=start, stop=stop),
+            non_occasional=non_occasional_frame(lines=by_id, start=start, stop=stop),
         )
         self.counters.store(
             counters=result.counters,

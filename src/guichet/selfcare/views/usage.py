@@ -25,6 +25,8 @@ from guichet.selfcare.views.usage_display import (
     at_a_glance,
     call_duration,
 )
+from guichet.usage.fair_use_selectors import fair_use_open_cases_by_line
+from guichet.usage.models import FairUseCase
 from guichet.usage.selectors import (
     line_usage_records,
     line_usages,
@@ -56,6 +58,7 @@ class LineConso:
     records: Page
     data_chart: BarChart
     money_chart: BarChart
+    fair_use: FairUseCase | None  # the line is (or is about to be) a non-occasional traveller
 
     @property
     def data_chart_id(self) -> str:
@@ -68,14 +71,22 @@ class LineConso:
 
 @customer_view
 def usage(request: HttpRequest, customer: Customer) -> HttpResponse:
-    today = paris_date(timezone.now())
+    now = timezone.now()
+    today = paris_date(now)
     period_start = today.replace(day=1)
     lines = lines_with_main_offer_for_customer(customer=customer)
     usages = line_usages(lines=lines, period_start=period_start)
     zone_names = {zone.code: zone.name for zone in zones_list()} if usages else {}
     zone_names[FRANCE] = "France métropolitaine"
+    fair_use = fair_use_open_cases_by_line(line_ids=list(usages))
     consos = [
-        _line_conso(request, line, at_a_glance(line=line, usage=usages[line.pk]), zone_names)
+        _line_conso(
+            request,
+            line,
+            at_a_glance(line=line, usage=usages[line.pk]),
+            zone_names,
+            fair_use.get(line.pk),
+        )
         for line in lines
         if line.pk in usages
     ]
@@ -84,6 +95,7 @@ def usage(request: HttpRequest, customer: Customer) -> HttpResponse:
         "selfcare/usage/usage.html",
         {
             "period_start": period_start,
+            "now": now,
             "consos": consos,
             "offer_change": act_links(
                 lines=lines, acts=[act_get(act_id) for act_id in OFFER_CHANGE_ACTS]
@@ -94,7 +106,11 @@ def usage(request: HttpRequest, customer: Customer) -> HttpResponse:
 
 
 def _line_conso(
-    request: HttpRequest, line: Line, usage: UsageAtAGlance, zone_names: dict[str, str]
+    request: HttpRequest,
+    line: Line,
+    usage: UsageAtAGlance,
+    zone_names: dict[str, str],
+    fair_use: FairUseCase | None,
 ) -> LineConso:
     history = usage_history(line=line, last_period=usage.period_start, months=HISTORY_MONTHS)
     labels = [date_format(month.month, "F Y") for month in history]
@@ -125,6 +141,7 @@ def _line_conso(
             short_labels=short,
             texts=[_euros(cents) for cents in money_cents],
         ),
+        fair_use=fair_use,
     )
 
 

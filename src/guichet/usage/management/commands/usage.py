@@ -29,7 +29,7 @@ class Command(BaseCommand):
         command.add_argument("file", type=Path, help="fichier de tickets (CSV ou Parquet)")
         command.add_argument(
             "--now",
-            type=_aware,
+            type=aware_datetime,
             default=None,
             help="heure de l'import, ISO 8601 avec fuseau (défaut : maintenant) ; un ticket"
             " postérieur est rejeté",
@@ -45,7 +45,7 @@ class Command(BaseCommand):
         self.stdout.write(ImportSummary.of(batch).text())
 
 
-def _aware(value: str) -> datetime:
+def aware_datetime(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as error:
