@@ -120,6 +120,11 @@ def _child(url: str, directory: str, customers: int, usage: int, requests: int) 
         debug=False,  # as in production: debug on records every query
         GUICHET_SECRET_KEY="bench-pages-not-a-secret-" + "x" * 40,
         GUICHET_ALLOWED_HOSTS="testserver",
+        # The demo personas pay by direct debit: their mandates need a creditor (debug off
+        # has no sample one).
+        GUICHET_SEPA_CREDITOR_ID="FR72ZZZ123456",
+        GUICHET_SEPA_CREDITOR_NAME="Operateur benchmark",
+        GUICHET_SEPA_CREDITOR_IBAN="FR1420041010050500013M02606",
     )
     started = time.perf_counter()
     _populate(Path(directory), customers, usage)
