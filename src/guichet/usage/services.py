@@ -334,7 +334,7 @@ class _Run:
         result = rate_usage(
             group.select(USAGE_COLUMNS),
             tariff=tariff,
-            counters=self.counters.load(lines=by_id, period_start=period_start),
+            counters=self.counters.load(lines=by_id, period_start=period_start, tariff=tariff),
             seen_ids=seen,
             earlier_ids=earlier,
             subscriptions=subscriptions_frame(lines=by_id, start=start, stop=stop),
