@@ -219,6 +219,25 @@ def test_rejected_records_are_kept_as_read_with_their_reason(tmp_path: Path) -> 
     assert len(batch.sha256) == 64
 
 
+def test_a_nul_character_read_is_stored_as_a_replacement_character(tmp_path: Path) -> None:
+    numbered_line(open_account(), CAMILLE, activated_at=paris(2026, 10, 1))
+    rows = [
+        record("ok", line=CAMILLE, other="+8613812345678"),
+        record("bad", line=CAMILLE, service="f\x00x"),
+    ]
+
+    run(usage_file(tmp_path / "usage.csv", rows))
+
+    assert RejectedUsageRecord.objects.values_list("record_id", "service").get() == (
+        "bad",
+        "f\ufffdx",
+    )
+    assert UsageRecord.objects.values_list("record_id", "other_party").get() == (
+        "ok",
+        "+8613812345678",
+    )
+
+
 def test_importing_the_same_file_again_rates_nothing_twice(tmp_path: Path) -> None:
     numbered_line(open_account(), CAMILLE, activated_at=paris(2026, 10, 1))
     path = november_file(tmp_path)
@@ -248,11 +267,12 @@ def kill_on_chunk(monkeypatch: pytest.MonkeyPatch, number: int) -> None:
     real = services._store
     calls = {"n": 0}
 
-    def store(**kwargs: object) -> None:
+    def store(**kwargs: object) -> pl.DataFrame:
         calls["n"] += 1
-        real(**kwargs)  # type: ignore[arg-type]
+        stored = real(**kwargs)  # type: ignore[arg-type]
         if calls["n"] == number:
             raise RuntimeError("killed")
+        return stored
 
     monkeypatch.setattr(services, "_store", store)
 

@@ -172,31 +172,42 @@ def _copy(table: str, frame: pl.DataFrame) -> None:
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
         for offset in range(0, ready.height, COPY_ROWS):
             buffer = BytesIO()
-            # Polars writes null as an empty field (NULL to COPY) and "" quoted (an empty text).
-            ready.slice(offset, COPY_ROWS).write_csv(buffer, include_header=False)
+            # Polars writes null as an empty field (NULL to COPY) and "" quoted (an empty text);
+            # it formats dates and times itself, faster than strftime columns.
+            ready.slice(offset, COPY_ROWS).write_csv(
+                buffer,
+                include_header=False,
+                datetime_format="%Y-%m-%d %H:%M:%S%.6f+00:00",
+                date_format="%Y-%m-%d",
+            )
             copy.write(buffer.getbuffer())
 
 
 def _text_safe(frame: pl.DataFrame) -> list[pl.Expr]:
     """Text columns without NUL characters, which no database text type holds (a usage file
-    may carry anything: the rejected record keeps the rest of the value)."""
+    may carry anything: the rejected record keeps the rest of the value). Only the columns that
+    hold one are rewritten: looking costs a tenth of replacing."""
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    if not text or frame.height == 0:
+        return []
+    holding = frame.select(pl.col(text).str.contains("\x00", literal=True).any()).row(0)
     return [
         pl.col(name).str.replace_all("\x00", "\ufffd", literal=True)
-        for name, dtype in frame.schema.items()
-        if dtype == pl.String
+        for name, nul in zip(text, holding, strict=True)
+        if nul
     ]
 
 
 def _postgres_ready(frame: pl.DataFrame) -> pl.DataFrame:
-    conversions = _text_safe(frame)
-    for name, dtype in frame.schema.items():
-        if isinstance(dtype, pl.Datetime):
-            conversions.append(
-                pl.col(name).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S%.6f+00:00")
-            )
-        elif dtype == pl.Date:
-            conversions.append(pl.col(name).dt.strftime("%Y-%m-%d"))
-    return frame.with_columns(conversions)
+    """Datetimes in UTC, which `_copy` writes with a +00:00 offset."""
+    return frame.with_columns(
+        *_text_safe(frame),
+        *(
+            pl.col(name).dt.convert_time_zone("UTC")
+            for name, dtype in frame.schema.items()
+            if isinstance(dtype, pl.Datetime)
+        ),
+    )
 
 
 def _sqlite_ready(frame: pl.DataFrame) -> pl.DataFrame:
