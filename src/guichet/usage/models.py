@@ -48,7 +48,8 @@ class UsageImport(models.Model):
 class UsageRecord(models.Model):
     """One rated usage record of a line, as rating priced it (`guichet.rating`)."""
 
-    # The key: a surrogate id would cost one more index to maintain on every insert.
+    # The key: a surrogate id would cost one more index to maintain on every insert (and so
+    # would Django's LIKE index beside a text key on PostgreSQL, dropped by migration 0004).
     record_id = models.CharField(max_length=RECORD_ID_MAX_LENGTH, primary_key=True)
     # No database constraint on this table's foreign keys: PostgreSQL checks one with a trigger
     # per inserted row, which took a fifth of an import's time (benchmarks/bench_usage_import).

@@ -186,7 +186,7 @@ def _copy(table: str, frame: pl.DataFrame) -> None:
 def _text_safe(frame: pl.DataFrame) -> list[pl.Expr]:
     """Text columns without NUL characters, which no database text type holds (a usage file
     may carry anything: the rejected record keeps the rest of the value). Only the columns that
-    hold one are rewritten: looking costs a tenth of replacing."""
+    hold one are rewritten: looking costs a third of replacing."""
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
     if not text or frame.height == 0:
         return []
