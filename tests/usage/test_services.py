@@ -5,7 +5,7 @@ zone 3, 1.50 €/min, first minute indivisible then per second.
 """
 
 import random
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -14,13 +14,15 @@ import pytest
 from guichet.billing.models import BillAdvance
 from guichet.catalog.models import CatalogRelease
 from guichet.catalog.schema import load_catalog
-from guichet.lines.models import TerminationReason
-from guichet.lines.services import line_terminate
+from guichet.lines.models import Line, TerminationReason
+from guichet.lines.services import line_terminate, subscription_add
 from guichet.rating import rate_usage, tariff_for_plan
 from guichet.usage import services
 from guichet.usage.counters import CounterStore
 from guichet.usage.errors import UsageError, UsageErrorCode
+from guichet.usage.files import CHUNK_RECORDS
 from guichet.usage.models import (
+    LineAllowanceUse,
     LineUsageQuantity,
     LineUsageTotals,
     RejectedUsageRecord,
@@ -28,7 +30,7 @@ from guichet.usage.models import (
     UsageRecord,
 )
 from guichet.usage.services import ImportSummary, usage_import
-from tests.billing.builders import open_account, paris
+from tests.billing.builders import open_account, paris, product
 from tests.conftest import CATALOG_DATA_DIR
 from tests.customers.builders import SYSTEM
 from tests.rating.conftest import frame, record
@@ -217,6 +219,25 @@ def test_rejected_records_are_kept_as_read_with_their_reason(tmp_path: Path) -> 
     assert len(batch.sha256) == 64
 
 
+def test_a_nul_character_read_is_stored_as_a_replacement_character(tmp_path: Path) -> None:
+    numbered_line(open_account(), CAMILLE, activated_at=paris(2026, 10, 1))
+    rows = [
+        record("ok", line=CAMILLE, other="+8613812345678"),
+        record("bad", line=CAMILLE, service="f\x00x"),
+    ]
+
+    run(usage_file(tmp_path / "usage.csv", rows))
+
+    assert RejectedUsageRecord.objects.values_list("record_id", "service").get() == (
+        "bad",
+        "f\ufffdx",
+    )
+    assert UsageRecord.objects.values_list("record_id", "other_party").get() == (
+        "ok",
+        "+8613812345678",
+    )
+
+
 def test_importing_the_same_file_again_rates_nothing_twice(tmp_path: Path) -> None:
     numbered_line(open_account(), CAMILLE, activated_at=paris(2026, 10, 1))
     path = november_file(tmp_path)
@@ -246,11 +267,12 @@ def kill_on_chunk(monkeypatch: pytest.MonkeyPatch, number: int) -> None:
     real = services._store
     calls = {"n": 0}
 
-    def store(**kwargs: object) -> None:
+    def store(**kwargs: object) -> pl.DataFrame:
         calls["n"] += 1
-        real(**kwargs)  # type: ignore[arg-type]
+        stored = real(**kwargs)  # type: ignore[arg-type]
         if calls["n"] == number:
             raise RuntimeError("killed")
+        return stored
 
     monkeypatch.setattr(services, "_store", store)
 
@@ -461,3 +483,90 @@ def test_usage_of_a_past_month_asks_no_bill_advance(tmp_path: Path) -> None:
     usage_import(path=usage_file(tmp_path / "november.csv", calls), clock=clock)
 
     assert not BillAdvance.objects.filter(billing_account=account).exists()
+
+
+# -- top-ups valid some days, across the monthly renewal (Options et recharges §3) -------------
+
+TRAVEL_7 = "voyage-usa-canada-suisse-7j"  # 30 min of calls from the US to France, 7 days
+DECEMBER = date(2026, 12, 1)
+
+
+def call_from_new_york(record_id: str, *, seconds: int, day: str) -> dict[str, str | None]:
+    return record(
+        record_id,
+        line=CAMILLE,
+        visited="US",
+        other="+33612345678",
+        duration=str(seconds),
+        started_at=f"{day}T10:00:00-05:00",
+    )
+
+
+def buy_travel_top_up(line: Line, *, at: datetime) -> None:
+    subscription_add(
+        line=line, product=product(TRAVEL_7), actor=SYSTEM, now=at, ends_at=at + timedelta(days=7)
+    )
+
+
+def allowance_uses() -> list[tuple[object, ...]]:
+    return list(
+        LineAllowanceUse.objects.order_by("period_start", "product_code", "service").values_list(
+            "period_start", "product_code", "service", "quantity"
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("files", "chunk_records"),
+    [
+        pytest.param(1, CHUNK_RECORDS, id="one file"),
+        pytest.param(1, 1, id="one file by chunks of 1 record"),
+        pytest.param(2, CHUNK_RECORDS, id="a file per month"),
+    ],
+)
+def test_a_top_up_bought_on_the_28th_keeps_its_balance_into_the_next_month(
+    tmp_path: Path, files: int, chunk_records: int
+) -> None:
+    line = numbered_line(open_account(), CAMILLE, activated_at=paris(2026, 10, 1))
+    buy_travel_top_up(line, at=paris(2026, 11, 28))
+    november = call_from_new_york("nov", seconds=1200, day="2026-11-29")
+    december = call_from_new_york("dec", seconds=900, day="2026-12-03")
+    after = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
+
+    if files == 1:
+        path = usage_file(tmp_path / "usage.csv", [november, december])
+        usage_import(path=path, clock=lambda: after, chunk_records=chunk_records)
+    else:
+        usage_import(path=usage_file(tmp_path / "nov.csv", [november]), clock=lambda: after)
+        usage_import(path=usage_file(tmp_path / "dec.csv", [december]), clock=lambda: after)
+
+    # 20 of its 30 minutes used in November: 10 left on 3 December, then from zone 2 (US) to
+    # zone 1, per second beyond what a top-up includes: 300 s at 1.20 €/min.
+    assert list(UsageRecord.objects.order_by("started_at").values_list("charge_micro_eur")) == [
+        (0,),
+        (6_000_000,),
+    ]
+    assert allowance_uses() == [
+        (NOVEMBER, TRAVEL_7, "voice", 1200),
+        (DECEMBER, TRAVEL_7, "voice", 1800),
+    ]
+
+
+def test_a_top_up_that_ended_before_the_renewal_is_not_carried(tmp_path: Path) -> None:
+    line = numbered_line(open_account(), CAMILLE, activated_at=paris(2026, 10, 1))
+    buy_travel_top_up(line, at=paris(2026, 11, 20))  # valid until the 27th
+    rows = [
+        call_from_new_york("nov", seconds=1200, day="2026-11-21"),
+        call_from_new_york("dec", seconds=60, day="2026-12-03"),
+    ]
+
+    usage_import(
+        path=usage_file(tmp_path / "usage.csv", rows),
+        clock=lambda: datetime(2026, 12, 5, 8, 0, tzinfo=UTC),
+    )
+
+    assert list(UsageRecord.objects.order_by("started_at").values_list("charge_micro_eur")) == [
+        (0,),
+        (1_200_000,),
+    ]
+    assert allowance_uses() == [(NOVEMBER, TRAVEL_7, "voice", 1200)]

@@ -48,7 +48,8 @@ class UsageImport(models.Model):
 class UsageRecord(models.Model):
     """One rated usage record of a line, as rating priced it (`guichet.rating`)."""
 
-    # The key: a surrogate id would cost one more index to maintain on every insert.
+    # The key: a surrogate id would cost one more index to maintain on every insert (and so
+    # would Django's LIKE index beside a text key on PostgreSQL, dropped by migration 0004).
     record_id = models.CharField(max_length=RECORD_ID_MAX_LENGTH, primary_key=True)
     # No database constraint on this table's foreign keys: PostgreSQL checks one with a trigger
     # per inserted row, which took a fifth of an import's time (benchmarks/bench_usage_import).
@@ -128,7 +129,10 @@ class RejectedUsageRecord(models.Model):
 
 
 # Counters: one table per frame of `guichet.rating.Counters`, one row per line and period (and
-# usage key), replaced by each import with the counters rating returned (usage.storage).
+# usage key), replaced by each import with the counters rating returned (usage.storage). Their
+# line keys carry no database constraint, for the reason UsageRecord.line gives: PostgreSQL
+# checks a deferred foreign key by one trigger call per row at commit, and an import writes a
+# row per line and day (`days`) — 0.6 s of a 500,000-record import (bench_usage_import).
 
 
 class LineUsageTotals(models.Model):
@@ -136,7 +140,11 @@ class LineUsageTotals(models.Model):
 
     # Indexed by the unique constraint below, which starts with it.
     line = models.ForeignKey(
-        "lines.Line", on_delete=models.PROTECT, related_name="+", db_index=False
+        "lines.Line",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,  # as UsageRecord.line: the import writes these rows in bulk
     )
     period_start = models.DateField()
     data_france_ko = models.BigIntegerField()  # throttled part included
@@ -162,7 +170,11 @@ class LineUsageQuantity(models.Model):
 
     # Indexed by the unique constraint below, which starts with it.
     line = models.ForeignKey(
-        "lines.Line", on_delete=models.PROTECT, related_name="+", db_index=False
+        "lines.Line",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,  # as UsageRecord.line: the import writes these rows in bulk
     )
     period_start = models.DateField()
     service = models.CharField(max_length=5)
@@ -189,7 +201,11 @@ class LineAllowanceUse(models.Model):
 
     # Indexed by the unique constraint below, which starts with it.
     line = models.ForeignKey(
-        "lines.Line", on_delete=models.PROTECT, related_name="+", db_index=False
+        "lines.Line",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,  # as UsageRecord.line: the import writes these rows in bulk
     )
     period_start = models.DateField()
     product_code = models.CharField(max_length=60)
@@ -214,7 +230,11 @@ class LineAllowanceRecipient(models.Model):
     month) has included for a line in a period."""
 
     line = models.ForeignKey(
-        "lines.Line", on_delete=models.PROTECT, related_name="+", db_index=False
+        "lines.Line",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,  # as UsageRecord.line: the import writes these rows in bulk
     )
     period_start = models.DateField()
     product_code = models.CharField(max_length=60)
@@ -238,7 +258,11 @@ class LineUsageDay(models.Model):
     zones, kept for the fair-use window (120 days: rating.fair_use_flags)."""
 
     line = models.ForeignKey(
-        "lines.Line", on_delete=models.PROTECT, related_name="+", db_index=False
+        "lines.Line",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,  # as UsageRecord.line: the import writes these rows in bulk
     )
     period_start = models.DateField()
     day = models.DateField()

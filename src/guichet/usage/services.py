@@ -144,21 +144,16 @@ def usage_import(
         batch.refresh_from_db()
         batch.finished_at = clock()
         batch.save(update_fields=["finished_at"])
-    _check_bill_advances(batch=batch, now=started)
+    _check_bill_advances(line_ids=run.current_period_lines, now=started)
     return batch
 
 
-def _check_bill_advances(*, batch: UsageImport, now: datetime) -> None:
-    """After each import, the accounts whose lines got usage of the current month have their
-    month's out-of-bundle total checked against their bill-advance threshold (CGS 5.1 (i)):
-    warnings as it approaches, an advance beyond it. Usage of past months is billed, not
-    advanced."""
+def _check_bill_advances(*, line_ids: set[int], now: datetime) -> None:
+    """After each import, the accounts whose lines got usage of the current month (`line_ids`,
+    as the import rated them) have their month's out-of-bundle total checked against their
+    bill-advance threshold (CGS 5.1 (i)): warnings as it approaches, an advance beyond it.
+    Usage of past months is billed, not advanced."""
     period_start = now.astimezone(PARIS).date().replace(day=1)
-    line_ids = set(
-        UsageRecord.objects.filter(batch=batch, period_start=period_start)
-        .values_list("line_id", flat=True)
-        .distinct()
-    )
     if not line_ids:
         return
     accounts = {
@@ -285,6 +280,9 @@ class _Run:
         self.now = now
         self.lines = _Lines()
         self.counters = CounterStore()
+        # The lines with records rated in the month the import started in (bill advances).
+        self.current_period_lines: set[int] = set()
+        self._current_period = now.astimezone(PARIS).date().replace(day=1)
 
     def import_chunk(self, chunk: pl.DataFrame, *, first_row: int) -> None:
         if chunk.height == 0:
@@ -315,8 +313,13 @@ class _Run:
             outcomes.append(
                 _check_unrouted(unrouted, tariff=self.tariffs.checking, seen=seen, earlier=earlier)
             )
-        _store(batch=self.batch, outcome=pl.concat(outcomes), read=chunk.height)
+        rated = _store(batch=self.batch, outcome=pl.concat(outcomes), read=chunk.height)
         self.counters.flush()
+        self.current_period_lines.update(
+            rated.filter(pl.col("period_start") == self._current_period)
+            .get_column("line_id")
+            .unique()
+        )
 
     def _rate_group(
         self,
@@ -335,7 +338,7 @@ class _Run:
         result = rate_usage(
             group.select(USAGE_COLUMNS),
             tariff=tariff,
-            counters=self.counters.load(lines=by_id, period_start=period_start),
+            counters=self.counters.load(lines=by_id, period_start=period_start, tariff=tariff),
             seen_ids=seen,
             earlier_ids=earlier,
             subscriptions=subscriptions_frame(lines=by_id, start=start, stop=stop),
@@ -399,7 +402,9 @@ def _outcome(rows: pl.DataFrame, rated: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([rows, core], how="horizontal")
 
 
-def _store(*, batch: UsageImport, outcome: pl.DataFrame, read: int) -> None:
+def _store(*, batch: UsageImport, outcome: pl.DataFrame, read: int) -> pl.DataFrame:
+    """Store the chunk's rated and rejected records and add its counts to the batch; returns
+    the rated records as stored."""
     duplicate = (pl.col("status") != RATED) & pl.col("reason").str.starts_with(
         DUPLICATE_REASON_PREFIX
     ).fill_null(False)
@@ -427,6 +432,7 @@ def _store(*, batch: UsageImport, outcome: pl.DataFrame, read: int) -> None:
         duplicates=F("duplicates") + (read - rated.height - rejected.height),
         total_micro_eur=F("total_micro_eur") + total,
     )
+    return rated
 
 
 def _rated_rows(rows: pl.DataFrame, batch: UsageImport) -> pl.DataFrame:
