@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('lines', '0003_boxlinedetails_boxwifi_provisioningcommand_simswap_and_more'),
-        ('usage', '0003_carrierbillingcap_carrierbillingsubscription_and_more'),
+        ('usage', '0004_leaner_import_writes'),
     ]
 
     operations = [
