@@ -258,20 +258,33 @@ class Counters:
         row per line (TOTALS_SCHEMA), `usage` one row per line, service, origin, destination with
         a quantity, and the other frames their schema's rows (None: nothing). Quantities add up;
         `throttled` is the batch's where the batch used data in France, else these counters'."""
-        batch = _conform(totals, TOTALS_SCHEMA).with_columns(_batch=pl.lit(True))
+        # Each frame of these counters has one row per key (what `plus` and `of` give): the
+        # batch's rows, summed per key, are joined to them (a hash join on the batch's keys)
+        # rather than grouping both again, which costs as much as the counters are large.
+        batch = _conform(totals, TOTALS_SCHEMA)
+        quantities = ("data_france_ko", "data_roaming_included_ko", "data_roaming_charged_ko")
+        batch_france = pl.col("data_france_ko_batch")
         summed = (
-            pl.concat([self.totals.with_columns(_batch=pl.lit(False)), batch])
-            .group_by("line")
-            .agg(
-                pl.col(
-                    "data_france_ko", "data_roaming_included_ko", "data_roaming_charged_ko"
-                ).sum(),
-                # Rows are in concat order within a group: the batch's row comes last.
-                pl.col("throttled")
-                .filter(~pl.col("_batch") | (pl.col("data_france_ko") > 0))
-                .last()
+            self.totals.join(
+                batch.group_by("line").agg(
+                    pl.col(*quantities, "out_of_bundle_micro_eur").sum(),
+                    # Several rows of a line in one batch: the last that used data in France.
+                    pl.col("throttled").filter(pl.col("data_france_ko") > 0).last(),
+                ),
+                on="line",
+                how="full",
+                coalesce=True,
+                suffix="_batch",
+                nulls_equal=True,
+            )
+            .select(
+                "line",
+                *(_plus(name) for name in quantities),
+                throttled=pl.when(batch_france > 0)
+                .then(pl.col("throttled_batch"))
+                .otherwise(pl.col("throttled"))
                 .fill_null(False),
-                pl.col("out_of_bundle_micro_eur").sum(),
+                out_of_bundle_micro_eur=_plus("out_of_bundle_micro_eur"),
             )
             .sort("line")
         )
@@ -297,17 +310,22 @@ class Counters:
         )
 
 
+def _plus(name: str) -> pl.Expr:
+    return pl.col(name).fill_null(0) + pl.col(f"{name}_batch").fill_null(0)
+
+
 def _summed(
     old: pl.DataFrame,
     batch: pl.DataFrame | None,
     schema: Mapping[str, pl.DataType | type[pl.DataType]],
     *quantities: str,
 ) -> pl.DataFrame:
+    """`old` (one row per key) plus `batch`'s quantities per key, sorted by key."""
     keys = [name for name in schema if name not in quantities]
+    added = _conform(batch, schema).group_by(keys).agg(pl.col(*quantities).sum())
     return (
-        pl.concat([old, _conform(batch, schema)])
-        .group_by(keys)
-        .agg(pl.col(*quantities).sum())
+        old.join(added, on=keys, how="full", coalesce=True, suffix="_batch", nulls_equal=True)
+        .select(*keys, *(_plus(name) for name in quantities))
         .sort(keys)
-        .select(list(schema))
+        .cast(pl.Schema(dict(schema)))
     )

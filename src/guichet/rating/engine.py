@@ -60,7 +60,7 @@ from guichet.rating.counters import Counters
 from guichet.rating.fair_use import usage_days
 from guichet.rating.money import BYTES_PER_KO, KO_PER_MO, SECONDS_PER_MINUTE
 from guichet.rating.money import div_round_half_up_expr as rounded
-from guichet.rating.records import CALLS, first_reason, parse_columns
+from guichet.rating.records import CALLS, first_reason, parse_columns, raw
 from guichet.rating.tariff import (
     CALLS_ALLOWANCE,
     DATA_ALLOWANCE,
@@ -144,10 +144,8 @@ def rate_usage(
     frame = _special_reasons(frame, tariff)
     if known_lines is not None:
         known = pl.Series(list(known_lines), dtype=pl.String)
-        unknown = pl.format("unknown line '{}'", pl.col("line"))
-        unknown_reason = first_reason(
-            frame, [(~pl.col("line").str.strip_chars().is_in(known.implode()), unknown)]
-        )
+        unknown = pl.format("unknown line '{}'", pl.col(raw("line")))
+        unknown_reason = first_reason(frame, [(~pl.col("line").is_in(known.implode()), unknown)])
         frame = frame.with_columns(reason=pl.coalesce("reason", unknown_reason))
     frame = _duplicates(frame, seen_ids, earlier_ids)
     valid = frame.filter(pl.col("reason").is_null())
@@ -195,17 +193,20 @@ def rate_usage(
 
 
 def _kept() -> list[pl.Expr]:
+    """The input columns of a rejected record, as read."""
     return [
         pl.col("_row"),
-        *(pl.col(name) for name in ("record_id", "line", "started_at", "service", "direction")),
+        *(pl.col(raw(name)).alias(name) for name in ("record_id", "line")),
+        pl.col("started_at"),
+        *(pl.col(raw(name)).alias(name) for name in ("service", "direction")),
     ]
 
 
 def _special_reasons(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     frame = frame.join(tariff.specials_frame, on="special", how="left", maintain_order="left")
-    premium_message = (pl.col("special_pricing") == "surcharged") & pl.col(
-        "service"
-    ).str.strip_chars().is_in(["sms", "mms"])
+    premium_message = (pl.col("special_pricing") == "surcharged") & pl.col("service").is_in(
+        ["sms", "mms"]
+    )
     premium = first_reason(
         frame,
         [
@@ -213,7 +214,7 @@ def _special_reasons(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
                 premium_message,
                 pl.format(
                     "no {} price for the premium voice service {} (Services multimédia)",
-                    pl.col("service"),
+                    pl.col(raw("service")),
                     pl.col("special_name"),
                 ),
             )
@@ -234,7 +235,7 @@ def _duplicates(
     """Among rows valid so far, a record_id already seen (earlier batch, or an earlier row of
     this input) is a duplicate; the first occurrence in input order is kept."""
     seen, earlier = _ids(seen_ids), _ids(earlier_ids)
-    record_id = pl.col("record_id").str.strip_chars()
+    record_id = pl.col("record_id")
     valid = pl.col("reason").is_null()
     first = pl.when(valid).then(record_id).is_first_distinct() | ~valid
     # is_first_distinct over the valid rows only: invalid rows map to null, which is one value,
@@ -275,17 +276,13 @@ def _price(
 ) -> tuple[pl.DataFrame, Span, Coverage, pl.DataFrame]:
     """The rated rows, the allowance span, what options and top-ups included, and each line's
     last France data record (line, _row) of the batch in allowance order."""
-    service = pl.col("service").str.strip_chars()
-    direction = pl.col("direction").str.strip_chars()
+    service = pl.col("service")
+    direction = pl.col("direction")
     home = pl.col("origin") == HOME
     is_data = service == "data"
     is_call = service.is_in(CALLS)
     roaming_zones = sorted(tariff.roaming_zones)
     frame = valid.with_columns(
-        service=service,
-        direction=direction,
-        line=pl.col("line").str.strip_chars(),
-        record_id=pl.col("record_id").str.strip_chars(),
         rate_direction=pl.when(is_data)
         .then(pl.when(~home).then(pl.lit("from_abroad")))
         .when(direction == "in")
@@ -364,7 +361,7 @@ def _price(
                 "_bucket",
                 "_demand",
                 _country=pl.col("_visited"),
-                _party=pl.col("other_party").str.strip_chars(),
+                _party=pl.col("other_party"),
             ),
             tariff=tariff,
             windows=windows,

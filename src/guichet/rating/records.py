@@ -40,21 +40,46 @@ def missing_columns(columns: Collection[str]) -> list[str]:
     return [name for name in USAGE_COLUMNS if name not in columns]
 
 
+# The columns `parse_columns` strips once, keeping the value as read in `raw(name)` (reasons
+# quote it, rejected records show it).
+STRIPPED = (
+    "record_id",
+    "line",
+    "service",
+    "direction",
+    "visited_network",
+    "other_party",
+    "duration_s",
+    "volume_bytes",
+)
+
+
+def raw(name: str) -> str:
+    """The column holding the value of `name` as read, before `parse_columns` stripped it."""
+    return f"_raw_{name}"
+
+
 def _text(name: str) -> pl.Expr:
-    return pl.col(name).str.strip_chars()
+    return pl.col(name) if name in STRIPPED else pl.col(name).str.strip_chars()
 
 
 def _shown(name: str) -> pl.Expr:
     """The raw value, quoted, for a reason."""
-    return pl.concat_str([pl.lit("'"), pl.col(name).fill_null(""), pl.lit("'")])
+    column = raw(name) if name in STRIPPED else name
+    return pl.concat_str([pl.lit("'"), pl.col(column).fill_null(""), pl.lit("'")])
 
 
 def parse_columns(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
-    """Add typed columns (`started`, `origin`, `duration`, `volume`) and `reason`, the first
-    problem found on the row (null when the row is valid so far)."""
+    """Strip the STRIPPED columns (the values as read stay in `raw(name)`), add typed columns
+    (`started`, `origin`, `duration`, `volume`) and `reason`, the first problem found on the
+    row (null when the row is valid so far)."""
     missing = missing_columns(frame.columns)
     if missing:
         raise UsageSchemaError(f"missing column(s): {', '.join(missing)}")
+    frame = frame.with_columns(
+        *(pl.col(name).alias(raw(name)) for name in STRIPPED),
+        *(pl.col(name).str.strip_chars() for name in STRIPPED),
+    )
     visited = pl.DataFrame(
         {"_visited": list(tariff.visited_zones), "origin": list(tariff.visited_zones.values())},
         schema={"_visited": pl.String, "origin": pl.String},
