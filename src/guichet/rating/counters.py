@@ -256,21 +256,17 @@ class Counters:
     ) -> "Counters":
         """These counters plus one batch rated after them (started_at order): `totals` has one
         row per line (TOTALS_SCHEMA), `usage` one row per line, service, origin, destination with
-        a quantity, and the other frames their schema's rows (None: nothing). Quantities add up;
-        `throttled` is the batch's where the batch used data in France, else these counters'."""
-        # Each frame of these counters has one row per key (what `plus` and `of` give): the
-        # batch's rows, summed per key, are joined to them (a hash join on the batch's keys)
-        # rather than grouping both again, which costs as much as the counters are large.
-        batch = _conform(totals, TOTALS_SCHEMA)
+        a quantity, and the other frames their schema's rows, one per key (None: nothing).
+        Quantities add up; `throttled` is the batch's where the batch used data in France, else
+        these counters'."""
+        # Both sides have one row per key (these counters as `plus` and `of` build them): a
+        # join adds the batch to them, where grouping the two again would cost as much as the
+        # period's counters are large, at every batch.
         quantities = ("data_france_ko", "data_roaming_included_ko", "data_roaming_charged_ko")
         batch_france = pl.col("data_france_ko_batch")
         summed = (
             self.totals.join(
-                batch.group_by("line").agg(
-                    pl.col(*quantities, "out_of_bundle_micro_eur").sum(),
-                    # Several rows of a line in one batch: the last that used data in France.
-                    pl.col("throttled").filter(pl.col("data_france_ko") > 0).last(),
-                ),
+                _conform(totals, TOTALS_SCHEMA),
                 on="line",
                 how="full",
                 coalesce=True,
@@ -320,11 +316,17 @@ def _summed(
     schema: Mapping[str, pl.DataType | type[pl.DataType]],
     *quantities: str,
 ) -> pl.DataFrame:
-    """`old` (one row per key) plus `batch`'s quantities per key, sorted by key."""
+    """`old` plus `batch`'s quantities per key (each has one row per key), sorted by key."""
     keys = [name for name in schema if name not in quantities]
-    added = _conform(batch, schema).group_by(keys).agg(pl.col(*quantities).sum())
     return (
-        old.join(added, on=keys, how="full", coalesce=True, suffix="_batch", nulls_equal=True)
+        old.join(
+            _conform(batch, schema),
+            on=keys,
+            how="full",
+            coalesce=True,
+            suffix="_batch",
+            nulls_equal=True,
+        )
         .select(*keys, *(_plus(name) for name in quantities))
         .sort(keys)
         .cast(pl.Schema(dict(schema)))

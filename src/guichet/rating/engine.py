@@ -60,7 +60,7 @@ from guichet.rating.counters import Counters
 from guichet.rating.fair_use import usage_days
 from guichet.rating.money import BYTES_PER_KO, KO_PER_MO, SECONDS_PER_MINUTE
 from guichet.rating.money import div_round_half_up_expr as rounded
-from guichet.rating.records import CALLS, first_reason, parse_columns, raw
+from guichet.rating.records import CALLS, STRIPPED, first_reason, looked_up, parse_columns, raw
 from guichet.rating.tariff import (
     CALLS_ALLOWANCE,
     DATA_ALLOWANCE,
@@ -148,9 +148,11 @@ def rate_usage(
         unknown_reason = first_reason(frame, [(~pl.col("line").is_in(known.implode()), unknown)])
         frame = frame.with_columns(reason=pl.coalesce("reason", unknown_reason))
     frame = _duplicates(frame, seen_ids, earlier_ids)
-    valid = frame.filter(pl.col("reason").is_null())
-    rejected = frame.filter(pl.col("reason").is_not_null()).select(
-        *_kept(),
+    # Each part takes only the columns it uses before rows are picked out.
+    valid = frame.drop(raw(name) for name in STRIPPED).filter(pl.col("reason").is_null())
+    rejected = frame.select(*_kept(), "reason").filter(pl.col("reason").is_not_null())
+    rejected = rejected.select(
+        *_kept_names(),
         status=pl.lit(REJECTED),
         origin_zone=pl.lit(None, dtype=pl.String),
         destination_zone=pl.lit(None, dtype=pl.String),
@@ -192,6 +194,10 @@ def rate_usage(
     )
 
 
+def _kept_names() -> list[str]:
+    return ["_row", "record_id", "line", "started_at", "service", "direction"]
+
+
 def _kept() -> list[pl.Expr]:
     """The input columns of a rejected record, as read."""
     return [
@@ -203,7 +209,7 @@ def _kept() -> list[pl.Expr]:
 
 
 def _special_reasons(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
-    frame = frame.join(tariff.specials_frame, on="special", how="left", maintain_order="left")
+    frame = looked_up(frame, tariff.specials_frame, on="special")
     premium_message = (pl.col("special_pricing") == "surcharged") & pl.col("service").is_in(
         ["sms", "mms"]
     )
@@ -439,7 +445,7 @@ def _rated_at(
     """Join each record's out-of-bundle price; `_non_occasional`: the record is usage in the
     fair-use zones of a line then rated as a non-occasional traveller (CGS 6.2, Options et
     recharges §6 note (2)), priced at the non-occasional cell where the brochure prints one."""
-    frame = frame.join(tariff.rates, on=_RATE_KEYS, how="left", maintain_order="left")
+    frame = looked_up(frame, tariff.rates, on=_RATE_KEYS)
     zones = sorted(tariff.fair_use.zones) if tariff.fair_use else []
     flagged = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
     if non_occasional is not None and non_occasional.height and zones:
@@ -595,25 +601,40 @@ def _data_allowance(
         _fr=pl.when(is_data & home).then(pl.col("ko")).otherwise(0),
         _eu=pl.when(roaming_use).then(pl.col("ko")).otherwise(0),
     )
-    by_line = "line"
+    # Sorted by line, a line's rows are consecutive: `_first` marks the first row of each line,
+    # `_lid` numbers the lines (dense integers), so that per-line sums are running sums minus
+    # the running sum before the line's first row, and the one window left groups integers.
+    first = pl.col("_first")
     narrow = (
         frame.lazy()
+        .with_row_index("_pos")
         .filter((is_data & home) | roaming_use)
-        .select("_row", "line", "started", "record_id", "_fr", "_eu")
+        .select("_pos", "_row", "line", "started", "record_id", "_fr", "_eu")
         .sort("line", "started", "record_id")
+        .with_columns(_first=(pl.col("line") != pl.col("line").shift(1)).fill_null(True))
+        .with_columns(_lid=first.cum_sum())
         .cache()
     )
     span = _span(narrow.select("line", "started", "record_id").collect())
     # Within a group, rows keep the frame's (sorted) order: last() is the latest France record.
     last_france = (
-        narrow.filter(pl.col("_fr") > 0).group_by("line").agg(pl.col("_row").last()).collect()
+        narrow.filter(pl.col("_fr") > 0)
+        .group_by("_lid")
+        .agg(pl.col("line", "_row").last())
+        .select("line", "_row")
+        .collect()
     )
+
+    def per_line_sum(name: str) -> pl.Expr:
+        running = pl.col(name).cum_sum()
+        return running - pl.when(first).then(running - pl.col(name)).forward_fill()
+
     narrow = (
         narrow.join(counters.data_frame().lazy(), on="line", how="left", maintain_order="left")
         .with_columns(pl.col("start_france_ko", "start_roaming_ko").fill_null(0))
         .with_columns(
-            _F=pl.col("start_france_ko") + pl.col("_fr").cum_sum().over(by_line),
-            _cumE=pl.col("start_roaming_ko") + pl.col("_eu").cum_sum().over(by_line),
+            _F=pl.col("start_france_ko") + per_line_sum("_fr"),
+            _cumE=pl.col("start_roaming_ko") + per_line_sum("_eu"),
         )
     )
     cap = pl.min_horizontal(pl.lit(roaming), pl.lit(total) - pl.col("_F"))
@@ -622,26 +643,31 @@ def _data_allowance(
             _g=pl.max_horizontal(pl.col("_cumE") - pl.col("_eu"), cap),
         )
         .with_columns(
-            _E=pl.min_horizontal(pl.col("_cumE"), pl.col("_g").cum_min().over(by_line)),
+            _E=pl.min_horizontal(pl.col("_cumE"), pl.col("_g").cum_min().over("_lid")),
         )
         .with_columns(
-            _E_before=pl.col("_E").shift(1).over(by_line).fill_null(pl.col("start_roaming_ko")),
+            _E_before=pl.when(first)
+            .then(pl.col("start_roaming_ko"))
+            .otherwise(pl.col("_E").shift(1)),
         )
     )
     room = pl.lit(total) - (pl.col("_F") - pl.col("_fr")) - pl.col("_E_before")
-    shares = (
-        narrow.with_columns(
-            roaming_included_ko=pl.col("_E") - pl.col("_E_before"),
-            france_included_ko=pl.min_horizontal(pl.col("_fr"), pl.max_horizontal(room, pl.lit(0))),
-        )
-        .select("_row", "roaming_included_ko", "france_included_ko")
-        .collect()
-    )
+    shares = narrow.select(
+        "_pos",
+        roaming_included_ko=pl.col("_E") - pl.col("_E_before"),
+        france_included_ko=pl.min_horizontal(pl.col("_fr"), pl.max_horizontal(room, pl.lit(0))),
+    ).collect()
+    # Put back at their rows (the frame's positions), 0 on the other rows.
+    positions = shares.get_column("_pos")
+    included = [
+        pl.repeat(0, frame.height, dtype=pl.Int64, eager=True)
+        .scatter(positions, shares.get_column(name))
+        .alias(name)
+        for name in ("roaming_included_ko", "france_included_ko")
+    ]
     return (
         (
-            frame.join(shares, on="_row", how="left", maintain_order="left")
-            .with_columns(pl.col("roaming_included_ko", "france_included_ko").fill_null(0))
-            .with_columns(
+            frame.with_columns(included).with_columns(
                 # A non-occasional traveller's data in the zone is charged from the first Ko.
                 roaming_charged_ko=pl.when(is_data & pl.col("_non_occasional"))
                 .then(pl.col("ko"))

@@ -76,7 +76,8 @@ def parse_columns(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     missing = missing_columns(frame.columns)
     if missing:
         raise UsageSchemaError(f"missing column(s): {', '.join(missing)}")
-    frame = frame.with_columns(
+    # One chunk per column: columns added beside the frame (`looked_up`) then line up with it.
+    frame = frame.rechunk().with_columns(
         *(pl.col(name).alias(raw(name)) for name in STRIPPED),
         *(pl.col(name).str.strip_chars() for name in STRIPPED),
     )
@@ -84,17 +85,13 @@ def parse_columns(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
         {"_visited": list(tariff.visited_zones), "origin": list(tariff.visited_zones.values())},
         schema={"_visited": pl.String, "origin": pl.String},
     )
-    parsed = (
-        frame.with_columns(started=parse_started(frame))
-        .lazy()
-        .with_columns(
-            duration=_text("duration_s").cast(pl.Int64, strict=False),
-            volume=_text("volume_bytes").cast(pl.Int64, strict=False),
-            _visited=_text("visited_network"),
-        )
-        .join(visited.lazy(), on="_visited", how="left", maintain_order="left")
-        .collect()
+    parsed = frame.with_columns(
+        started=parse_started(frame),
+        duration=_text("duration_s").cast(pl.Int64, strict=False),
+        volume=_text("volume_bytes").cast(pl.Int64, strict=False),
+        _visited=_text("visited_network"),
     )
+    parsed = looked_up(parsed, visited, on="_visited")
     service, direction = _text("service"), _text("direction")
     is_call = service.is_in(CALLS)
     is_data = service == "data"
@@ -152,6 +149,19 @@ _COMMON_TIMESTAMP = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
     r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
 )
+
+
+def looked_up(frame: pl.DataFrame, table: pl.DataFrame, *, on: str | list[str]) -> pl.DataFrame:
+    """`frame` with the other columns of `table` (one row per key, `on`), null where no row
+    matches: a left join of the key columns alone, whose result is put beside `frame`, so that
+    the (wide) frame is not copied row by row."""
+    keys = [on] if isinstance(on, str) else on
+    found = (
+        frame.select(keys)
+        .join(table, on=keys, how="left", maintain_order="left", nulls_equal=False)
+        .drop(keys)
+    )
+    return frame.with_columns(found)
 
 
 def parse_started(frame: pl.DataFrame) -> pl.Series:
