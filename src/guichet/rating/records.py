@@ -141,16 +141,6 @@ def parse_columns(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     return parsed.with_columns(reason=first_reason(parsed, reasons))
 
 
-# The common shape of started_at: seconds, an offset (or Z), no fraction, every field in range
-# but the date. Parsed as a local time with an explicit format then shifted by the offset, which
-# gives what TIMESTAMP_FORMAT gives (pinned by tests) at a fraction of the cost; other values
-# (fractions, out-of-range fields, other offset forms) go through TIMESTAMP_FORMAT itself.
-_COMMON_TIMESTAMP = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-    r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
-)
-
-
 def looked_up(frame: pl.DataFrame, table: pl.DataFrame, *, on: str | list[str]) -> pl.DataFrame:
     """`frame` with the other columns of `table` (one row per key, `on`), null where no row
     matches: a left join of the key columns alone, whose result is put beside `frame`, so that
@@ -167,33 +157,11 @@ def looked_up(frame: pl.DataFrame, table: pl.DataFrame, *, on: str | list[str]) 
 def parse_started(frame: pl.DataFrame) -> pl.Series:
     """`started_at` as an aware UTC datetime, null when it is not ISO 8601 with an offset."""
     text = pl.col("started_at").str.strip_chars()
-    common = text.str.contains(_COMMON_TIMESTAMP).fill_null(False)
-    offset = (
-        pl.when(text.str.slice(19, 1) == "Z")
-        .then(pl.lit(0))
-        .otherwise(
-            (text.str.slice(20, 2).cast(pl.Int64, strict=False) * 60)
-            + text.str.slice(23, 2).cast(pl.Int64, strict=False)
-        )
-    )
-    signed = pl.when(text.str.slice(19, 1) == "-").then(-offset).otherwise(offset)
-    local = text.str.slice(0, 19).str.to_datetime(
-        "%Y-%m-%dT%H:%M:%S", strict=False, time_zone="UTC", time_unit="us"
-    )
-    checked, started = (
-        frame.lazy()
-        .select(common=common, started=pl.when(common).then(local - pl.duration(minutes=signed)))
-        .collect()
-        .get_columns()
-    )
-    if checked.all():
-        return started
-    rest = frame.filter(~checked).select(
+    return frame.select(
         started=text.str.replace(r"Z$", "+00:00").str.to_datetime(
             TIMESTAMP_FORMAT, strict=False, time_zone="UTC", time_unit="us"
         )
-    )
-    return started.scatter((~checked).arg_true(), rest.to_series())
+    ).to_series()
 
 
 def _quantity_reasons(column: str, parsed: str, applies: pl.Expr, what: str) -> list[Check]:
