@@ -145,7 +145,8 @@ def _conform(
 class Counters:
     """Counters of every line seen in the period (a line never seen has all counters at 0),
     held in columns (one row per line in `totals`, one per line and usage key in `usage`, …) so
-    that a batch of a million lines is added without a Python loop. Compare with `as_dict()`."""
+    that a batch of a million lines is added without a Python loop. Rows are in no particular
+    order (`plus` adds a batch's new keys after the others): compare with `as_dict()`."""
 
     totals: pl.DataFrame = field(default_factory=lambda: _empty(TOTALS_SCHEMA))
     usage: pl.DataFrame = field(default_factory=lambda: _empty(USAGE_SCHEMA))
@@ -264,25 +265,22 @@ class Counters:
         # period's counters are large, at every batch.
         quantities = ("data_france_ko", "data_roaming_included_ko", "data_roaming_charged_ko")
         batch_france = pl.col("data_france_ko_batch")
-        summed = (
-            self.totals.join(
-                _conform(totals, TOTALS_SCHEMA),
-                on="line",
-                how="full",
-                coalesce=True,
-                suffix="_batch",
-                nulls_equal=True,
-            )
-            .select(
-                "line",
-                *(_plus(name) for name in quantities),
-                throttled=pl.when(batch_france > 0)
-                .then(pl.col("throttled_batch"))
-                .otherwise(pl.col("throttled"))
-                .fill_null(False),
-                out_of_bundle_micro_eur=_plus("out_of_bundle_micro_eur"),
-            )
-            .sort("line")
+        summed = self.totals.join(
+            _conform(totals, TOTALS_SCHEMA),
+            on="line",
+            how="full",
+            coalesce=True,
+            suffix="_batch",
+            nulls_equal=True,
+            maintain_order="left_right",
+        ).select(
+            "line",
+            *(_plus(name) for name in quantities),
+            throttled=pl.when(batch_france > 0)
+            .then(pl.col("throttled_batch"))
+            .otherwise(pl.col("throttled"))
+            .fill_null(False),
+            out_of_bundle_micro_eur=_plus("out_of_bundle_micro_eur"),
         )
         return Counters(
             totals=summed.select(list(TOTALS_SCHEMA)),
@@ -316,7 +314,8 @@ def _summed(
     schema: Mapping[str, pl.DataType | type[pl.DataType]],
     *quantities: str,
 ) -> pl.DataFrame:
-    """`old` plus `batch`'s quantities per key (each has one row per key), sorted by key."""
+    """`old` plus `batch`'s quantities per key (each has one row per key): `old`'s keys in
+    their order, then the batch's new keys."""
     keys = [name for name in schema if name not in quantities]
     return (
         old.join(
@@ -326,8 +325,8 @@ def _summed(
             coalesce=True,
             suffix="_batch",
             nulls_equal=True,
+            maintain_order="left_right",
         )
         .select(*keys, *(_plus(name) for name in quantities))
-        .sort(keys)
         .cast(pl.Schema(dict(schema)))
     )

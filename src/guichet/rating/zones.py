@@ -3,12 +3,14 @@
 An E.164 number's calling code (prefix-free, 1 to 3 digits) gives its zone through a map computed
 once from phonenumbers' code → regions table and the catalog's country → zone table. Only calling
 codes shared by regions of different zones (+1: United States zone 2, Puerto Rico zone 3…) are
-resolved number by number with phonenumbers, once per distinct number (a number valid in none of
-them takes the code's main country). Satellite networks are recognised by their prefixes first
-(+870, +881, +882 16). Numbers that are not E.164 are national
+resolved number by number with phonenumbers, once per distinct number and process (a bounded
+cache; a number valid in none of them takes the code's main country). Satellite networks are
+recognised by their prefixes first (+870, +881, +882 16). Numbers that are not E.164 are national
 digits (short codes 766, 200, 112…, or 0X XX XX XX XX): special numbers of numbers.toml, or a
 French number; they are French numbers, so zone 1 ("France métropolitaine") from abroad.
 """
+
+import functools
 
 import phonenumbers
 import polars as pl
@@ -175,6 +177,8 @@ def _resolve_ambiguous(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     return frame.with_columns(zone)
 
 
+# Per process, not per batch: the same numbers come back from one file or chunk to the next.
+@functools.lru_cache(maxsize=1 << 16)
 def _region(number: str) -> str | None:
     try:
         parsed = phonenumbers.parse(number, None)
