@@ -146,7 +146,7 @@ class Counters:
     """Counters of every line seen in the period (a line never seen has all counters at 0),
     held in columns (one row per line in `totals`, one per line and usage key in `usage`, …) so
     that a batch of a million lines is added without a Python loop. Rows are in no particular
-    order (`plus` adds a batch's new keys after the others): compare with `as_dict()`."""
+    order (`plus` puts the rows a batch adds to after the others): compare with `as_dict()`."""
 
     totals: pl.DataFrame = field(default_factory=lambda: _empty(TOTALS_SCHEMA))
     usage: pl.DataFrame = field(default_factory=lambda: _empty(USAGE_SCHEMA))
@@ -314,19 +314,26 @@ def _summed(
     schema: Mapping[str, pl.DataType | type[pl.DataType]],
     *quantities: str,
 ) -> pl.DataFrame:
-    """`old` plus `batch`'s quantities per key (each has one row per key): `old`'s keys in
-    their order, then the batch's new keys."""
+    """`old` plus `batch`'s quantities per key (each has one row per key): the rows of `old`
+    the batch does not add to, in their order, then the batch's keys. Only the keys both have
+    are joined: the period's rows are not copied when the batch has only new keys (a file in
+    started_at order brings new days)."""
     keys = [name for name in schema if name not in quantities]
-    return (
-        old.join(
-            _conform(batch, schema),
-            on=keys,
-            how="full",
-            coalesce=True,
-            suffix="_batch",
-            nulls_equal=True,
-            maintain_order="left_right",
-        )
-        .select(*keys, *(_plus(name) for name in quantities))
-        .cast(pl.Schema(dict(schema)))
+    old, added = _conform(old, schema), _conform(batch, schema)
+    both = old.join(added.select(keys), on=keys, how="semi", nulls_equal=True)
+    if both.height == 0:
+        return pl.concat([old, added])
+    return pl.concat(
+        [
+            old.join(both.select(keys), on=keys, how="anti", nulls_equal=True),
+            added.join(
+                both, on=keys, how="left", suffix="_old", nulls_equal=True, maintain_order="left"
+            ).select(
+                *keys,
+                *(
+                    (pl.col(name).fill_null(0) + pl.col(f"{name}_old").fill_null(0)).alias(name)
+                    for name in quantities
+                ),
+            ),
+        ]
     )
