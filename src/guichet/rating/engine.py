@@ -149,7 +149,10 @@ def rate_usage(
         frame = frame.with_columns(reason=pl.coalesce("reason", unknown_reason))
     frame = _duplicates(frame, seen_ids, earlier_ids)
     # Each part takes only the columns it uses before rows are picked out.
-    valid = frame.drop(raw(name) for name in STRIPPED).filter(pl.col("reason").is_null())
+    parsed_away = ("visited_network", "duration_s", "volume_bytes", "dest_reason")
+    valid = frame.drop(*(raw(name) for name in STRIPPED), *parsed_away).filter(
+        pl.col("reason").is_null()
+    )
     rejected = frame.select(*_kept(), "reason").filter(pl.col("reason").is_not_null())
     rejected = rejected.select(
         *_kept_names(),

@@ -77,10 +77,10 @@ def parse_columns(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     if missing:
         raise UsageSchemaError(f"missing column(s): {', '.join(missing)}")
     # One chunk per column: columns added beside the frame (`looked_up`) then line up with it.
-    frame = frame.rechunk().with_columns(
+    frame = frame.with_columns(
         *(pl.col(name).alias(raw(name)) for name in STRIPPED),
         *(pl.col(name).str.strip_chars() for name in STRIPPED),
-    )
+    ).rechunk()
     visited = pl.DataFrame(
         {"_visited": list(tariff.visited_zones), "origin": list(tariff.visited_zones.values())},
         schema={"_visited": pl.String, "origin": pl.String},
