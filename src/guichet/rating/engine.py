@@ -894,10 +894,18 @@ def _counter_frames(
         .then(pl.col("seconds"))
         .otherwise(1)
     )
-    usage = priced.group_by(
-        "line",
-        "service",
-        pl.col("origin"),
-        pl.col("dest_zone").fill_null("").alias("destination"),
-    ).agg(quantity=quantity.sum())
+    # The quantity as a column first: the grouping then sums a column (its fast path).
+    usage = (
+        priced.lazy()
+        .select(
+            "line",
+            "service",
+            "origin",
+            pl.col("dest_zone").fill_null("").alias("destination"),
+            quantity=quantity,
+        )
+        .group_by("line", "service", "origin", "destination")
+        .agg(pl.col("quantity").sum())
+        .collect()
+    )
     return totals, usage
