@@ -76,7 +76,9 @@ def parse_columns(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     missing = missing_columns(frame.columns)
     if missing:
         raise UsageSchemaError(f"missing column(s): {', '.join(missing)}")
-    # One chunk per column: columns added beside the frame (`looked_up`) then line up with it.
+    # One chunk per column, so that the columns later put beside the frame (`looked_up`, the
+    # scattered destinations) line up with its own: Polars 2.1 panics on string expressions over
+    # columns of one frame whose chunks differ (a chunked read gives many chunks).
     frame = frame.with_columns(
         *(pl.col(name).alias(raw(name)) for name in STRIPPED),
         *(pl.col(name).str.strip_chars() for name in STRIPPED),
