@@ -1,6 +1,8 @@
 from datetime import UTC, date, datetime
 
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from guichet.rating import (
     ALLOWANCES_SCHEMA,
@@ -10,6 +12,7 @@ from guichet.rating import (
     DayUsage,
     LineCounters,
 )
+from guichet.rating.counters import DAY_QUANTITIES
 from tests.rating.conftest import LINE
 
 FROM = datetime(2026, 11, 1, tzinfo=UTC)
@@ -92,3 +95,69 @@ def test_a_new_period_keeps_only_the_balances_of_top_ups_valid_some_days(tariff)
     assert carried.as_dict() == {
         LINE: LineCounters(allowances={("voyage-usa-canada-suisse-7j", FROM, "voice"): 600})
     }
+
+
+LINES = ("+33600000001", "+33600000002", "+33600000003")
+DAYS = (date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3))
+quantity = st.integers(0, 10**6)
+day_usage = st.builds(DayUsage, **dict.fromkeys(DAY_QUANTITIES, quantity))
+line_counters = st.builds(
+    LineCounters,
+    data_france_ko=quantity,
+    data_roaming_included_ko=quantity,
+    throttled=st.booleans(),
+    out_of_bundle_micro_eur=quantity,
+    usage=st.dictionaries(
+        st.tuples(st.sampled_from(["voice", "data"]), st.sampled_from(["FR", "1"]), st.just("")),
+        quantity,
+    ),
+    allowances=st.dictionaries(
+        st.tuples(st.sampled_from(["appels-ue-suisse-1h"]), st.just(FROM), st.just("voice")),
+        quantity,
+    ),
+    days=st.dictionaries(st.sampled_from(DAYS), day_usage),
+)
+period = st.dictionaries(st.sampled_from(LINES), line_counters)
+
+
+def _added(before: LineCounters, batch: LineCounters) -> LineCounters:
+    def summed(a, b):
+        return {key: a.get(key, 0) + b.get(key, 0) for key in a.keys() | b.keys()}
+
+    days = {
+        day: DayUsage(
+            **{
+                name: getattr(before.days.get(day, DayUsage()), name)
+                + getattr(batch.days.get(day, DayUsage()), name)
+                for name in DAY_QUANTITIES
+            }
+        )
+        for day in before.days.keys() | batch.days.keys()
+    }
+    return LineCounters(
+        data_france_ko=before.data_france_ko + batch.data_france_ko,
+        data_roaming_included_ko=before.data_roaming_included_ko + batch.data_roaming_included_ko,
+        data_roaming_charged_ko=before.data_roaming_charged_ko + batch.data_roaming_charged_ko,
+        throttled=batch.throttled if batch.data_france_ko > 0 else before.throttled,
+        out_of_bundle_micro_eur=before.out_of_bundle_micro_eur + batch.out_of_bundle_micro_eur,
+        usage=summed(before.usage, batch.usage),
+        allowances=summed(before.allowances, batch.allowances),
+        recipients={},
+        days=days,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(period, period, period)
+def test_plus_adds_each_key_of_each_line(first, second, third):
+    """Batches adding to some keys of the period and bringing new ones, one after the other."""
+    counters = Counters()
+    expected: dict[str, LineCounters] = {}
+    for batch in (first, second, third):
+        frames = Counters.of(batch)
+        counters = counters.plus(
+            frames.totals, frames.usage, frames.allowances, frames.recipients, frames.days
+        )
+        for line, added in batch.items():
+            expected[line] = _added(expected.get(line, LineCounters()), added)
+    assert counters.as_dict() == expected

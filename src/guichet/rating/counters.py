@@ -145,7 +145,8 @@ def _conform(
 class Counters:
     """Counters of every line seen in the period (a line never seen has all counters at 0),
     held in columns (one row per line in `totals`, one per line and usage key in `usage`, …) so
-    that a batch of a million lines is added without a Python loop. Compare with `as_dict()`."""
+    that a batch of a million lines is added without a Python loop. Rows are in no particular
+    order (`plus` puts the rows a batch adds to after the others): compare with `as_dict()`."""
 
     totals: pl.DataFrame = field(default_factory=lambda: _empty(TOTALS_SCHEMA))
     usage: pl.DataFrame = field(default_factory=lambda: _empty(USAGE_SCHEMA))
@@ -256,24 +257,30 @@ class Counters:
     ) -> "Counters":
         """These counters plus one batch rated after them (started_at order): `totals` has one
         row per line (TOTALS_SCHEMA), `usage` one row per line, service, origin, destination with
-        a quantity, and the other frames their schema's rows (None: nothing). Quantities add up;
-        `throttled` is the batch's where the batch used data in France, else these counters'."""
-        batch = _conform(totals, TOTALS_SCHEMA).with_columns(_batch=pl.lit(True))
-        summed = (
-            pl.concat([self.totals.with_columns(_batch=pl.lit(False)), batch])
-            .group_by("line")
-            .agg(
-                pl.col(
-                    "data_france_ko", "data_roaming_included_ko", "data_roaming_charged_ko"
-                ).sum(),
-                # Rows are in concat order within a group: the batch's row comes last.
-                pl.col("throttled")
-                .filter(~pl.col("_batch") | (pl.col("data_france_ko") > 0))
-                .last()
-                .fill_null(False),
-                pl.col("out_of_bundle_micro_eur").sum(),
-            )
-            .sort("line")
+        a quantity, and the other frames their schema's rows, one per key (None: nothing).
+        Quantities add up; `throttled` is the batch's where the batch used data in France, else
+        these counters'."""
+        # Both sides have one row per key (these counters as `plus` and `of` build them): a
+        # join adds the batch to them, where grouping the two again would cost as much as the
+        # period's counters are large, at every batch.
+        quantities = ("data_france_ko", "data_roaming_included_ko", "data_roaming_charged_ko")
+        batch_france = pl.col("data_france_ko_batch")
+        summed = self.totals.join(
+            _conform(totals, TOTALS_SCHEMA),
+            on="line",
+            how="full",
+            coalesce=True,
+            suffix="_batch",
+            nulls_equal=True,
+            maintain_order="left_right",
+        ).select(
+            "line",
+            *(_plus(name) for name in quantities),
+            throttled=pl.when(batch_france > 0)
+            .then(pl.col("throttled_batch"))
+            .otherwise(pl.col("throttled"))
+            .fill_null(False),
+            out_of_bundle_micro_eur=_plus("out_of_bundle_micro_eur"),
         )
         return Counters(
             totals=summed.select(list(TOTALS_SCHEMA)),
@@ -297,17 +304,36 @@ class Counters:
         )
 
 
+def _plus(name: str) -> pl.Expr:
+    return pl.col(name).fill_null(0) + pl.col(f"{name}_batch").fill_null(0)
+
+
 def _summed(
     old: pl.DataFrame,
     batch: pl.DataFrame | None,
     schema: Mapping[str, pl.DataType | type[pl.DataType]],
     *quantities: str,
 ) -> pl.DataFrame:
+    """`old` plus `batch`'s quantities per key (each has one row per key): the rows of `old`
+    the batch does not add to, in their order, then the batch's keys. Only the keys both have
+    are joined: the period's rows are not copied when the batch has only new keys (a file in
+    started_at order brings new days)."""
     keys = [name for name in schema if name not in quantities]
-    return (
-        pl.concat([old, _conform(batch, schema)])
-        .group_by(keys)
-        .agg(pl.col(*quantities).sum())
-        .sort(keys)
-        .select(list(schema))
+    old, added = _conform(old, schema), _conform(batch, schema)
+    both = old.join(added.select(keys), on=keys, how="semi", nulls_equal=True)
+    if both.height == 0:
+        return pl.concat([old, added])
+    return pl.concat(
+        [
+            old.join(both.select(keys), on=keys, how="anti", nulls_equal=True),
+            added.join(
+                both, on=keys, how="left", suffix="_old", nulls_equal=True, maintain_order="left"
+            ).select(
+                *keys,
+                *(
+                    (pl.col(name).fill_null(0) + pl.col(f"{name}_old").fill_null(0)).alias(name)
+                    for name in quantities
+                ),
+            ),
+        ]
     )

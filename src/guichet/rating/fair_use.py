@@ -49,30 +49,37 @@ def usage_days(priced: pl.DataFrame, zones: frozenset[str]) -> pl.DataFrame:
         "ko",
         _hour=pl.col("started").dt.epoch("s") // SECONDS_PER_HOUR,
     )
-    per_side = (
-        used.filter((pl.col("origin") == HOME) | pl.col("origin").is_in(sorted(zones)))
-        .join(_paris_days(used), on="_hour", how="left")
-        .group_by("line", "day", home=pl.col("origin") == HOME)
-        .agg(
-            records=pl.len().cast(pl.Int64),
-            seconds=pl.col("seconds").filter(service.is_in(CALLS)).sum(),
-            messages=service.is_in(["sms", "mms"]).sum().cast(pl.Int64),
-            ko=pl.col("ko").filter(service == "data").sum(),
-        )
-        .collect()
+    home = pl.col("origin") == HOME
+    roaming = ~home
+    is_call, is_message, is_data = (
+        service.is_in(CALLS),
+        service.is_in(["sms", "mms"]),
+        service == "data",
     )
-    quantities = ("records", "seconds", "messages", "ko")
-
-    def side(home: bool, prefix: str) -> pl.DataFrame:
-        return per_side.filter(pl.col("home") == home).select(
-            "line", "day", *(pl.col(name).alias(f"{prefix}_{name}") for name in quantities)
-        )
-
+    sides = {"home": home, "roaming": roaming}
+    zero = pl.lit(0, dtype=pl.Int64)
+    # Each quantity is a column first (0 where it does not apply): the grouping then only sums
+    # columns, which Polars does much faster than filtering inside each aggregation.
+    quantities = {
+        **{f"{name}_records": side.cast(pl.Int64) for name, side in sides.items()},
+        **{
+            f"{name}_seconds": pl.when(side & is_call).then(pl.col("seconds")).otherwise(zero)
+            for name, side in sides.items()
+        },
+        **{f"{name}_messages": (side & is_message).cast(pl.Int64) for name, side in sides.items()},
+        **{
+            f"{name}_ko": pl.when(side & is_data).then(pl.col("ko")).otherwise(zero)
+            for name, side in sides.items()
+        },
+    }
     return (
-        side(True, "home")
-        .join(side(False, "roaming"), on=["line", "day"], how="full", coalesce=True)
+        used.filter(home | pl.col("origin").is_in(sorted(zones)))
+        .join(_paris_days(used), on="_hour", how="left")
+        .select("line", "day", **quantities)
+        .group_by("line", "day")
+        .agg(pl.col(*quantities).sum())
         .select(list(DAYS_SCHEMA))
-        .fill_null(0)
+        .collect()
         .cast(pl.Schema(DAYS_SCHEMA))
     )
 

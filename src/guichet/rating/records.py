@@ -40,36 +40,60 @@ def missing_columns(columns: Collection[str]) -> list[str]:
     return [name for name in USAGE_COLUMNS if name not in columns]
 
 
+# The columns `parse_columns` strips once, keeping the value as read in `raw(name)` (reasons
+# quote it, rejected records show it).
+STRIPPED = (
+    "record_id",
+    "line",
+    "service",
+    "direction",
+    "visited_network",
+    "other_party",
+    "duration_s",
+    "volume_bytes",
+)
+
+
+def raw(name: str) -> str:
+    """The column holding the value of `name` as read, before `parse_columns` stripped it."""
+    return f"_raw_{name}"
+
+
 def _text(name: str) -> pl.Expr:
-    return pl.col(name).str.strip_chars()
+    return pl.col(name) if name in STRIPPED else pl.col(name).str.strip_chars()
 
 
 def _shown(name: str) -> pl.Expr:
     """The raw value, quoted, for a reason."""
-    return pl.concat_str([pl.lit("'"), pl.col(name).fill_null(""), pl.lit("'")])
+    column = raw(name) if name in STRIPPED else name
+    return pl.concat_str([pl.lit("'"), pl.col(column).fill_null(""), pl.lit("'")])
 
 
 def parse_columns(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
-    """Add typed columns (`started`, `origin`, `duration`, `volume`) and `reason`, the first
-    problem found on the row (null when the row is valid so far)."""
+    """Strip the STRIPPED columns (the values as read stay in `raw(name)`), add typed columns
+    (`started`, `origin`, `duration`, `volume`) and `reason`, the first problem found on the
+    row (null when the row is valid so far)."""
     missing = missing_columns(frame.columns)
     if missing:
         raise UsageSchemaError(f"missing column(s): {', '.join(missing)}")
+    # One chunk per column, so that the columns later put beside the frame (`looked_up`, the
+    # scattered destinations) line up with its own: Polars 2.1 panics on string expressions over
+    # columns of one frame whose chunks differ (a chunked read gives many chunks).
+    frame = frame.with_columns(
+        *(pl.col(name).alias(raw(name)) for name in STRIPPED),
+        *(pl.col(name).str.strip_chars() for name in STRIPPED),
+    ).rechunk()
     visited = pl.DataFrame(
         {"_visited": list(tariff.visited_zones), "origin": list(tariff.visited_zones.values())},
         schema={"_visited": pl.String, "origin": pl.String},
     )
-    parsed = (
-        frame.with_columns(started=parse_started(frame))
-        .lazy()
-        .with_columns(
-            duration=_text("duration_s").cast(pl.Int64, strict=False),
-            volume=_text("volume_bytes").cast(pl.Int64, strict=False),
-            _visited=_text("visited_network"),
-        )
-        .join(visited.lazy(), on="_visited", how="left", maintain_order="left")
-        .collect()
+    parsed = frame.with_columns(
+        started=parse_started(frame),
+        duration=_text("duration_s").cast(pl.Int64, strict=False),
+        volume=_text("volume_bytes").cast(pl.Int64, strict=False),
+        _visited=_text("visited_network"),
     )
+    parsed = looked_up(parsed, visited, on="_visited")
     service, direction = _text("service"), _text("direction")
     is_call = service.is_in(CALLS)
     is_data = service == "data"
@@ -119,46 +143,27 @@ def parse_columns(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     return parsed.with_columns(reason=first_reason(parsed, reasons))
 
 
-# The common shape of started_at: seconds, an offset (or Z), no fraction, every field in range
-# but the date. Parsed as a local time with an explicit format then shifted by the offset, which
-# gives what TIMESTAMP_FORMAT gives (pinned by tests) at a fraction of the cost; other values
-# (fractions, out-of-range fields, other offset forms) go through TIMESTAMP_FORMAT itself.
-_COMMON_TIMESTAMP = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-    r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
-)
+def looked_up(frame: pl.DataFrame, table: pl.DataFrame, *, on: str | list[str]) -> pl.DataFrame:
+    """`frame` with the other columns of `table` (one row per key, `on`), null where no row
+    matches: a left join of the key columns alone, whose result is put beside `frame`, so that
+    the (wide) frame is not copied row by row."""
+    keys = [on] if isinstance(on, str) else on
+    found = (
+        frame.select(keys)
+        .join(table, on=keys, how="left", maintain_order="left", nulls_equal=False)
+        .drop(keys)
+    )
+    return frame.with_columns(found)
 
 
 def parse_started(frame: pl.DataFrame) -> pl.Series:
     """`started_at` as an aware UTC datetime, null when it is not ISO 8601 with an offset."""
     text = pl.col("started_at").str.strip_chars()
-    common = text.str.contains(_COMMON_TIMESTAMP).fill_null(False)
-    offset = (
-        pl.when(text.str.slice(19, 1) == "Z")
-        .then(pl.lit(0))
-        .otherwise(
-            (text.str.slice(20, 2).cast(pl.Int64, strict=False) * 60)
-            + text.str.slice(23, 2).cast(pl.Int64, strict=False)
-        )
-    )
-    signed = pl.when(text.str.slice(19, 1) == "-").then(-offset).otherwise(offset)
-    local = text.str.slice(0, 19).str.to_datetime(
-        "%Y-%m-%dT%H:%M:%S", strict=False, time_zone="UTC", time_unit="us"
-    )
-    checked, started = (
-        frame.lazy()
-        .select(common=common, started=pl.when(common).then(local - pl.duration(minutes=signed)))
-        .collect()
-        .get_columns()
-    )
-    if checked.all():
-        return started
-    rest = frame.filter(~checked).select(
+    return frame.select(
         started=text.str.replace(r"Z$", "+00:00").str.to_datetime(
             TIMESTAMP_FORMAT, strict=False, time_zone="UTC", time_unit="us"
         )
-    )
-    return started.scatter((~checked).arg_true(), rest.to_series())
+    ).to_series()
 
 
 def _quantity_reasons(column: str, parsed: str, applies: pl.Expr, what: str) -> list[Check]:

@@ -3,17 +3,19 @@
 An E.164 number's calling code (prefix-free, 1 to 3 digits) gives its zone through a map computed
 once from phonenumbers' code → regions table and the catalog's country → zone table. Only calling
 codes shared by regions of different zones (+1: United States zone 2, Puerto Rico zone 3…) are
-resolved number by number with phonenumbers, once per distinct number (a number valid in none of
-them takes the code's main country). Satellite networks are recognised by their prefixes first
-(+870, +881, +882 16). Numbers that are not E.164 are national
+resolved number by number with phonenumbers, once per distinct number and process (a bounded
+cache; a number valid in none of them takes the code's main country). Satellite networks are
+recognised by their prefixes first (+870, +881, +882 16). Numbers that are not E.164 are national
 digits (short codes 766, 200, 112…, or 0X XX XX XX XX): special numbers of numbers.toml, or a
 French number; they are French numbers, so zone 1 ("France métropolitaine") from abroad.
 """
 
+import functools
+
 import phonenumbers
 import polars as pl
 
-from guichet.rating.records import E164, FRENCH_NATIONAL, NATIONAL_DIGITS, sparse_text
+from guichet.rating.records import E164, FRENCH_NATIONAL, NATIONAL_DIGITS, raw, sparse_text
 from guichet.rating.tariff import AMBIGUOUS, Tariff
 
 FRANCE_CALLING_CODE = "33"
@@ -34,9 +36,9 @@ def resolve_destinations(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
 
     Only the calls and messages are resolved (data is most of the records), then the results are
     put back at their rows."""
-    not_data = (pl.col("service").str.strip_chars() != "data").fill_null(True)
+    not_data = (pl.col("service") != "data").fill_null(True)
     mask = frame.lazy().select(not_data).collect().to_series()
-    calls = _resolve(frame.filter(mask).select("service", "other_party"), tariff)
+    calls = _resolve(frame.filter(mask).select("other_party", raw("other_party")), tariff)
     rows = mask.arg_true()
     columns = []
     for name, dtype in DESTINATION_SCHEMA.items():
@@ -48,7 +50,7 @@ def resolve_destinations(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
 
 def _resolve(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     """The DESTINATION_SCHEMA columns of the calls and messages of `frame`, in its order."""
-    party = pl.col("other_party").str.strip_chars()
+    party = pl.col("other_party")
     digits = party.str.slice(1)
     is_e164 = party.str.contains(E164).fill_null(False)
     is_national = party.str.contains(NATIONAL_DIGITS).fill_null(False)
@@ -104,7 +106,7 @@ def _resolve(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
         .when(pl.col("_e164"))
         .then(pl.col("_cc_zone"))
     )
-    shown = pl.concat_str([pl.lit("'"), pl.col("other_party"), pl.lit("'")])
+    shown = pl.concat_str([pl.lit("'"), pl.col(raw("other_party")), pl.lit("'")])
     dest_reason = (
         pl.when(~pl.col("_e164") & ~pl.col("_national"))
         .then(pl.format("unparseable other_party {} (expected E.164 or a short code)", shown))
@@ -149,7 +151,7 @@ def _resolve_ambiguous(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     """Zone of the numbers whose calling code is shared by zones, once per distinct number."""
     numbers = (
         frame.filter(pl.col("_cc_zone") == AMBIGUOUS)
-        .select(pl.col("other_party").str.strip_chars().alias("_party"))
+        .select(pl.col("other_party").alias("_party"))
         .unique()
         .to_series()
         .to_list()
@@ -167,7 +169,7 @@ def _resolve_ambiguous(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     if numbers:
         found = (
             frame.filter(mask)
-            .select(_party=pl.col("other_party").str.strip_chars())
+            .select(_party=pl.col("other_party"))
             .join(lookup, on="_party", how="left", maintain_order="left")
             .get_column("_number_zone")
         )
@@ -175,6 +177,8 @@ def _resolve_ambiguous(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     return frame.with_columns(zone)
 
 
+# Per process, not per batch: the same numbers come back from one file or chunk to the next.
+@functools.lru_cache(maxsize=1 << 16)
 def _region(number: str) -> str | None:
     try:
         parsed = phonenumbers.parse(number, None)
