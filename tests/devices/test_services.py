@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from guichet.billing.errors import BillingError, BillingErrorCode
-from guichet.billing.models import Invoice
+from guichet.billing.models import Invoice, OneOffCharge
 from guichet.billing.selectors import PAYABLE_STATUSES
 from guichet.billing.settlement import invoice_payment_record
 from guichet.care.actors import Actor
@@ -45,6 +45,7 @@ from guichet.devices.services import (
 from guichet.lines.models import Equipment, EquipmentKind, Ownership
 from guichet.lines.selectors import lines_for_customer
 from guichet.lines.services import equipment_register
+from guichet.payments.models import InstalmentPlan
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=PARIS)  # a Monday
@@ -132,6 +133,45 @@ def test_a_renewal_is_ordered_shipped_delivered_and_paid_in_instalments(personas
     assert [i.amount_cents for i in plan.instalments.order_by("number")][:2] == [3325, 3325]
     # Running the feed again changes nothing.
     assert _sync(NOW + timedelta(days=4)).orders == 0
+
+
+def test_a_renewal_paid_in_one_go_puts_its_price_on_the_invoice_of_delivery(personas):
+    camille, actor = _persona("camille")
+    line = _line(camille)
+
+    renewal = device_renewal_order(
+        customer=camille, line=line, sku="SAM-A55-128-N", instalment_count=0, actor=actor, now=NOW
+    )
+
+    entry = Activity.objects.get(act="device_renewal.order", subject_id=renewal.order_id)
+    assert entry.summary == (
+        "Nouveau mobile commandé : Samsung Galaxy A55 5G 128 Go (neuf), 399,00 € en une fois"
+    )
+    ordered = OutboxMessage.objects.get(
+        customer=camille, template="device_renewal_ordered_in_full", channel="email"
+    )
+    assert ordered.context["price"] == "399,00 €"
+    assert not OneOffCharge.objects.filter(
+        billing_account=line.billing_account, label__contains="Galaxy"
+    )
+    for days in range(4):
+        _sync(NOW + timedelta(days=days))
+
+    renewal.refresh_from_db()
+    assert renewal.order.status == OrderStatus.DELIVERED
+    assert renewal.instalment_plan is None
+    assert not InstalmentPlan.objects.filter(equipment=renewal.equipment)
+    charge = OneOffCharge.objects.get(
+        billing_account=line.billing_account, label__contains="Galaxy"
+    )
+    assert (charge.amount_cents, charge.charged_on, charge.invoice) == (
+        39900,
+        date(2026, 11, 26),
+        None,
+    )
+    assert charge.label == (
+        f"Samsung Galaxy A55 5G 128 Go (neuf), commande n° {renewal.order_id}, payé en une fois"
+    )
 
 
 def test_a_renewal_is_refused_while_unpaid_and_nothing_is_ordered(personas):
