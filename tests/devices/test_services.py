@@ -42,9 +42,9 @@ from guichet.devices.services import (
     network_incidents_read_csv,
     refund_claim_submit,
 )
-from guichet.lines.models import Equipment, EquipmentKind, Ownership
-from guichet.lines.selectors import lines_for_customer
-from guichet.lines.services import equipment_register
+from guichet.lines.models import Equipment, EquipmentKind, Ownership, TerminationReason
+from guichet.lines.selectors import active_plan, lines_for_customer
+from guichet.lines.services import equipment_register, line_terminate
 from guichet.payments.models import InstalmentPlan
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -172,6 +172,28 @@ def test_a_renewal_paid_in_one_go_puts_its_price_on_the_invoice_of_delivery(pers
     assert charge.label == (
         f"Samsung Galaxy A55 5G 128 Go (neuf), commande n° {renewal.order_id}, payé en une fois"
     )
+
+
+def test_a_renewal_paid_in_one_go_is_billed_even_if_the_line_ended_before_delivery(personas):
+    camille, actor = _persona("camille")
+    line = _line(camille)
+    plan = active_plan(line=line)
+    device_renewal_order(
+        customer=camille, line=line, sku="SAM-A55-128-N", instalment_count=0, actor=actor, now=NOW
+    )
+    line_terminate(
+        line=line,
+        reason=TerminationReason.CUSTOMER_REQUEST,
+        actor=Actor.system(),
+        now=NOW + timedelta(hours=1),
+    )
+
+    assert [_sync(NOW + timedelta(days=days)).orders for days in range(4)] == [1, 1, 0, 1]
+
+    charge = OneOffCharge.objects.get(
+        billing_account=line.billing_account, label__contains="Galaxy"
+    )
+    assert (charge.amount_cents, charge.product) == (39900, plan.product)
 
 
 def test_a_renewal_is_refused_while_unpaid_and_nothing_is_ordered(personas):
