@@ -35,6 +35,7 @@ from guichet.care.rules import (
 from guichet.care.services import (
     OrderItemIn,
     activity_record,
+    activity_record_and_notify,
     order_advance,
     order_create,
     outbox_enqueue,
@@ -193,6 +194,64 @@ def test_outbox_notify_customer_follows_contact_preferences(customer: Customer) 
         (OutboxChannel.EMAIL, customer.contact_email)
     ]
     assert messages[0].context == {"first_name": "Camille", "ticket": 3, "date": "03/03/2025"}
+
+
+def test_an_act_is_recorded_then_notified_by_the_chosen_channels_or_to_one_address(
+    customer: Customer,
+) -> None:
+    contact_preferences_set(
+        customer=customer,
+        choices={(ContactTopic.SERVICE_INFORMATION, ContactChannel.SMS): False},
+        actor=SYSTEM,
+        now=NOW,
+    )
+    activities_before, _ = _counts()
+
+    activity = activity_record_and_notify(
+        customer=customer,
+        actor=SYSTEM,
+        act=Act.TICKET_ADVANCE,
+        subject=customer,
+        summary="Incident n° 3 : résolu",
+        at=LATER,
+        template="ticket_resolved",
+        context={"ticket": 3, "date": "04/03/2025"},
+    )
+    activity_record_and_notify(
+        customer=customer,
+        actor=SYSTEM,
+        act=Act.CUSTOMER_CHANGE_PASSWORD,
+        subject=customer,
+        summary="Mot de passe modifié",
+        at=LATER,
+        template="password_changed",
+        context={"date": "04/03/2025"},
+        email_to="ancienne@example.org",
+    )
+
+    assert (activity.act, activity.summary, activity.at) == (
+        Act.TICKET_ADVANCE,
+        "Incident n° 3 : résolu",
+        LATER,
+    )
+    assert Activity.objects.count() == activities_before + 2
+    assert [
+        (m.template, m.channel, m.recipient, m.context)
+        for m in OutboxMessage.objects.order_by("id")
+    ] == [
+        (
+            "ticket_resolved",
+            OutboxChannel.EMAIL,
+            customer.contact_email,
+            {"first_name": "Camille", "ticket": 3, "date": "04/03/2025"},
+        ),
+        (
+            "password_changed",
+            OutboxChannel.EMAIL,
+            "ancienne@example.org",
+            {"first_name": "Camille", "date": "04/03/2025"},
+        ),
+    ]
 
 
 def test_nothing_is_sent_about_offers_without_consent(customer: Customer) -> None:

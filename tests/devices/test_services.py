@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from guichet.billing.errors import BillingError, BillingErrorCode
-from guichet.billing.models import Invoice
+from guichet.billing.models import Invoice, OneOffCharge
 from guichet.billing.selectors import PAYABLE_STATUSES
 from guichet.billing.settlement import invoice_payment_record
 from guichet.care.actors import Actor
@@ -42,9 +42,10 @@ from guichet.devices.services import (
     network_incidents_read_csv,
     refund_claim_submit,
 )
-from guichet.lines.models import Equipment, EquipmentKind, Ownership
-from guichet.lines.selectors import lines_for_customer
-from guichet.lines.services import equipment_register
+from guichet.lines.models import Equipment, EquipmentKind, Ownership, TerminationReason
+from guichet.lines.selectors import active_plan, lines_for_customer
+from guichet.lines.services import equipment_register, line_terminate
+from guichet.payments.models import InstalmentPlan
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=PARIS)  # a Monday
@@ -132,6 +133,67 @@ def test_a_renewal_is_ordered_shipped_delivered_and_paid_in_instalments(personas
     assert [i.amount_cents for i in plan.instalments.order_by("number")][:2] == [3325, 3325]
     # Running the feed again changes nothing.
     assert _sync(NOW + timedelta(days=4)).orders == 0
+
+
+def test_a_renewal_paid_in_one_go_puts_its_price_on_the_invoice_of_delivery(personas):
+    camille, actor = _persona("camille")
+    line = _line(camille)
+
+    renewal = device_renewal_order(
+        customer=camille, line=line, sku="SAM-A55-128-N", instalment_count=0, actor=actor, now=NOW
+    )
+
+    entry = Activity.objects.get(act="device_renewal.order", subject_id=renewal.order_id)
+    assert entry.summary == (
+        "Nouveau mobile commandé : Samsung Galaxy A55 5G 128 Go (neuf), 399,00 € en une fois"
+    )
+    ordered = OutboxMessage.objects.get(
+        customer=camille, template="device_renewal_ordered_in_full", channel="email"
+    )
+    assert ordered.context["price"] == "399,00 €"
+    assert not OneOffCharge.objects.filter(
+        billing_account=line.billing_account, label__contains="Galaxy"
+    )
+    for days in range(4):
+        _sync(NOW + timedelta(days=days))
+
+    renewal.refresh_from_db()
+    assert renewal.order.status == OrderStatus.DELIVERED
+    assert renewal.instalment_plan is None
+    assert not InstalmentPlan.objects.filter(equipment=renewal.equipment)
+    charge = OneOffCharge.objects.get(
+        billing_account=line.billing_account, label__contains="Galaxy"
+    )
+    assert (charge.amount_cents, charge.charged_on, charge.invoice) == (
+        39900,
+        date(2026, 11, 26),
+        None,
+    )
+    assert charge.label == (
+        f"Samsung Galaxy A55 5G 128 Go (neuf), commande n° {renewal.order_id}, payé en une fois"
+    )
+
+
+def test_a_renewal_paid_in_one_go_is_billed_even_if_the_line_ended_before_delivery(personas):
+    camille, actor = _persona("camille")
+    line = _line(camille)
+    plan = active_plan(line=line)
+    device_renewal_order(
+        customer=camille, line=line, sku="SAM-A55-128-N", instalment_count=0, actor=actor, now=NOW
+    )
+    line_terminate(
+        line=line,
+        reason=TerminationReason.CUSTOMER_REQUEST,
+        actor=Actor.system(),
+        now=NOW + timedelta(hours=1),
+    )
+
+    assert [_sync(NOW + timedelta(days=days)).orders for days in range(4)] == [1, 1, 0, 1]
+
+    charge = OneOffCharge.objects.get(
+        billing_account=line.billing_account, label__contains="Galaxy"
+    )
+    assert (charge.amount_cents, charge.product) == (39900, plan.product)
 
 
 def test_a_renewal_is_refused_while_unpaid_and_nothing_is_ordered(personas):

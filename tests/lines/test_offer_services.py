@@ -19,8 +19,14 @@ from guichet.lines.models import (
     Ownership,
     Subscription,
     SubscriptionStatus,
+    SuspensionReason,
 )
-from guichet.lines.services import equipment_register, line_activate, subscription_add
+from guichet.lines.services import (
+    equipment_register,
+    line_activate,
+    line_suspend,
+    subscription_add,
+)
 from tests.customers.builders import NOW, SYSTEM, as_customer, make_customer
 from tests.lines.builders import make_account, make_catalog, make_fixed_line, make_mobile_line
 
@@ -73,13 +79,49 @@ def _product(code: str) -> Product:
 # Options ---------------------------------------------------------------------------------------
 
 
+def _entries(subject) -> list[str]:
+    return list(
+        Activity.objects.filter(subject_type=subject._meta.label_lower, subject_id=subject.pk)
+        .order_by("id")
+        .values_list("act", flat=True)
+    )
+
+
+def _notices(line: Line) -> list[str]:
+    return [
+        message.context["subject"]
+        for message in OutboxMessage.objects.filter(
+            customer=line.billing_account.customer, template="offer_notice", channel="email"
+        ).order_by("id")
+    ]
+
+
 def test_an_option_subscribed_starts_now_and_is_notified(mobile):
     subscription = offer.add_on_subscribe(
         line=mobile, product=_product("double-appel"), actor=_actor(mobile), now=LATER
     )
     assert (subscription.status, subscription.starts_at) == (SubscriptionStatus.ACTIVE, LATER)
-    assert Activity.objects.filter(act="offer.add_on_subscribe").count() == 1
-    assert OutboxMessage.objects.filter(template="offer_notice").exists()
+    # One act, one entry (not a "subscription.add" beside it).
+    assert _entries(subscription) == ["offer.add_on_subscribe"]
+    entry = Activity.objects.get(subject_id=subscription.pk, act="offer.add_on_subscribe")
+    assert entry.summary == (
+        f"Option « Double Appel » ajoutée à la ligne {mobile.display_number} (1,00 € par mois)"
+    )
+    assert entry.new_values["product"] == "double-appel"
+    assert _notices(mobile) == ["Option « Double Appel » activée"]
+
+
+def test_an_option_cancelled_at_once_and_a_plan_change_write_one_entry_each(mobile, catalog):
+    subscription = offer.add_on_subscribe(
+        line=mobile, product=_product("double-appel"), actor=SYSTEM, now=LATER
+    )
+    offer.add_on_cancel(subscription=subscription, actor=SYSTEM, now=LATER)
+    assert _entries(subscription) == ["offer.add_on_subscribe", "offer.add_on_cancel"]
+
+    new = offer.offer_change(line=mobile, product=catalog["woot-20"], actor=SYSTEM, now=LATER)
+    assert _entries(new) == ["offer.change"]
+    entry = Activity.objects.get(subject_id=new.pk, act="offer.change")
+    assert entry.old_values == {"product": catalog["woot-100"].code}
 
 
 def test_the_international_option_waits_for_the_first_month(catalog):
@@ -126,6 +168,49 @@ def test_mobile_security_cancelled_ends_at_the_next_renewal(mobile):
     assert ended.ends_at.astimezone(offer.PARIS).date() == date(2025, 5, 1)
 
 
+def test_an_option_cancelled_at_the_next_renewal_ends_then_through_the_daily_command(
+    mobile, capsys
+):
+    subscription = offer.add_on_subscribe(
+        line=mobile, product=_product("securite-kaspersky"), actor=_actor(mobile), now=LATER
+    )
+    offer.add_on_cancel(subscription=subscription, actor=_actor(mobile), now=LATER)
+    renewal = datetime(2025, 5, 1, tzinfo=offer.PARIS)
+    notices_before = _notices(mobile)
+
+    with time_machine.travel(renewal - timedelta(minutes=1)):
+        call_command("offer-due")
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.ACTIVE
+    with time_machine.travel(renewal + timedelta(hours=2)):
+        call_command("offer-due")
+        call_command("offer-due")
+
+    assert capsys.readouterr().out.split("\n")[:3] == [
+        "terminated=0 offers_started=0 add_ons_ended=0",
+        "terminated=0 offers_started=0 add_ons_ended=1",
+        "terminated=0 offers_started=0 add_ons_ended=0",
+    ]
+    subscription.refresh_from_db()
+    # Ended at the renewal instant the cancellation named, not when the job ran.
+    assert (subscription.status, subscription.ends_at) == (SubscriptionStatus.ENDED, renewal)
+    ended = Activity.objects.get(subject_id=subscription.pk, act="subscription.end")
+    assert ended.actor_kind == "system"
+    assert ended.at == renewal + timedelta(hours=2)
+    assert _notices(mobile) == [
+        *notices_before,
+        "Option « Option sécurité du mobile par Kaspersky » terminée",
+    ]
+    # Ended, it no longer blocks subscribing it again.
+    again = offer.add_on_subscribe(
+        line=mobile,
+        product=_product("securite-kaspersky"),
+        actor=SYSTEM,
+        now=renewal + timedelta(days=1),
+    )
+    assert again.status == SubscriptionStatus.ACTIVE
+
+
 # Offer changes ---------------------------------------------------------------------------------
 
 
@@ -139,10 +224,24 @@ def test_a_plan_change_ends_the_old_plan_and_starts_the_new_next_period(mobile, 
     report = offer.offer_due_run(now=start + timedelta(hours=1))
 
     assert report.offers_started == 1
+    assert _notices(mobile)[-1] == "Votre offre « Woot 20 Go » est active"
+    assert offer.offer_due_run(now=start + timedelta(hours=2)).offers_started == 0
     new.refresh_from_db()
     old.refresh_from_db()
     assert (new.status, old.status) == (SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDED)
     assert old.ends_at == start
+
+
+def test_a_plan_change_starts_on_a_suspended_line_too(mobile, catalog):
+    # CGS 2.4: a suspension stops the service, not the contract; the daily job must not stop
+    # at this line either.
+    new = offer.offer_change(line=mobile, product=catalog["woot-20"], actor=SYSTEM, now=LATER)
+    line_suspend(line=mobile, reason=SuspensionReason.LOSS, actor=_actor(mobile), now=LATER)
+
+    report = offer.offer_due_run(now=new.starts_at + timedelta(hours=1))
+
+    new.refresh_from_db()
+    assert (report.offers_started, new.status) == (1, SubscriptionStatus.ACTIVE)
 
 
 def test_a_plan_change_to_the_same_offer_or_twice_is_refused(mobile, catalog):
@@ -349,6 +448,6 @@ def test_the_daily_command_runs_the_due_acts(mobile, capsys):
         call_command("offer-due")
         call_command("offer-due")
     assert capsys.readouterr().out.split("\n")[:2] == [
-        "terminated=1 offers_started=0",
-        "terminated=0 offers_started=0",
+        "terminated=1 offers_started=0 add_ons_ended=0",
+        "terminated=0 offers_started=0 add_ons_ended=0",
     ]

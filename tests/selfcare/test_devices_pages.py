@@ -45,19 +45,30 @@ def _line(customer, market="mobile"):
     return next(line for line in lines_for_customer(customer=customer) if line.market == market)
 
 
-def test_a_renewal_is_ordered_from_the_catalogue_and_tracked_on_the_page(client, personas):
+@pytest.mark.parametrize(
+    ("payment", "count", "shown"),
+    [
+        ("24 mensualités", 24, r"399,00\s€ en 24 mensualités sur vos factures"),
+        ("En une fois", 0, r"399,00\s€ en une fois, sur la facture du mois de livraison"),
+    ],
+)
+def test_a_renewal_is_ordered_from_the_catalogue_and_tracked_on_the_page(
+    client, personas, payment, count, shown
+):
     camille = _log_in(client, "camille")
     url = reverse("selfcare:device_renewal", kwargs={"line_id": _line(camille).pk})
 
     page = client.get(url).content.decode()
     assert "Apple iPhone 13 128 Go (reconditionné grade B)" in page
-    response = client.post(url, {"sku": "SAM-A55-128-N", "instalment_count": "24"})
+    assert payment in page
+    response = client.post(url, {"sku": "SAM-A55-128-N", "instalment_count": str(count)})
 
     assert response.status_code == 302
     renewal = DeviceRenewal.objects.get(order__customer=camille)
-    assert (renewal.sku, renewal.instalment_count) == ("SAM-A55-128-N", 24)
+    assert (renewal.sku, renewal.instalment_count) == ("SAM-A55-128-N", count)
     page = client.get(url).content.decode()
     assert f"{renewal.order_id}" in page and "Reçue" in page
+    assert re.search(shown, page)
 
 
 def test_karim_sees_the_unpaid_refusal_and_a_way_to_pay_at_the_confirm_step(client, personas):

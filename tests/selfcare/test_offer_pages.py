@@ -91,6 +91,28 @@ def test_an_option_shows_its_price_before_it_is_added(client, personas):
     assert "Reconduite le 1 décembre 2026" in client.get(url).content.decode()
 
 
+def test_an_option_cancelled_on_the_page_ends_at_the_renewal_then_is_offered_again(
+    client, personas, capsys
+):
+    from django.core.management import call_command
+
+    _log_in(client, "camille")
+    line = _line("camille", Market.MOBILE)
+    url = reverse("selfcare:add_ons", kwargs={"line_id": line.pk})
+    client.post(url, {"action": "subscribe", "code": "securite-kaspersky", "confirm": "1"})
+    subscription = Subscription.objects.get(line=line, product__code="securite-kaspersky")
+
+    client.post(url, {"action": "cancel", "subscription": subscription.pk, "confirm": "1"})
+    assert "Fin le 1 décembre 2026" in client.get(url).content.decode()
+
+    with time_machine.travel(datetime(2026, 12, 1, 6, 0, tzinfo=NOW.tzinfo), tick=False):
+        call_command("offer-due")
+    html = client.get(url).content.decode()  # (the session lives at the pinned clock)
+    assert capsys.readouterr().out == "terminated=0 offers_started=0 add_ons_ended=1\n"
+    assert "Fin le" not in html
+    assert 'value="securite-kaspersky"' in html
+
+
 def test_an_incompatible_option_is_refused_with_the_reason(client, personas):
     _log_in(client, "camille")
     line = _line("camille", Market.MOBILE)

@@ -270,6 +270,13 @@ TEMPLATES: dict[str, NotificationTemplate] = {
         + _SIGNATURE,
         sms_body="Commande n° {order} reçue : {device}. Suivi dans votre espace client.",
     ),
+    "device_renewal_ordered_in_full": NotificationTemplate(
+        subject="Votre commande n° {order} : {device}",
+        email_body="Bonjour {first_name},\n\nNous avons bien reçu votre commande n° {order} :"
+        " {device}, payé en une fois ({price}) sur la facture du mois de la livraison."
+        + _SIGNATURE,
+        sms_body="Commande n° {order} reçue : {device}. Suivi dans votre espace client.",
+    ),
     "insurance_subscribed": NotificationTemplate(
         subject="Votre mobile {device} est assuré",
         email_body="Bonjour {first_name},\n\nVotre assurance mobile pour {device} est active"

@@ -1,5 +1,6 @@
 """Acts of the care context, and the services every other context calls in its own transaction:
-`activity_record` (the activity log), `outbox_enqueue` and `outbox_notify_customer` (notifications).
+`activity_record` (the activity log), `outbox_enqueue` and `outbox_notify_customer` (notifications),
+and `activity_record_and_notify`, the two in the order most acts end with.
 """
 
 import logging
@@ -228,6 +229,59 @@ def outbox_notify_customer(
             )
         )
     return messages
+
+
+@transaction.atomic
+def activity_record_and_notify(
+    *,
+    customer: Customer,
+    actor: Actor,
+    act: str,
+    subject: models.Model,
+    summary: str,
+    at: datetime,
+    template: str,
+    context: Mapping[str, Any],
+    old_values: Mapping[str, Any] | None = None,
+    new_values: Mapping[str, Any] | None = None,
+    email_to: str = "",
+) -> Activity:
+    """The end of most acts, in their transaction: the activity entry, then the customer's
+    notice in the outbox (`first_name` added to `context`).
+
+    The notice goes by the channels the customer chose for service information or, with
+    `email_to`, to that address alone: a security notice goes to the login address (or the one
+    just replaced) whatever the preferences, so that the owner hears of a change they did not
+    make.
+    """
+    activity = activity_record(
+        customer=customer,
+        actor=actor,
+        act=act,
+        subject=subject,
+        summary=summary,
+        at=at,
+        old_values=old_values,
+        new_values=new_values,
+    )
+    if email_to:
+        outbox_enqueue(
+            channel=OutboxChannel.EMAIL,
+            recipient=email_to,
+            template=template,
+            context={"first_name": customer.first_name, **context},
+            now=at,
+            customer=customer,
+        )
+    else:
+        outbox_notify_customer(
+            customer=customer,
+            topic=ContactTopic.SERVICE_INFORMATION,
+            template=template,
+            context=context,
+            now=at,
+        )
+    return activity
 
 
 @dataclass(frozen=True)

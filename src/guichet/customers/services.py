@@ -25,7 +25,12 @@ from guichet.care.models import (
     RequestKind,
 )
 from guichet.care.notifications import french_date
-from guichet.care.services import activity_record, outbox_enqueue, request_open
+from guichet.care.services import (
+    activity_record,
+    activity_record_and_notify,
+    outbox_enqueue,
+    request_open,
+)
 from guichet.customers.errors import CustomerError, CustomerErrorCode
 from guichet.customers.models import (
     Address,
@@ -308,7 +313,7 @@ def customer_change_login_email(
     _check_login_email_free(email, except_user=user)
     user.email = email
     user.save(update_fields=["email"])
-    activity_record(
+    activity_record_and_notify(
         customer=customer,
         actor=actor,
         act=Act.CUSTOMER_CHANGE_LOGIN_EMAIL,
@@ -317,14 +322,9 @@ def customer_change_login_email(
         at=now,
         old_values={"email": previous},
         new_values={"email": email},
-    )
-    outbox_enqueue(
-        channel=OutboxChannel.EMAIL,
-        recipient=previous,
         template="login_email_changed",
-        context={"first_name": customer.first_name, "new_email": email, "date": french_date(now)},
-        now=now,
-        customer=customer,
+        context={"new_email": email, "date": french_date(now)},
+        email_to=previous,
     )
     return customer
 
@@ -348,21 +348,16 @@ def customer_change_password(
     _check_password(new_password, user=user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    activity_record(
+    activity_record_and_notify(
         customer=customer,
         actor=actor,
         act=Act.CUSTOMER_CHANGE_PASSWORD,
         subject=customer,
         summary="Mot de passe modifié",
         at=now,
-    )
-    outbox_enqueue(
-        channel=OutboxChannel.EMAIL,
-        recipient=user.email,
         template="password_changed",
-        context={"first_name": customer.first_name, "date": french_date(now)},
-        now=now,
-        customer=customer,
+        context={"date": french_date(now)},
+        email_to=user.email,
     )
     return customer
 
@@ -771,25 +766,16 @@ def password_reset_request(
     link = link_for(
         urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
     )
-    activity_record(
+    activity_record_and_notify(
         customer=customer,
         actor=Actor.system(),
         act=Act.SECURITY_PASSWORD_RESET_REQUEST,
         subject=customer,
         summary="Lien de réinitialisation du mot de passe envoyé",
         at=now,
-    )
-    outbox_enqueue(
-        channel=OutboxChannel.EMAIL,
-        recipient=user.email,
         template="password_reset_link",
-        context={
-            "first_name": customer.first_name,
-            "link": link,
-            "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
-        },
-        now=now,
-        customer=customer,
+        context={"link": link, "minutes": settings.PASSWORD_RESET_TIMEOUT // 60},
+        email_to=user.email,
     )
     return True
 
@@ -804,25 +790,16 @@ def password_reset_complete(*, user: User, new_password: str, now: datetime) -> 
     _check_password(new_password, user=user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    activity_record(
+    activity_record_and_notify(
         customer=customer,
         actor=Actor.customer(user),
         act=Act.SECURITY_PASSWORD_RESET,
         subject=customer,
         summary="Mot de passe réinitialisé depuis le lien envoyé par e-mail",
         at=now,
-    )
-    outbox_enqueue(
-        channel=OutboxChannel.EMAIL,
-        recipient=user.email,
         template="password_reset_done",
-        context={
-            "first_name": customer.first_name,
-            "date": french_date(now),
-            "customer_service": _customer_service(),
-        },
-        now=now,
-        customer=customer,
+        context={"date": french_date(now), "customer_service": _customer_service()},
+        email_to=user.email,
     )
     return customer
 
@@ -880,7 +857,8 @@ def email_change_request(
         created_at=now,
         expires_at=now + timedelta(seconds=seconds),
     )
-    activity_record(
+    # The link goes to the new address; the current one is told as well.
+    activity_record_and_notify(
         customer=customer,
         actor=actor,
         act=Act.SECURITY_EMAIL_CHANGE_REQUEST,
@@ -888,16 +866,11 @@ def email_change_request(
         summary=f"Confirmation demandée pour la nouvelle {what}",
         at=now,
         new_values={"kind": str(kind), "email": email},
+        template="email_change_confirm",
+        context={"what": what, "link": link_for(token), "hours": seconds // 3600},
+        email_to=email,
     )
     common = {"first_name": customer.first_name, "what": what}
-    outbox_enqueue(
-        channel=OutboxChannel.EMAIL,
-        recipient=email,
-        template="email_change_confirm",
-        context={**common, "link": link_for(token), "hours": seconds // 3600},
-        now=now,
-        customer=customer,
-    )
     outbox_enqueue(
         channel=OutboxChannel.EMAIL,
         recipient=current,
@@ -1220,7 +1193,7 @@ def _two_step_turn_on(
     )
     SecurityChallenge.objects.filter(pk=challenge.pk).update(sealed_secret="")
     codes = _recovery_codes_replace(user, now)
-    activity_record(
+    activity_record_and_notify(
         customer=customer,
         actor=actor,
         act=Act.SECURITY_TWO_STEP_ENABLE,
@@ -1228,19 +1201,13 @@ def _two_step_turn_on(
         summary=f"Validation en deux étapes activée ({method.label})",
         at=now,
         new_values={"method": str(method), "phone": challenge.phone},
-    )
-    outbox_enqueue(
-        channel=OutboxChannel.EMAIL,
-        recipient=user.email,
         template="two_step_enabled",
         context={
-            "first_name": customer.first_name,
             "method": method.label.lower(),
             "date": french_date(now),
             "customer_service": _customer_service(),
         },
-        now=now,
-        customer=customer,
+        email_to=user.email,
     )
     return codes
 
@@ -1259,7 +1226,7 @@ def two_step_disable(*, customer: Customer, actor: Actor, now: datetime) -> None
     two_step.delete()
     SecurityRecoveryCode.objects.filter(user=user).delete()
     SecurityChallenge.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
-    activity_record(
+    activity_record_and_notify(
         customer=customer,
         actor=actor,
         act=Act.SECURITY_TWO_STEP_DISABLE,
@@ -1267,18 +1234,9 @@ def two_step_disable(*, customer: Customer, actor: Actor, now: datetime) -> None
         summary="Validation en deux étapes désactivée",
         at=now,
         old_values={"method": str(method)},
-    )
-    outbox_enqueue(
-        channel=OutboxChannel.EMAIL,
-        recipient=user.email,
         template="two_step_disabled",
-        context={
-            "first_name": customer.first_name,
-            "date": french_date(now),
-            "customer_service": _customer_service(),
-        },
-        now=now,
-        customer=customer,
+        context={"date": french_date(now), "customer_service": _customer_service()},
+        email_to=user.email,
     )
 
 

@@ -16,7 +16,8 @@ class DeviceRenewal(models.Model):
     sku = models.CharField(max_length=40)  # devices.toml
     label = models.CharField(max_length=200)
     price_cents = models.PositiveIntegerField(help_text="Including VAT, in cents.")
-    # 12 or 24 monthly instalments (payments.instalment_rules), the plan made at delivery.
+    # 12 or 24 monthly instalments (payments.instalment_rules), the plan made at delivery; 0
+    # when paid in one go, on the invoice of the month of delivery (devices.services).
     instalment_count = models.PositiveSmallIntegerField()
     equipment = models.OneToOneField(
         "lines.Equipment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

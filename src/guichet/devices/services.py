@@ -5,6 +5,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.db import transaction
 from schwifty import IBAN
@@ -12,6 +13,7 @@ from schwifty.exceptions import SchwiftyException
 
 from guichet.billing.rules import ArrearsAct
 from guichet.billing.selectors import unpaid_check
+from guichet.billing.services import one_off_charge_add_amount
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
 from guichet.care.models import (
@@ -28,15 +30,15 @@ from guichet.care.rules import add_working_days
 from guichet.care.services import (
     OrderItemIn,
     activity_record,
+    activity_record_and_notify,
     order_advance,
     order_create,
-    outbox_notify_customer,
     request_advance,
     request_open,
 )
 from guichet.catalog.models import Market
 from guichet.catalog.rendering import euros
-from guichet.customers.models import ContactTopic, Customer
+from guichet.customers.models import Customer
 from guichet.customers.rules import paris_date
 from guichet.devices import rules
 from guichet.devices.errors import DeviceError, DeviceErrorCode
@@ -60,7 +62,7 @@ from guichet.devices.partners import (
 )
 from guichet.devices.selectors import device_units_left, refund_purchases
 from guichet.lines.models import Equipment, EquipmentKind, Line, LineStatus, Ownership
-from guichet.lines.selectors import line_get_for_customer
+from guichet.lines.selectors import latest_plan, line_get_for_customer
 from guichet.lines.services import equipment_register
 from guichet.payments.instalment_rules import schedule
 from guichet.payments.services.instalments import instalment_plan_create
@@ -90,7 +92,15 @@ def device_renewal_order(
     now: datetime,
 ) -> DeviceRenewal:
     """Order the catalogue's `sku` for `line`, paid in 12 or 24 monthly instalments on the
-    invoices from the month of delivery. Refused while unpaid (care.order_create's check)."""
+    invoices from the month of delivery, or in one go (`instalment_count` 0). Refused while
+    unpaid (care.order_create's check).
+
+    Paid in one go, the price goes on the invoice of the month of delivery as a one-off charge
+    (`device_renewal_deliver`), like the instalments it replaces: the order model records what
+    is ordered, not a payment, and the card flow of `payments` pays only its own purposes
+    (invoices, arrears, an instalment plan, a top-up), none of which is an order. That invoice
+    can then be paid by card like any other. Nothing is charged for an order cancelled before
+    delivery."""
     line = _own_line(customer=customer, line=line, market=Market.MOBILE)
     device = rules.device_by_sku(sku)
     if device is None:
@@ -99,10 +109,10 @@ def device_renewal_order(
             message=f"Le modèle « {sku} » n'est pas au catalogue.",
             extra={"sku": sku},
         )
-    if instalment_count not in rules.RENEWAL_INSTALMENT_COUNTS:
+    if instalment_count not in rules.RENEWAL_PAYMENTS:
         raise DeviceError(
             code=DeviceErrorCode.INSTALMENTS_INVALID,
-            message="Choisissez un paiement en 12 ou en 24 mensualités.",
+            message="Choisissez un paiement en une fois, en 12 ou en 24 mensualités.",
             extra={"instalment_count": instalment_count},
         )
     if line.status == LineStatus.SUSPENDED:
@@ -145,28 +155,25 @@ def device_renewal_order(
         price_cents=device.price_cents,
         instalment_count=instalment_count,
     )
-    first = instalment_first_cents(price_cents=device.price_cents, count=instalment_count)
-    activity_record(
+    context: dict[str, Any]
+    if instalment_count == rules.RENEWAL_PAID_IN_FULL:
+        payment = f"{euros(device.price_cents)} en une fois"
+        template, context = "device_renewal_ordered_in_full", {"price": euros(device.price_cents)}
+    else:
+        first = instalment_first_cents(price_cents=device.price_cents, count=instalment_count)
+        payment = f"{euros(device.price_cents)} en {instalment_count} mensualités"
+        template = "device_renewal_ordered"
+        context = {"instalments": instalment_count, "instalment": euros(first)}
+    activity_record_and_notify(
         customer=customer,
         actor=actor,
         act=Act.DEVICE_RENEWAL_ORDER,
         subject=order,
-        summary=f"Nouveau mobile commandé : {device.label}, {euros(device.price_cents)} en"
-        f" {instalment_count} mensualités",
+        summary=f"Nouveau mobile commandé : {device.label}, {payment}",
         at=now,
         new_values={"sku": device.sku, "instalment_count": instalment_count},
-    )
-    outbox_notify_customer(
-        customer=customer,
-        topic=ContactTopic.SERVICE_INFORMATION,
-        template="device_renewal_ordered",
-        context={
-            "order": order.pk,
-            "device": device.label,
-            "instalments": instalment_count,
-            "instalment": euros(first),
-        },
-        now=now,
+        template=template,
+        context={"order": order.pk, "device": device.label, **context},
     )
     return renewal
 
@@ -183,7 +190,12 @@ def device_renewal_deliver(
     *, renewal: DeviceRenewal, imei: str, actor: Actor, now: datetime
 ) -> DeviceRenewal:
     """The carrier delivered: the order is delivered, the phone becomes the customer's
-    equipment, and its instalment plan starts on the invoice of the month of delivery."""
+    equipment, and its instalment plan starts on the invoice of the month of delivery, or its
+    price goes on that invoice when paid in one go.
+
+    `billing.OneOffCharge` names a catalog product and the catalog sells no phone: the charge
+    names the line's plan (`latest_plan`), the offer the renewal is made for; its label and
+    rule say it is the phone."""
     order = renewal.order
     order_advance(order=order, to_status=OrderStatus.DELIVERED, actor=actor, now=now)
     assert order.line is not None  # a renewal is for a line
@@ -199,15 +211,30 @@ def device_renewal_deliver(
         imei=imei,
     )
     renewal.equipment = equipment
-    renewal.instalment_plan = instalment_plan_create(
-        billing_account=order.line.billing_account,
-        equipment=equipment,
-        principal_cents=renewal.price_cents,
-        instalment_count=renewal.instalment_count,
-        first_period=paris_date(now).replace(day=1),
-        actor=actor,
-        now=now,
-    )
+    if renewal.instalment_count == rules.RENEWAL_PAID_IN_FULL:
+        # The line had a plan when ordered (an active line); terminated since, its last one.
+        plan = latest_plan(line=order.line)
+        assert plan is not None
+        one_off_charge_add_amount(
+            billing_account=order.line.billing_account,
+            product=plan.product,
+            amount_cents=renewal.price_cents,
+            label=f"{renewal.label}, commande n° {order.pk}, payé en une fois",
+            rule=f"Prix du mobile {renewal.sku} au catalogue des mobiles (devices.toml),"
+            f" {renewal.price_cents} c TTC, payé en une fois à la livraison",
+            actor=actor,
+            now=now,
+        )
+    else:
+        renewal.instalment_plan = instalment_plan_create(
+            billing_account=order.line.billing_account,
+            equipment=equipment,
+            principal_cents=renewal.price_cents,
+            instalment_count=renewal.instalment_count,
+            first_period=paris_date(now).replace(day=1),
+            actor=actor,
+            now=now,
+        )
     renewal.save(update_fields=["equipment", "instalment_plan"])
     activity_record(
         customer=order.customer,
@@ -275,7 +302,7 @@ def insurance_subscribe(
         contract_id=contract.pk, started_on=paris_date(now)
     )
     contract.save(update_fields=["insurer_reference"])
-    activity_record(
+    activity_record_and_notify(
         customer=customer,
         actor=actor,
         act=Act.INSURANCE_SUBSCRIBE,
@@ -283,10 +310,6 @@ def insurance_subscribe(
         summary=f"Assurance du {equipment.model} : {euros(band.monthly_price_cents)} par mois",
         at=now,
         new_values={"band": band.code, "monthly_price_cents": band.monthly_price_cents},
-    )
-    outbox_notify_customer(
-        customer=customer,
-        topic=ContactTopic.SERVICE_INFORMATION,
         template="insurance_subscribed",
         context={
             "device": equipment.model,
@@ -294,7 +317,6 @@ def insurance_subscribe(
             "reference": contract.insurer_reference,
             "price": euros(band.monthly_price_cents),
         },
-        now=now,
     )
     return contract
 
@@ -362,7 +384,7 @@ def insurance_claim_declare(
     )
     request.payload["claim_number"] = insurer.claim_number(request_id=request.pk, declared_on=today)
     request.save(update_fields=["payload"])
-    activity_record(
+    activity_record_and_notify(
         customer=customer,
         actor=actor,
         act=Act.INSURANCE_CLAIM_DECLARE,
@@ -371,10 +393,6 @@ def insurance_claim_declare(
         f" n° {request.payload['claim_number']}",
         at=now,
         new_values={"claim_number": request.payload["claim_number"]},
-    )
-    outbox_notify_customer(
-        customer=customer,
-        topic=ContactTopic.SERVICE_INFORMATION,
         template="insurance_claim_declared",
         context={
             "kind": CLAIM_KINDS[kind].lower(),
@@ -383,7 +401,6 @@ def insurance_claim_declare(
             if today > deadline
             else "",
         },
-        now=now,
     )
     return request
 
@@ -566,7 +583,7 @@ def express_repair_book(
         quote_cents=quote,
         stage_changed_at=now,
     )
-    activity_record(
+    activity_record_and_notify(
         customer=customer,
         actor=actor,
         act=Act.EXPRESS_REPAIR_BOOK,
@@ -574,10 +591,6 @@ def express_repair_book(
         summary=f"Réparation express ({REPAIR_FAULTS[fault].lower()}) le {french_date(slot)}",
         at=now,
         new_values={"quote_cents": quote, "slot": slot},
-    )
-    outbox_notify_customer(
-        customer=customer,
-        topic=ContactTopic.SERVICE_INFORMATION,
         template="express_repair_booked",
         context={
             "fault": REPAIR_FAULTS[fault].lower(),
@@ -586,7 +599,6 @@ def express_repair_book(
             "quote": euros(quote),
             "reference": repair.repairer_reference,
         },
-        now=now,
     )
     return repair
 

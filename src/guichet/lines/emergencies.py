@@ -32,16 +32,16 @@ from guichet.care.selectors import order_get_for_customer
 from guichet.care.services import (
     OrderItemIn,
     activity_record,
+    activity_record_and_notify,
     order_advance,
     order_create,
-    outbox_notify_customer,
     request_advance,
     request_open,
 )
 from guichet.catalog.models import Market
 from guichet.catalog.schema import Channel
 from guichet.catalog.selectors import catalog_current, product_get
-from guichet.customers.models import AddressKind, ContactTopic, Customer
+from guichet.customers.models import AddressKind, Customer
 from guichet.customers.rules import normalize_phone_number, paris_date
 from guichet.customers.selectors import address_get
 from guichet.lines.codes import (
@@ -379,7 +379,7 @@ def sim_replacement_activate(*, line: Line, iccid: str, actor: Actor, now: datet
     if order is not None and order.status == OrderStatus.SHIPPED:
         # Typing the number printed on the card proves it arrived.
         order_advance(order=order, to_status=OrderStatus.DELIVERED, actor=Actor.system(), now=now)
-    activity_record(
+    activity_record_and_notify(
         customer=_holder(line),
         actor=actor,
         act=Act.SIM_REPLACEMENT_ACTIVATE,
@@ -388,13 +388,8 @@ def sim_replacement_activate(*, line: Line, iccid: str, actor: Actor, now: datet
         at=now,
         old_values={"iccid_end": old_iccid[-4:]},
         new_values={"iccid_end": iccid[-4:]},
-    )
-    outbox_notify_customer(
-        customer=_holder(line),
-        topic=ContactTopic.SERVICE_INFORMATION,
         template="sim_activated",
         context={"line": line.display_number, "date": french_date(now), "iccid_end": iccid[-4:]},
-        now=now,
     )
     if line.status == LineStatus.SUSPENDED and line.suspension_reason in LOSS_THEFT_REASONS:
         loss_theft_lift(line=line, actor=actor, now=now)
@@ -404,9 +399,12 @@ def sim_replacement_activate(*, line: Line, iccid: str, actor: Actor, now: datet
 # Unlock code -----------------------------------------------------------------------------------
 #
 # The brochure prices no unlocking ("Déblocage de carte SIM" is the PUK, see fees.toml). The
-# project's reading: the code is free and can be asked at any time — French law has barred
-# operators from selling locked phones since 2020 and makes them give the unlock code free of
-# charge (Code des postes et des communications électroniques, art. L. 34-9-3).
+# rule is ARCEP's décision n° 2005-1083 of 8 December 2005, art. 5: the holder may ask at any
+# time for the lock to be lifted, and the operator gives the procedure free of charge at the
+# latest at the end of the commitment, and never later than six months after the contract
+# (three months since the operators' FFT commitment of 23 September 2010); a phone sold without
+# commitment is not locked at all. The phones here are sold without commitment (renewals paid
+# in instalments or in one go, no subsidy), so the code is free and can be asked at any time.
 
 
 def unlockable_phones(*, line: Line) -> list[Equipment]:

@@ -35,6 +35,7 @@ from guichet.care.notifications import french_date
 from guichet.care.rules import withdrawal_deadline
 from guichet.care.services import (
     activity_record,
+    activity_record_and_notify,
     outbox_enqueue,
     outbox_notify_customer,
     request_advance,
@@ -106,12 +107,40 @@ def _holder(line: Line) -> Customer:
 
 
 def _notify(*, line: Line, subject: str, text: str, now: datetime) -> None:
+    """The holder's notice of an act whose activity entry another service wrote."""
     outbox_notify_customer(
         customer=_holder(line),
         topic=ContactTopic.SERVICE_INFORMATION,
         template="offer_notice",
         context={"subject": subject, "text": text},
         now=now,
+    )
+
+
+def _record_and_notify(
+    *,
+    line: Line,
+    actor: Actor,
+    act: Act,
+    subject: Any,
+    summary: str,
+    now: datetime,
+    notice: tuple[str, str],
+    old_values: dict[str, Any] | None = None,
+    new_values: dict[str, Any] | None = None,
+) -> None:
+    """The act's activity entry and the holder's `notice` (subject, text)."""
+    activity_record_and_notify(
+        customer=_holder(line),
+        actor=actor,
+        act=act,
+        subject=subject,
+        summary=summary,
+        at=now,
+        template="offer_notice",
+        context={"subject": notice[0], "text": notice[1]},
+        old_values=old_values,
+        new_values=new_values,
     )
 
 
@@ -161,7 +190,6 @@ def add_on_subscribe(*, line: Line, product: Product, actor: Actor, now: datetim
             code=OfferErrorCode.NOT_AN_ADD_ON,
             message=f"« {product.name} » n'est ni une option ni un bonus.",
         )
-    subscription = subscription_add(line=line, product=product, actor=actor, now=now)
     free_months = int(product.details.get("free_months", 0))
     price = (
         f"{euros(product.price_cents or 0)} par mois"
@@ -169,14 +197,13 @@ def add_on_subscribe(*, line: Line, product: Product, actor: Actor, now: datetim
         if product.price_cents
         else "gratuite"
     )
-    activity_record(
-        customer=_holder(line),
+    subscription = subscription_add(
+        line=line,
+        product=product,
         actor=actor,
+        now=now,
         act=Act.ADD_ON_SUBSCRIBE,
-        subject=subscription,
         summary=f"Option « {product.name} » ajoutée à la ligne {line.display_number} ({price})",
-        at=now,
-        new_values={"product": product.code, "price_cents": product.price_cents},
     )
     _notify(
         line=line,
@@ -203,36 +230,53 @@ def add_on_cancel(*, subscription: Subscription, actor: Actor, now: datetime) ->
             code=OfferErrorCode.NOT_AN_ADD_ON,
             message=f"« {subscription.product.name} » n'est ni une option ni un bonus.",
         )
+    name = subscription.product.name
     ends_at = add_on_end_instant(subscription=subscription, now=now)
     if ends_at <= now or subscription.status != SubscriptionStatus.ACTIVE:
-        subscription = subscription_end(subscription=subscription, actor=actor, now=now)
-    else:
-        if subscription.ends_at is not None and subscription.ends_at <= ends_at:
-            raise OfferError(
-                code=OfferErrorCode.SAME_OFFER,
-                message=f"« {subscription.product.name} » prend déjà fin le"
-                f" {french_date(subscription.ends_at)}.",
-            )
-        subscription.ends_at = ends_at
-        subscription.save(update_fields=["ends_at"])
-    when = french_date(subscription.ends_at or now)
-    activity_record(
-        customer=_holder(line),
+        when = french_date(now)
+        subscription = subscription_end(
+            subscription=subscription,
+            actor=actor,
+            now=now,
+            act=Act.ADD_ON_CANCEL,
+            summary=f"Option « {name} » résiliée, fin le {when}",
+        )
+        _notify(
+            line=line,
+            subject=f"Option « {name} » résiliée",
+            text=_add_on_end_text(subscription, when),
+            now=now,
+        )
+        return subscription
+    if subscription.ends_at is not None and subscription.ends_at <= ends_at:
+        raise OfferError(
+            code=OfferErrorCode.SAME_OFFER,
+            message=f"« {name} » prend déjà fin le {french_date(subscription.ends_at)}.",
+        )
+    old_ends_at = subscription.ends_at
+    subscription.ends_at = ends_at
+    subscription.save(update_fields=["ends_at"])
+    # `offer_due_run` ends it at that instant (status), with the holder's notice then.
+    when = french_date(ends_at)
+    _record_and_notify(
+        line=line,
         actor=actor,
         act=Act.ADD_ON_CANCEL,
         subject=subscription,
-        summary=f"Option « {subscription.product.name} » résiliée, fin le {when}",
-        at=now,
-        new_values={"ends_at": subscription.ends_at},
-    )
-    _notify(
-        line=line,
-        subject=f"Option « {subscription.product.name} » résiliée",
-        text=f"L'option « {subscription.product.name} » de votre ligne {line.display_number}"
-        f" prend fin le {when}.",
+        summary=f"Option « {name} » résiliée, fin le {when}",
         now=now,
+        notice=(f"Option « {name} » résiliée", _add_on_end_text(subscription, when)),
+        old_values={"ends_at": old_ends_at},
+        new_values={"ends_at": ends_at},
     )
     return subscription
+
+
+def _add_on_end_text(subscription: Subscription, when: str) -> str:
+    return (
+        f"L'option « {subscription.product.name} » de votre ligne"
+        f" {subscription.line.display_number} prend fin le {when}."
+    )
 
 
 # Plan and box offer changes -------------------------------------------------------------------
@@ -289,18 +333,15 @@ def offer_change(*, line: Line, product: Product, actor: Actor, now: datetime) -
         current.ends_at = starts_at
         current.save(update_fields=["ends_at"])
     subscription = subscription_add(
-        line=line, product=product, actor=actor, now=now, starts_at=starts_at
-    )
-    activity_record(
-        customer=_holder(line),
+        line=line,
+        product=product,
         actor=actor,
+        now=now,
+        starts_at=starts_at,
         act=Act.OFFER_CHANGE,
-        subject=subscription,
         summary=f"Changement d'offre de la ligne {line.display_number} pour « {product.name} »"
         f" le {effective:%d/%m/%Y}",
-        at=now,
         old_values={"product": current.product.code if current else None},
-        new_values={"product": product.code, "starts_at": starts_at},
     )
     _notify(
         line=line,
@@ -406,28 +447,26 @@ def termination_request(
             "proof_name": proof_name.strip(),
         },
     )
-    activity_record(
-        customer=_holder(line),
+    _open_equipment_return(line=line, until=quote.termination_date, actor=actor, now=now)
+    _record_and_notify(
+        line=line,
         actor=actor,
         act=Act.TERMINATION_REQUEST,
         subject=request,
         summary=f"Résiliation de la ligne {line.display_number} demandée, effective le"
         f" {quote.termination_date:%d/%m/%Y} (frais : {euros(quote.fees.amount_cents)})",
-        at=now,
+        now=now,
+        notice=(
+            f"Votre demande de résiliation de la ligne {line.display_number}",
+            f"Votre ligne {line.display_number} sera résiliée le"
+            f" {quote.termination_date:%d/%m/%Y} (préavis de 10 jours, CGS 8.1). Frais de"
+            f" résiliation : {euros(quote.fees.amount_cents)}. Vous pouvez annuler votre demande"
+            " jusqu'à cette date depuis votre espace client.",
+        ),
         new_values={
             "termination_date": quote.termination_date,
             "fee_cents": quote.fees.amount_cents,
         },
-    )
-    _open_equipment_return(line=line, until=quote.termination_date, actor=actor, now=now)
-    _notify(
-        line=line,
-        subject=f"Votre demande de résiliation de la ligne {line.display_number}",
-        text=f"Votre ligne {line.display_number} sera résiliée le"
-        f" {quote.termination_date:%d/%m/%Y} (préavis de 10 jours, CGS 8.1). Frais de"
-        f" résiliation : {euros(quote.fees.amount_cents)}. Vous pouvez annuler votre demande"
-        " jusqu'à cette date depuis votre espace client.",
-        now=now,
     )
     return request
 
@@ -505,20 +544,18 @@ def termination_cancel(*, line: Line, actor: Actor, now: datetime) -> Request:
             now=now,
             resolution="Résiliation annulée : l'équipement reste chez le client.",
         )
-    activity_record(
-        customer=_holder(line),
+    _record_and_notify(
+        line=line,
         actor=actor,
         act=Act.TERMINATION_CANCEL,
         subject=request,
         summary=f"Résiliation de la ligne {line.display_number} annulée",
-        at=now,
-    )
-    _notify(
-        line=line,
-        subject=f"Résiliation de la ligne {line.display_number} annulée",
-        text=f"Votre demande de résiliation de la ligne {line.display_number} est annulée :"
-        " votre ligne reste en service.",
         now=now,
+        notice=(
+            f"Résiliation de la ligne {line.display_number} annulée",
+            f"Votre demande de résiliation de la ligne {line.display_number} est annulée :"
+            " votre ligne reste en service.",
+        ),
     )
     return request
 
@@ -562,11 +599,65 @@ def _complete_termination(request: Request, *, now: datetime) -> None:
 class OfferDueReport:
     terminated: int
     offers_started: int
+    add_ons_ended: int
+
+
+def _start_due_offer(subscription_id: int, *, now: datetime) -> bool:
+    """Start a scheduled plan or box offer (it replaces the running one) and tell the holder;
+    False when it is no longer scheduled (started by a run at the same time)."""
+    with transaction.atomic():
+        subscription = (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("line__billing_account__customer", "product")
+            .filter(pk=subscription_id, status=SubscriptionStatus.SCHEDULED)
+            .first()
+        )
+        if subscription is None:
+            return False
+        subscription_start(subscription=subscription, actor=Actor.system(), now=now)
+        line, product = subscription.line, subscription.product
+        _notify(
+            line=line,
+            subject=f"Votre offre « {product.name} » est active",
+            text=f"Votre ligne {line.display_number} a l'offre « {product.name} »"
+            f" ({euros(product.price_cents or 0)} par mois) depuis le"
+            f" {french_date(subscription.starts_at)}.",
+            now=now,
+        )
+    return True
+
+
+def _end_due_add_on(subscription_id: int, *, now: datetime) -> bool:
+    """End an option or bonus whose end instant has come (cancelled at the next renewal,
+    note (4)) and tell the holder; False when it has ended already."""
+    with transaction.atomic():
+        subscription = (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("line__billing_account__customer", "product")
+            .filter(pk=subscription_id, status=SubscriptionStatus.ACTIVE, ends_at__lte=now)
+            .first()
+        )
+        if subscription is None:
+            return False
+        subscription_end(subscription=subscription, actor=Actor.system(), now=now)
+        name, line = subscription.product.name, subscription.line
+        _notify(
+            line=line,
+            subject=f"Option « {name} » terminée",
+            text=f"L'option « {name} » de votre ligne {line.display_number} a pris fin le"
+            f" {french_date(subscription.ends_at or now)}, comme vous l'aviez demandé.",
+            now=now,
+        )
+    return True
 
 
 def offer_due_run(*, now: datetime) -> OfferDueReport:
-    """The daily job: terminate the lines whose notice ended, start the scheduled offers that
-    are due. Each in its own transaction; run again, it finds nothing more to do."""
+    """The daily job: what the offer acts recorded for later takes effect. It terminates the
+    lines whose notice ended, starts the plan and box offer changes due, and ends the options
+    and bonuses cancelled at the next renewal whose end has come (until then their status
+    stays active with an `ends_at`, which rating and the bill run already honour; the status
+    is what the Lignes page and the catalog rules read). Each in its own transaction, with its
+    activity entry and the holder's notice; run again, it finds nothing more to do."""
     today = paris_date(now)
     terminated = 0
     for request in Request.objects.filter(
@@ -576,13 +667,17 @@ def offer_due_run(*, now: datetime) -> OfferDueReport:
             with transaction.atomic():
                 _complete_termination(request, now=now)
             terminated += 1
-    started = 0
-    for subscription in Subscription.objects.filter(
+    due_offers = Subscription.objects.filter(
         status=SubscriptionStatus.SCHEDULED, kind__in=MAIN_OFFER_KINDS, starts_at__lte=now
-    ).select_related("line", "product"):
-        subscription_start(subscription=subscription, actor=Actor.system(), now=now)
-        started += 1
-    return OfferDueReport(terminated=terminated, offers_started=started)
+    ).order_by("starts_at", "id")
+    started = sum(_start_due_offer(pk, now=now) for pk in due_offers.values_list("pk", flat=True))
+    due_add_ons = Subscription.objects.filter(
+        status=SubscriptionStatus.ACTIVE,
+        kind__in=(ProductKind.OPTION, ProductKind.BONUS),
+        ends_at__lte=now,
+    ).order_by("ends_at", "id")
+    ended = sum(_end_due_add_on(pk, now=now) for pk in due_add_ons.values_list("pk", flat=True))
+    return OfferDueReport(terminated=terminated, offers_started=started, add_ons_ended=ended)
 
 
 # Withdrawal (CGS 9) ---------------------------------------------------------------------------
@@ -639,24 +734,22 @@ def withdrawal(*, line: Line, actor: Actor, now: datetime) -> Request:
     from guichet.lines.services import line_terminate
 
     line_terminate(line=line, reason=TerminationReason.WITHDRAWAL, actor=actor, now=now)
-    activity_record(
-        customer=_holder(line),
+    _open_equipment_return(line=line, until=paris_date(now), actor=actor, now=now)
+    _record_and_notify(
+        line=line,
         actor=actor,
         act=Act.WITHDRAWAL,
         subject=request,
         summary=f"Rétractation de la ligne {line.display_number} : {euros(prorata)} dus au"
         " prorata des jours utilisés",
-        at=now,
-        new_values={"prorata_cents": prorata},
-    )
-    _open_equipment_return(line=line, until=paris_date(now), actor=actor, now=now)
-    _notify(
-        line=line,
-        subject="Votre rétractation est enregistrée",
-        text=f"Votre ligne {line.display_number} est résiliée au titre de votre droit de"
-        f" rétractation. Les jours utilisés ({euros(prorata)}) restent dus ; tout montant payé"
-        " au-delà vous est remboursé sous 14 jours.",
         now=now,
+        notice=(
+            "Votre rétractation est enregistrée",
+            f"Votre ligne {line.display_number} est résiliée au titre de votre droit de"
+            f" rétractation. Les jours utilisés ({euros(prorata)}) restent dus ; tout montant"
+            " payé au-delà vous est remboursé sous 14 jours.",
+        ),
+        new_values={"prorata_cents": prorata},
     )
     return request
 
@@ -845,22 +938,20 @@ def number_change(*, line: Line, new_msisdn: str, actor: Actor, now: datetime) -
         actor=actor,
         now=now,
     )
-    activity_record(
-        customer=_holder(line),
+    _record_and_notify(
+        line=line,
         actor=actor,
         act=Act.NUMBER_CHANGE,
         subject=line,
         summary=f"Nouveau numéro {line.display_number} (ancien numéro arrêté)",
-        at=now,
+        now=now,
+        notice=(
+            "Votre nouveau numéro",
+            f"Votre ligne a désormais le numéro {line.display_number} ; l'ancien numéro ne"
+            " fonctionne plus. Frais : 10 € sur votre prochaine facture.",
+        ),
         old_values={"msisdn": old},
         new_values={"msisdn": new_msisdn, "provisioning": receipt.reference},
-    )
-    _notify(
-        line=line,
-        subject="Votre nouveau numéro",
-        text=f"Votre ligne a désormais le numéro {line.display_number} ; l'ancien numéro ne"
-        " fonctionne plus. Frais : 10 € sur votre prochaine facture.",
-        now=now,
     )
     return line
 
@@ -918,20 +1009,18 @@ def box_move_request(
             "technology": eligibility.technology,
         },
     )
-    activity_record(
-        customer=_holder(line),
+    _record_and_notify(
+        line=line,
         actor=actor,
         act=Act.BOX_MOVE,
         subject=request,
         summary=f"Déménagement déclaré au {new_address} le {move_date:%d/%m/%Y}",
-        at=now,
-        new_values={"new_address": new_address, "move_date": move_date},
-    )
-    _notify(
-        line=line,
-        subject="Votre déménagement est enregistré",
-        text=f"Votre box sera transférée au {new_address} le {move_date:%d/%m/%Y}. Emportez"
-        " votre box et votre décodeur : ils vous suivent.",
         now=now,
+        notice=(
+            "Votre déménagement est enregistré",
+            f"Votre box sera transférée au {new_address} le {move_date:%d/%m/%Y}. Emportez"
+            " votre box et votre décodeur : ils vous suivent.",
+        ),
+        new_values={"new_address": new_address, "move_date": move_date},
     )
     return request

@@ -4,6 +4,7 @@ notification to the outbox.
 """
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
@@ -16,10 +17,10 @@ from guichet.billing.selectors import arrears_state, unpaid_check
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
 from guichet.care.notifications import french_date
-from guichet.care.services import activity_record, outbox_notify_customer
+from guichet.care.services import activity_record, activity_record_and_notify
 from guichet.catalog.models import Market, Product, ProductKind
 from guichet.catalog.selectors import catalog_current
-from guichet.customers.models import ContactTopic, Customer
+from guichet.customers.models import Customer
 from guichet.customers.rules import paris_date
 from guichet.lines.errors import (
     EquipmentError,
@@ -135,13 +136,30 @@ def _check_customer_reason(
         )
 
 
-def _notify(*, line: Line, template: str, now: datetime, **context: Any) -> None:
-    outbox_notify_customer(
+def _record_and_notify(
+    *,
+    line: Line,
+    actor: Actor,
+    act: Act,
+    summary: str,
+    now: datetime,
+    old_values: dict[str, Any],
+    new_values: dict[str, Any],
+    template: str,
+    **context: Any,
+) -> None:
+    """The lifecycle act's activity entry (the line is its subject) and the holder's notice."""
+    activity_record_and_notify(
         customer=_holder(line),
-        topic=ContactTopic.SERVICE_INFORMATION,
+        actor=actor,
+        act=act,
+        subject=line,
+        summary=summary,
+        at=now,
+        old_values=old_values,
+        new_values=new_values,
         template=template,
         context={"line": line.display_number, "date": french_date(now), **context},
-        now=now,
     )
 
 
@@ -265,17 +283,16 @@ def line_activate(*, line: Line, actor: Actor, now: datetime, commitment_months:
         add_months(paris_date(now), commitment_months) if commitment_months else None
     )
     line.save(update_fields=["status", "activated_at", "commitment_end_date"])
-    activity_record(
-        customer=_holder(line),
+    _record_and_notify(
+        line=line,
         actor=actor,
         act=Act.LINE_ACTIVATE,
-        subject=line,
         summary=f"Mise en service de la ligne {line.display_number}",
-        at=now,
+        now=now,
         old_values={"status": current},
         new_values={"status": target, "commitment_end_date": line.commitment_end_date},
+        template="line_activated",
     )
-    _notify(line=line, template="line_activated", now=now)
     return line
 
 
@@ -292,22 +309,19 @@ def line_suspend(*, line: Line, reason: SuspensionReason, actor: Actor, now: dat
     line.suspension_reason = reason
     line.suspended_at = now
     line.save(update_fields=["status", "suspension_reason", "suspended_at"])
-    activity_record(
-        customer=_holder(line),
+    _record_and_notify(
+        line=line,
         actor=actor,
         act=Act.LINE_SUSPEND,
-        subject=line,
         summary=f"Suspension de la ligne {line.display_number} ({reason.label.lower()})",
-        at=now,
+        now=now,
         old_values={"status": current},
         new_values={"status": target, "suspension_reason": reason},
-    )
-    template = (
-        "line_suspended_outgoing"
+        template="line_suspended_outgoing"
         if reason in OUTGOING_ONLY_SUSPENSION_REASONS
-        else "line_suspended"
+        else "line_suspended",
+        reason=reason.label.lower(),
     )
-    _notify(line=line, template=template, now=now, reason=reason.label.lower())
     return line
 
 
@@ -323,17 +337,16 @@ def line_reinstate(*, line: Line, actor: Actor, now: datetime) -> Line:
     line.suspension_reason = ""
     line.suspended_at = None
     line.save(update_fields=["status", "suspension_reason", "suspended_at"])
-    activity_record(
-        customer=_holder(line),
+    _record_and_notify(
+        line=line,
         actor=actor,
         act=Act.LINE_REINSTATE,
-        subject=line,
         summary=f"Remise en service de la ligne {line.display_number}",
-        at=now,
+        now=now,
         old_values={"status": current, "suspension_reason": reason, "suspended_at": suspended_at},
         new_values={"status": target},
+        template="line_reinstated",
     )
-    _notify(line=line, template="line_reinstated", now=now)
     return line
 
 
@@ -381,21 +394,21 @@ def line_terminate(*, line: Line, reason: TerminationReason, actor: Actor, now: 
             "suspended_at",
         ]
     )
-    activity_record(
-        customer=_holder(line),
+    _record_and_notify(
+        line=line,
         actor=actor,
         act=Act.LINE_TERMINATE,
-        subject=line,
         summary=f"Résiliation de la ligne {line.display_number} ({reason.label.lower()})",
-        at=now,
+        now=now,
         old_values=old_values,
         new_values={
             "status": target,
             "termination_reason": reason,
             "ended_subscriptions": [subscription.pk for subscription in running],
         },
+        template="line_terminated",
+        reason=reason.label.lower(),
     )
-    _notify(line=line, template="line_terminated", now=now, reason=reason.label.lower())
     return line
 
 
@@ -564,6 +577,9 @@ def subscription_add(
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
     prepaid_by: str = "",
+    act: Act = Act.SUBSCRIPTION_ADD,
+    summary: str = "",
+    old_values: Mapping[str, Any] | None = None,
 ) -> Subscription:
     """Subscribe `line` to `product`, now or at a later `starts_at` (then scheduled).
 
@@ -572,6 +588,9 @@ def subscription_add(
     top-up is refused while an invoice is unpaid when the operator lists the act
     (`ArrearsAct.ADD_ON_SUBSCRIBE`, billing.selectors.unpaid_check). `prepaid_by` names the
     payment that already paid for it (a top-up bought by card), so no invoice charges it.
+
+    An act built on this one (an option subscribed, a change of offer) passes its own `act`,
+    `summary` and `old_values`, so that it is one entry of the activity log, not two.
     """
     kind = ProductKind(product.kind)
     market = Market(line.market)
@@ -627,10 +646,11 @@ def subscription_add(
     activity_record(
         customer=_holder(line),
         actor=actor,
-        act=Act.SUBSCRIPTION_ADD,
+        act=act,
         subject=subscription,
-        summary=f"Souscription « {product.name} » sur la ligne {line.display_number}",
+        summary=summary or f"Souscription « {product.name} » sur la ligne {line.display_number}",
         at=now,
+        old_values=old_values,
         new_values={
             "product": product.code,
             "status": status,
@@ -643,8 +663,16 @@ def subscription_add(
 
 
 @transaction.atomic
-def subscription_end(*, subscription: Subscription, actor: Actor, now: datetime) -> Subscription:
-    """End a running or scheduled subscription now (a scheduled one never starts)."""
+def subscription_end(
+    *,
+    subscription: Subscription,
+    actor: Actor,
+    now: datetime,
+    act: Act = Act.SUBSCRIPTION_END,
+    summary: str = "",
+) -> Subscription:
+    """End a running or scheduled subscription now (a scheduled one never starts). An act
+    built on this one (an option cancelled) passes its own `act` and `summary`: one entry."""
     if subscription.status == SubscriptionStatus.ENDED:
         raise SubscriptionError(
             code=SubscriptionErrorCode.ALREADY_ENDED,
@@ -657,9 +685,10 @@ def subscription_end(*, subscription: Subscription, actor: Actor, now: datetime)
     activity_record(
         customer=_holder(subscription.line),
         actor=actor,
-        act=Act.SUBSCRIPTION_END,
+        act=act,
         subject=subscription,
-        summary=f"Fin de la souscription « {subscription.product.name} » sur la ligne"
+        summary=summary
+        or f"Fin de la souscription « {subscription.product.name} » sur la ligne"
         f" {subscription.line.display_number}",
         at=now,
         old_values=old,
@@ -670,7 +699,11 @@ def subscription_end(*, subscription: Subscription, actor: Actor, now: datetime)
 
 @transaction.atomic
 def subscription_start(*, subscription: Subscription, actor: Actor, now: datetime) -> Subscription:
-    """Start a scheduled subscription once due; a scheduled plan replaces the active one."""
+    """Start a scheduled subscription once due; a scheduled plan replaces the active one.
+
+    It was checked when it was scheduled; a suspended line's starts too, since a suspension
+    stops the service, not the contract nor its billing (CGS 2.4). A terminated line has none:
+    `line_terminate` ended them."""
     line = subscription.line
     if subscription.status != SubscriptionStatus.SCHEDULED:
         raise SubscriptionError(
@@ -685,7 +718,12 @@ def subscription_start(*, subscription: Subscription, actor: Actor, now: datetim
             f" {french_date(subscription.starts_at)}.",
             extra={"starts_at": subscription.starts_at},
         )
-    _check_line_open(line)
+    if line.status == LineStatus.TERMINATED:
+        raise SubscriptionError(
+            code=SubscriptionErrorCode.LINE_NOT_OPEN,
+            message=f"La ligne {line.display_number} est résiliée.",
+            extra={"line_status": line.status},
+        )
     if subscription.kind in MAIN_OFFER_KINDS:
         replaced = active_plan(line=line)
         if replaced is not None:

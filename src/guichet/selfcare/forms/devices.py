@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guichet.devices.rules import RENEWAL_INSTALMENT_COUNTS
+from guichet.devices.rules import RENEWAL_PAID_IN_FULL, RENEWAL_PAYMENTS
 
 
 class DeviceRenewalForm(forms.Form):
@@ -14,7 +14,7 @@ class DeviceRenewalForm(forms.Form):
     instalment_count = forms.TypedChoiceField(
         label=_("Payment"),
         coerce=int,
-        choices=[(count, count) for count in RENEWAL_INSTALMENT_COUNTS],
+        choices=[(count, count) for count in RENEWAL_PAYMENTS],
         widget=forms.RadioSelect,
         initial=24,
     )
@@ -23,8 +23,13 @@ class DeviceRenewalForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["sku"].choices = skus
         self.fields["instalment_count"].choices = [
-            (count, _("%(count)s monthly instalments") % {"count": count})
-            for count in RENEWAL_INSTALMENT_COUNTS
+            (
+                count,
+                _("In one go, on the invoice of the month of delivery")
+                if count == RENEWAL_PAID_IN_FULL
+                else _("%(count)s monthly instalments") % {"count": count},
+            )
+            for count in RENEWAL_PAYMENTS
         ]
 
 
