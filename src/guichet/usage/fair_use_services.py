@@ -23,11 +23,10 @@ from django.db import transaction
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
 from guichet.care.notifications import french_date
-from guichet.care.services import activity_record, outbox_notify_customer
+from guichet.care.services import activity_record, activity_record_and_notify
 from guichet.catalog.errors import CatalogError
 from guichet.catalog.schema import Catalog
 from guichet.catalog.selectors import catalog_current
-from guichet.customers.models import ContactTopic
 from guichet.customers.rules import paris_date
 from guichet.lines.models import Line, LineStatus
 from guichet.lines.selectors import lines_with_accounts, plan_codes_at
@@ -152,9 +151,8 @@ def _alert(
         alerted_at=now,
         charging_from=charging_from,
     )
-    customer = line.billing_account.customer
-    activity_record(
-        customer=customer,
+    activity_record_and_notify(
+        customer=line.billing_account.customer,
         actor=actor,
         act=Act.FAIR_USE_ALERT,
         subject=case,
@@ -167,10 +165,6 @@ def _alert(
             "roaming_share": str(finding.roaming_share),
             "charging_from": charging_from.isoformat(),
         },
-    )
-    outbox_notify_customer(
-        customer=customer,
-        topic=ContactTopic.SERVICE_INFORMATION,
         template="fair_use_alert",
         context={
             "line": line.display_number,
@@ -180,7 +174,6 @@ def _alert(
             "zones": plan.zones_label,
             "charging_from": french_date(charging_from),
         },
-        now=now,
     )
 
 
@@ -191,21 +184,27 @@ def _end(case: FairUseCase, plan: _PlanRule | None, *, actor: Actor, now: dateti
     line = case.line
     customer = line.billing_account.customer
     zones = plan.zones_label if plan is not None else ""
-    activity_record(
+    summary = f"Ligne {line.display_number} : usage de voyageur occasionnel" + (
+        f" ({zones})" if zones else ""
+    )
+    if line.status == LineStatus.TERMINATED:
+        # Nobody to tell on a terminated line: the log keeps the end of the case.
+        activity_record(
+            customer=customer,
+            actor=actor,
+            act=Act.FAIR_USE_END,
+            subject=case,
+            summary=summary,
+            at=now,
+        )
+        return
+    activity_record_and_notify(
         customer=customer,
         actor=actor,
         act=Act.FAIR_USE_END,
         subject=case,
-        summary=f"Ligne {line.display_number} : usage de voyageur occasionnel"
-        + (f" ({zones})" if zones else ""),
+        summary=summary,
         at=now,
-    )
-    if line.status == LineStatus.TERMINATED:
-        return
-    outbox_notify_customer(
-        customer=customer,
-        topic=ContactTopic.SERVICE_INFORMATION,
         template="fair_use_ended",
         context={"line": line.display_number, "zones": zones, "date": french_date(now)},
-        now=now,
     )
