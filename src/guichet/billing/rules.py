@@ -64,11 +64,16 @@ def round_to_cents(amount: Fraction | Decimal | int, *, unit: str = "cents") -> 
         value /= MICRO_EUROS_PER_CENT
     elif unit != "cents":
         raise ValueError(f"unknown unit {unit!r}")
-    magnitude = abs(value)
-    whole, rest = divmod(magnitude.numerator, magnitude.denominator)
-    if 2 * rest >= magnitude.denominator:
+    return _round_ratio(value.numerator, value.denominator)
+
+
+def _round_ratio(numerator: int, denominator: int) -> int:
+    """`round_to_cents(Fraction(numerator, denominator))` without building the Fraction (the
+    bill run rounds every line's VAT and prorata): half away from zero, `denominator` > 0."""
+    whole, rest = divmod(abs(numerator), denominator)
+    if 2 * rest >= denominator:
         whole += 1
-    return whole if value >= 0 else -whole
+    return whole if numerator >= 0 else -whole
 
 
 def days_in_month(period_start: date) -> int:
@@ -95,12 +100,12 @@ def prorata_cents(*, monthly_cents: int, days: int, month_days: int) -> int:
     """A monthly fee for `days` of a month of `month_days` days, rounded once."""
     if not 0 <= days <= month_days:
         raise ValueError(f"{days} days is not within a month of {month_days} days")
-    return round_to_cents(Fraction(monthly_cents * days, month_days))
+    return _round_ratio(monthly_cents * days, month_days)
 
 
 def vat_cents(amount_cents: int, *, rate_percent: int = VAT_RATE_PERCENT) -> int:
     """The VAT included in `amount_cents` (incl. VAT), rounded per line."""
-    return round_to_cents(Fraction(amount_cents * rate_percent, 100 + rate_percent))
+    return _round_ratio(amount_cents * rate_percent, 100 + rate_percent)
 
 
 @dataclass(frozen=True)

@@ -4,16 +4,17 @@ Each act is one transaction that validates, saves and logs the act. The bill run
 acts: one `invoice_issue` transaction per account, so it resumes where it stopped.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Value, When
 
 from guichet.billing import advance_rules, rules
+from guichet.billing.bulk_writes import rows_insert
 from guichet.billing.errors import BillingError, BillingErrorCode
 from guichet.billing.models import (
     MONTH_DAY_MAX,
@@ -36,6 +37,7 @@ from guichet.billing.selectors import (
     accounts_for_bill_run,
     advance_remaining_cents,
     billable_account_ids,
+    invoice_ids_by_account,
     invoiced_account_ids,
     invoices_total_cents,
     security_deposits_held_cents,
@@ -562,19 +564,9 @@ def invoice_issue(
             message=f"Le compte {billing_account.number} a déjà sa facture de {period:%m/%Y}.",
             extra={"number": billing_account.number, "period": period.isoformat()},
         )
-    held = security_deposits_held_cents(account_ids=[billing_account.pk])
-    invoice = _invoice_for(
-        billing_account=billing_account,
-        period=period,
-        charges=charges,
-        number=number,
-        now=now,
-        deposit_held_cents=held.get(billing_account.pk, 0),
+    [invoice] = _invoices_write(
+        drafts=[(billing_account, charges)], numbers=[number], period=period, now=now
     )
-    invoice.save()
-    InvoiceLine.objects.bulk_create(_invoice_lines_for(invoice=invoice, charges=charges))
-    _bill_one_off_charges([(invoice, charges)])
-    _record_what_charges_settle([(invoice, charges)], now=now)
     activity_record(
         customer=billing_account.customer,
         actor=actor,
@@ -606,42 +598,16 @@ def invoices_issue(
     _reserve_document_numbers(
         sequence_name=INVOICE_SEQUENCE, prefix="F", year=issued_on.year, count=0
     )
-    invoiced = set(
-        Invoice.objects.filter(
-            billing_account_id__in=[account.pk for account, _ in drafts], period_start=period
-        ).values_list("billing_account_id", flat=True)
+    invoiced = invoiced_account_ids(
+        account_ids=[account.pk for account, _ in drafts], period_start=period
     )
     drafts = [(account, charges) for account, charges in drafts if account.pk not in invoiced]
+    if not drafts:
+        return []
     numbers = _reserve_document_numbers(
         sequence_name=INVOICE_SEQUENCE, prefix="F", year=issued_on.year, count=len(drafts)
     )
-    held = security_deposits_held_cents(account_ids=[account.pk for account, _ in drafts])
-    invoices = Invoice.objects.bulk_create(
-        _invoice_for(
-            billing_account=account,
-            period=period,
-            charges=charges,
-            number=number,
-            now=now,
-            deposit_held_cents=held.get(account.pk, 0),
-        )
-        for (account, charges), number in zip(drafts, numbers, strict=True)
-    )
-    InvoiceLine.objects.bulk_create(
-        (
-            line
-            for invoice, (_, charges) in zip(invoices, drafts, strict=True)
-            for line in _invoice_lines_for(invoice=invoice, charges=charges)
-        ),
-        batch_size=1000,
-    )
-    _bill_one_off_charges(
-        [(invoice, charges) for invoice, (_, charges) in zip(invoices, drafts, strict=True)]
-    )
-    _record_what_charges_settle(
-        [(invoice, charges) for invoice, (_, charges) in zip(invoices, drafts, strict=True)],
-        now=now,
-    )
+    invoices = _invoices_write(drafts=drafts, numbers=numbers, period=period, now=now)
     activity_record_many(
         actor=actor,
         act=Act.INVOICE_ISSUE,
@@ -656,6 +622,92 @@ def invoices_issue(
         ],
         at=now,
     )
+    return invoices
+
+
+INVOICE_COLUMNS = (
+    "billing_account_id",
+    "number",
+    "period_start",
+    "period_end",
+    "issued_on",
+    "due_on",
+    "issued_at",
+    "payment_method",
+    "billed_name",
+    "billed_address",
+    "status",
+    "total_cents",
+    "vat_cents",
+    "total_excl_vat_cents",
+    "paid_cents",
+    "security_deposit_held_cents",
+)
+INVOICE_LINE_COLUMNS = (
+    "invoice_id",
+    "position",
+    "kind",
+    "label",
+    "line_id",
+    "product_code",
+    "quantity",
+    "unit_price_cents",
+    "amount_cents",
+    "vat_rate_bp",
+    "vat_cents",
+    "service_start",
+    "service_end",
+    "rule",
+    "usage_key",
+)
+
+
+def _invoices_write(
+    *,
+    drafts: Sequence[tuple[BillingAccount, Sequence[rules.Charge]]],
+    numbers: Sequence[str],
+    period: date,
+    now: datetime,
+) -> list[Invoice]:
+    """Write the invoices of `drafts` (accounts without an invoice for `period`), numbered
+    `numbers`, with their lines, and record what their charges settle: a few statements
+    whatever their number (bulk inserts, see `bulk_writes`). Returns the invoices, with ids."""
+    held = security_deposits_held_cents(account_ids=[account.pk for account, _ in drafts])
+    invoices = [
+        _invoice_for(
+            billing_account=account,
+            period=period,
+            charges=charges,
+            number=number,
+            now=now,
+            deposit_held_cents=held.get(account.pk, 0),
+        )
+        for (account, charges), number in zip(drafts, numbers, strict=True)
+    ]
+    rows_insert(
+        model=Invoice,
+        columns=INVOICE_COLUMNS,
+        rows=[[getattr(invoice, name) for name in INVOICE_COLUMNS] for invoice in invoices],
+    )
+    ids = invoice_ids_by_account(
+        account_ids=[invoice.billing_account_id for invoice in invoices], period_start=period
+    )
+    for invoice in invoices:
+        invoice.pk = ids[invoice.billing_account_id]
+        # Saved rows from now on, as `bulk_create` leaves its objects.
+        invoice._state.adding, invoice._state.db = False, connection.alias
+    rows_insert(
+        model=InvoiceLine,
+        columns=INVOICE_LINE_COLUMNS,
+        rows=(
+            row
+            for invoice, (_, charges) in zip(invoices, drafts, strict=True)
+            for row in _invoice_line_rows(invoice_id=invoice.pk, charges=charges)
+        ),
+    )
+    issued = [(invoice, charges) for invoice, (_, charges) in zip(invoices, drafts, strict=True)]
+    _bill_one_off_charges(issued)
+    _record_what_charges_settle(issued, now=now)
     return invoices
 
 
@@ -751,27 +803,28 @@ def _billed_address(address: Address | None) -> list[str]:
     return [*street, city] if address.country == HOME_COUNTRY else [*street, city, address.country]
 
 
-def _invoice_lines_for(*, invoice: Invoice, charges: Sequence[rules.Charge]) -> list[InvoiceLine]:
-    return [
-        InvoiceLine(
-            invoice=invoice,
-            position=position,
-            kind=charge.kind.value,
-            label=charge.label[:300],
-            line_id=charge.line_id,
-            product_code=charge.product_code,
-            quantity=charge.quantity,
-            unit_price_cents=charge.unit_price_cents,
-            amount_cents=charge.amount_cents,
-            vat_rate_bp=VAT_RATE_STANDARD_BP,
-            vat_cents=charge.vat_cents,
-            service_start=charge.service_start,
-            service_end=charge.service_end,
-            rule=charge.rule[:400],
-            usage_key=charge.usage_key,
+def _invoice_line_rows(
+    *, invoice_id: int, charges: Sequence[rules.Charge]
+) -> Iterator[tuple[object, ...]]:
+    """The invoice's lines as rows of INVOICE_LINE_COLUMNS, in the charges' order."""
+    for position, charge in enumerate(charges, start=1):
+        yield (
+            invoice_id,
+            position,
+            charge.kind.value,
+            charge.label[:300],
+            charge.line_id,
+            charge.product_code,
+            charge.quantity,
+            charge.unit_price_cents,
+            charge.amount_cents,
+            VAT_RATE_STANDARD_BP,
+            charge.vat_cents,
+            charge.service_start,
+            charge.service_end,
+            charge.rule[:400],
+            charge.usage_key,
         )
-        for position, charge in enumerate(charges, start=1)
-    ]
 
 
 def _issue_summary(invoice: Invoice) -> str:

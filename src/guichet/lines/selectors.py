@@ -75,6 +75,9 @@ def activated_lines_by_billing_account(
         Subscription.objects.exclude(status=SubscriptionStatus.SCHEDULED)
         .filter(starts_at__lt=stop, prepaid_by="")
         .select_related("product")
+        # The bill run reads the product's code, kind and name only; its catalog entry (a JSON
+        # document decoded per row) would cost more than the rest of the row.
+        .defer("product__details", "product__interpretation")
         .order_by("starts_at", "id")
     )
     lines = (
