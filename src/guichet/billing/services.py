@@ -54,7 +54,7 @@ from guichet.customers.models import Address, AddressKind, Civility, Customer
 from guichet.customers.selectors import address_get
 from guichet.customers.services import address_set
 from guichet.lines.models import Line, LineStatus
-from guichet.lines.selectors import lines_for_billing_account
+from guichet.lines.selectors import BilledSubscription, lines_for_billing_account
 from guichet.payments.errors import InstalmentError
 from guichet.payments.models import Instalment
 from guichet.payments.selectors.instalments import instalment_plans_open_for_billing_account
@@ -935,17 +935,17 @@ def _price_extras(entry: object) -> dict[str, Any] | None:
     return None
 
 
-def _price(product: Product, catalog: Catalog) -> rules.Price:
-    if product.kind == ProductKind.BONUS:
+def _price(subscription: BilledSubscription, catalog: Catalog) -> rules.Price:
+    if subscription.product_kind == ProductKind.BONUS:
         return rules.Price(
-            code=product.code,
-            name=product.name,
+            code=subscription.product_code,
+            name=subscription.product_name,
             kind=rules.PriceKind.FREE,
             price_cents=0,
             list_price_cents=0,
         )
     try:
-        entry = catalog.product(product.code)
+        entry = catalog.product(subscription.product_code)
     except CatalogError:
         entry = None
     extras = _price_extras(entry)
@@ -959,9 +959,9 @@ def _price(product: Product, catalog: Catalog) -> rules.Price:
         )
     raise BillingError(
         code=BillingErrorCode.PRODUCT_NOT_PRICED,
-        message=f"« {product.name} » ({product.code}) n'a pas de prix dans le catalogue en"
-        " vigueur.",
-        extra={"product": product.code},
+        message=f"« {subscription.product_name} » ({subscription.product_code}) n'a pas de prix"
+        " dans le catalogue en vigueur.",
+        extra={"product": subscription.product_code},
     )
 
 
@@ -976,7 +976,7 @@ def _line_facts(line: Line) -> rules.LineFacts:
         ),
         subscriptions=tuple(
             rules.SubscriptionFacts(
-                code=subscription.product.code,
+                code=subscription.product_code,
                 span=rules.Span(
                     _paris_date(subscription.starts_at),
                     _paris_date(subscription.ends_at) if subscription.ends_at else None,
@@ -1033,9 +1033,8 @@ def _account_charges(
     charges: list[rules.Charge] = []
     for line in billing_account.lines_in_service:  # type: ignore[attr-defined]
         for subscription in line.billed_subscriptions:
-            product = subscription.product
-            if product.code not in prices:
-                prices[product.code] = _price(product, catalog)
+            if subscription.product_code not in prices:
+                prices[subscription.product_code] = _price(subscription, catalog)
         facts = _line_facts(line)
         charges.extend(rules.line_charges(line=facts, period_start=period, prices=prices))
         charges.extend(
