@@ -476,6 +476,7 @@ def test_an_account_invoiced_meanwhile_is_skipped_without_losing_a_number() -> N
                 prices={},
                 catalog=services.catalog_current(),
                 usage={},
+                purchases={},
             ),
         )
         for account in accounts

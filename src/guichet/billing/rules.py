@@ -30,6 +30,9 @@ Rules chosen (each pinned by tests/billing/test_rules.py):
 - **Bonuses** are free and produce no line.
 - **One-off fees** (service fees charged by an act, `OneOffCharge`) go on the invoice of the
   period of their date, or on the first invoice after it; one line each, at their price.
+- **Purchases on the bill** (Internet+ purchases and VOD on the box, recorded by `usage`): one
+  line each, at the amount charged (VAT included), on the invoice of the month of the purchase
+  (Europe/Paris date), so each is billed exactly once (one invoice per account and month).
 - **Out-of-bundle usage** (rating's charges, integer micro-euros, never rounded per record):
   one line per line of service and usage group (service, direction, where the line was, where
   to), the group's total rounded once to the cent by `round_to_cents` (half away from zero:
@@ -132,6 +135,8 @@ class ChargeKind(StrEnum):
     USAGE = "usage"  # out-of-bundle usage, from rating (later)
     INSTALMENT = "instalment"  # one instalment of a device's instalment plan
     BILL_ADVANCE_CREDIT = "bill_advance_credit"  # CGS 5.1 (i): a paid advance, deducted
+    CARRIER_BILLING = "carrier_billing"  # an Internet+ purchase (a merchant's, on the bill)
+    VOD = "vod"  # a film rented or bought on the box
 
 
 class PriceKind(StrEnum):
@@ -502,6 +507,45 @@ def usage_charges(
             )
         )
     return charges
+
+
+@dataclass(frozen=True)
+class PurchaseFacts:
+    """A purchase charged on the line's bill in the period (usage.selectors.PurchaseOnBill)."""
+
+    kind: ChargeKind  # CARRIER_BILLING or VOD
+    what: str  # the service bought, or the film's title
+    seller: str  # the merchant, or "location" / "achat" for a film
+    amount_cents: int  # incl. VAT, as the merchant or the TV platform charged it
+    day: date
+
+
+PURCHASE_LABELS: Mapping[ChargeKind, str] = {
+    ChargeKind.CARRIER_BILLING: "Achat Internet+",
+    ChargeKind.VOD: "Vidéo à la demande",
+}
+
+
+def purchase_charges(*, line: LineFacts, purchases: Iterable[PurchaseFacts]) -> list[Charge]:
+    """One line per purchase on the bill, at the amount charged (VAT 20 % included, extracted
+    per line like every other charge), on the invoice of the period of the purchase's day."""
+    return [
+        Charge(
+            kind=purchase.kind,
+            label=f"{PURCHASE_LABELS[purchase.kind]} : {purchase.what} ({purchase.seller}) du"
+            f" {_fr(purchase.day)} — ligne {line.label}",
+            line_id=line.line_id,
+            product_code="",
+            quantity=1,
+            unit_price_cents=purchase.amount_cents,
+            amount_cents=purchase.amount_cents,
+            service_start=purchase.day,
+            service_end=purchase.day,
+            rule=f"{PURCHASE_LABELS[purchase.kind]} du {_fr(purchase.day)} : montant fixé par le"
+            " vendeur, TVA 20 % incluse, porté sur la facture du mois de l'achat",
+        )
+        for purchase in purchases
+    ]
 
 
 def _micro_eur_text(amount: int) -> str:

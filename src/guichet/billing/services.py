@@ -59,7 +59,12 @@ from guichet.payments.errors import InstalmentError
 from guichet.payments.models import Instalment
 from guichet.payments.selectors.instalments import instalment_plans_open_for_billing_account
 from guichet.payments.services.instalments import instalments_bill
-from guichet.usage.selectors import UsageGroup, out_of_bundle_usage
+from guichet.usage.selectors import (
+    PurchaseOnBill,
+    UsageGroup,
+    out_of_bundle_usage,
+    purchases_on_bill,
+)
 
 BILLING_ACCOUNT_NUMBER_SEQUENCE = "billing_account"
 # "CF" + 8 digits; starting at 10000001 keeps them all 8 digits long.
@@ -1014,6 +1019,16 @@ def _usage_facts(group: UsageGroup) -> rules.UsageFacts:
     )
 
 
+def _purchase_facts(purchase: PurchaseOnBill) -> rules.PurchaseFacts:
+    return rules.PurchaseFacts(
+        kind=rules.ChargeKind(purchase.kind),
+        what=purchase.what,
+        seller=purchase.seller,
+        amount_cents=purchase.amount_cents,
+        day=_paris_date(purchase.purchased_at),
+    )
+
+
 def _zone_labels(catalog: Catalog) -> dict[str, str]:
     return {zone.code: zone.label for zone in catalog.zones}
 
@@ -1025,11 +1040,12 @@ def _account_charges(
     prices: dict[str, rules.Price],
     catalog: Catalog,
     usage: Mapping[int, Sequence[UsageGroup]],
+    purchases: Mapping[int, Sequence[PurchaseOnBill]],
 ) -> list[rules.Charge]:
     """The charges of an account loaded by `accounts_for_bill_run`: its lines in order, each
-    line's out-of-bundle usage (`usage`, by line id) after its fees, then its one-off charges
-    not billed yet, its instalments due, then the paid bill advances deducted from what all
-    that adds up to."""
+    line's out-of-bundle usage (`usage`, by line id) and purchases on the bill (`purchases`,
+    by line id) after its fees, then its one-off charges not billed yet, its instalments due,
+    then the paid bill advances deducted from what all that adds up to."""
     charges: list[rules.Charge] = []
     for line in billing_account.lines_in_service:  # type: ignore[attr-defined]
         for subscription in line.billed_subscriptions:
@@ -1042,6 +1058,12 @@ def _account_charges(
                 line=facts,
                 usage=[_usage_facts(group) for group in usage.get(line.pk, ())],
                 zone_labels=_zone_labels(catalog),
+            )
+        )
+        charges.extend(
+            rules.purchase_charges(
+                line=facts,
+                purchases=[_purchase_facts(purchase) for purchase in purchases.get(line.pk, ())],
             )
         )
     charges.extend(_one_off_charge(charge) for charge in billing_account.pending_charges)  # type: ignore[attr-defined]
@@ -1094,10 +1116,9 @@ def bill_run(
         to_invoice = [pk for pk in chunk if pk not in done]
         drafts = []
         accounts = accounts_for_bill_run(account_ids=to_invoice, period=period, stop=stop)
-        usage = out_of_bundle_usage(
-            line_ids=[line.pk for account in accounts for line in account.lines_in_service],
-            period_start=period,
-        )
+        line_ids = [line.pk for account in accounts for line in account.lines_in_service]
+        usage = out_of_bundle_usage(line_ids=line_ids, period_start=period)
+        purchases = purchases_on_bill(line_ids=line_ids, start=start, stop=stop)
         for account in accounts:
             try:
                 charges = _account_charges(
@@ -1106,6 +1127,7 @@ def bill_run(
                     prices=prices,
                     catalog=catalog,
                     usage=usage,
+                    purchases=purchases,
                 )
             except BillingError as error:
                 report.failed.append((account.pk, error.code.value))
