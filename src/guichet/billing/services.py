@@ -723,12 +723,12 @@ def _record_what_charges_settle(
     is no longer to bill) and record the advance deductions (refused when an advance has less
     left than deducted: another run used it meanwhile). Either refusal rolls the invoices back,
     so an instalment is billed and a credit deducted exactly once."""
-    instalments: dict[date, list[int]] = {}
+    instalments: dict[int, int] = {}
     deductions: list[BillAdvanceDeduction] = []
     for invoice, charges in issued:
         for charge in charges:
             if charge.instalment_id is not None:
-                instalments.setdefault(invoice.period_start, []).append(charge.instalment_id)
+                instalments[charge.instalment_id] = invoice.pk
             if charge.bill_advance_id is not None:
                 deductions.append(
                     BillAdvanceDeduction(
@@ -737,8 +737,7 @@ def _record_what_charges_settle(
                         amount_cents=-charge.amount_cents,
                     )
                 )
-    for period, ids in instalments.items():
-        instalments_bill(instalment_ids=ids, period=period, now=now)
+    instalments_bill(invoice_of=instalments, now=now)
     if not deductions:
         return
     advance_ids = sorted({deduction.advance_id for deduction in deductions})
