@@ -477,6 +477,7 @@ def test_an_account_invoiced_meanwhile_is_skipped_without_losing_a_number() -> N
                 catalog=services.catalog_current(),
                 usage={},
                 purchases={},
+                insurances={},
             ),
         )
         for account in accounts

@@ -232,6 +232,7 @@ _SUBSCRIPTION_KINDS = frozenset(
         InvoiceLineKind.TOP_UP,
         InvoiceLineKind.ONE_OFF_FEE,
         InvoiceLineKind.ACTIVATION_FEE,
+        InvoiceLineKind.INSURANCE,
     }
 )
 

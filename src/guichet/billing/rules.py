@@ -30,6 +30,9 @@ Rules chosen (each pinned by tests/billing/test_rules.py):
 - **Bonuses** are free and produce no line.
 - **One-off fees** (service fees charged by an act, `OneOffCharge`) go on the invoice of the
   period of their date, or on the first invoice after it; one line each, at their price.
+- **Phone insurance** premiums (the contract's monthly price, `devices`): per day of cover on
+  which the line is in service, like an option (neither the brochure nor the insurance data
+  gives another prorata rule).
 - **Purchases on the bill** (Internet+ purchases and VOD on the box, recorded by `usage`): one
   line each, at the amount charged (VAT included), on the invoice of the month of the purchase
   (Europe/Paris date), so each is billed exactly once (one invoice per account and month).
@@ -137,6 +140,7 @@ class ChargeKind(StrEnum):
     BILL_ADVANCE_CREDIT = "bill_advance_credit"  # CGS 5.1 (i): a paid advance, deducted
     CARRIER_BILLING = "carrier_billing"  # an Internet+ purchase (a merchant's, on the bill)
     VOD = "vod"  # a film rented or bought on the box
+    INSURANCE = "insurance"  # the monthly premium of a phone's insurance
 
 
 class PriceKind(StrEnum):
@@ -504,6 +508,51 @@ def usage_charges(
                 f" numéros spéciaux) : {_micro_eur_text(group.total_micro_eur)} €, arrondi une"
                 " fois au centime (demi-centime arrondi au centime supérieur)",
                 usage_key=group.key,
+            )
+        )
+    return charges
+
+
+@dataclass(frozen=True)
+class InsuranceFacts:
+    """A phone insurance contract of the line (devices.selectors.InsuranceOnBill)."""
+
+    device: str
+    reference: str  # the insurer's contract reference
+    monthly_cents: int  # the premium the contract keeps, incl. VAT
+    span: Span  # days of cover: from the subscription day to the end day (excluded)
+
+
+def insurance_charges(
+    *, line: LineFacts, insurances: Iterable[InsuranceFacts], period_start: date
+) -> list[Charge]:
+    """The premiums of the line's phone insurances for the month, billed like an option: per
+    day of cover on which the line is in service, prorated over the month's days.
+
+    Interpretation: neither the brochure nor the insurance data (devices/data/insurance.toml)
+    says how a month started or ended midway is charged; the premium follows the options' rule
+    (brochure Options note (3)), without a free month."""
+    stop = next_period_start(period_start)
+    in_service = line.in_service.clip(period_start, stop)
+    if in_service is None:
+        return []
+    service, month_days = Span(*in_service), days_in_month(period_start)
+    charges = []
+    for insurance in insurances:
+        days = _intersect(insurance.span, service, period_start, stop)
+        if days is None or insurance.monthly_cents == 0:
+            continue
+        charges.append(
+            _recurring(
+                kind=ChargeKind.INSURANCE,
+                label=f"Assurance du {insurance.device}",
+                line=line,
+                code="",
+                monthly_cents=insurance.monthly_cents,
+                days=days,
+                month_days=month_days,
+                rule=f"Prime d'assurance {insurance.monthly_cents} c TTC/mois, contrat"
+                f" {insurance.reference} (tarif de l'assureur partenaire)",
             )
         )
     return charges

@@ -53,6 +53,7 @@ from guichet.catalog.selectors import catalog_current, product_get
 from guichet.customers.models import Address, AddressKind, Civility, Customer
 from guichet.customers.selectors import address_get
 from guichet.customers.services import address_set
+from guichet.devices.selectors import InsuranceOnBill, insurances_on_bill
 from guichet.lines.models import Line, LineStatus
 from guichet.lines.selectors import BilledSubscription, lines_for_billing_account
 from guichet.payments.errors import InstalmentError
@@ -1018,6 +1019,18 @@ def _usage_facts(group: UsageGroup) -> rules.UsageFacts:
     )
 
 
+def _insurance_facts(insurance: InsuranceOnBill) -> rules.InsuranceFacts:
+    return rules.InsuranceFacts(
+        device=insurance.device,
+        reference=insurance.reference,
+        monthly_cents=insurance.monthly_price_cents,
+        span=rules.Span(
+            _paris_date(insurance.started_at),
+            _paris_date(insurance.ended_at) if insurance.ended_at else None,
+        ),
+    )
+
+
 def _purchase_facts(purchase: PurchaseOnBill) -> rules.PurchaseFacts:
     return rules.PurchaseFacts(
         kind=rules.ChargeKind(purchase.kind),
@@ -1040,11 +1053,13 @@ def _account_charges(
     catalog: Catalog,
     usage: Mapping[int, Sequence[UsageGroup]],
     purchases: Mapping[int, Sequence[PurchaseOnBill]],
+    insurances: Mapping[int, Sequence[InsuranceOnBill]],
 ) -> list[rules.Charge]:
     """The charges of an account loaded by `accounts_for_bill_run`: its lines in order, each
-    line's out-of-bundle usage (`usage`, by line id) and purchases on the bill (`purchases`,
-    by line id) after its fees, then its one-off charges not billed yet, its instalments due,
-    then the paid bill advances deducted from what all that adds up to."""
+    line's phone insurance premiums (`insurances`, by line id), out-of-bundle usage (`usage`)
+    and purchases on the bill (`purchases`) after its fees, then its one-off charges not billed
+    yet, its instalments due, then the paid bill advances deducted from what all that adds up
+    to."""
     charges: list[rules.Charge] = []
     for line in billing_account.lines_in_service:  # type: ignore[attr-defined]
         for subscription in line.billed_subscriptions:
@@ -1052,6 +1067,13 @@ def _account_charges(
                 prices[subscription.product_code] = _price(subscription, catalog)
         facts = _line_facts(line)
         charges.extend(rules.line_charges(line=facts, period_start=period, prices=prices))
+        charges.extend(
+            rules.insurance_charges(
+                line=facts,
+                insurances=[_insurance_facts(i) for i in insurances.get(line.pk, ())],
+                period_start=period,
+            )
+        )
         charges.extend(
             rules.usage_charges(
                 line=facts,
@@ -1118,6 +1140,7 @@ def bill_run(
         line_ids = [line.pk for account in accounts for line in account.lines_in_service]
         usage = out_of_bundle_usage(line_ids=line_ids, period_start=period)
         purchases = purchases_on_bill(line_ids=line_ids, start=start, stop=stop)
+        insurances = insurances_on_bill(line_ids=line_ids, stop=stop)
         for account in accounts:
             try:
                 charges = _account_charges(
@@ -1127,6 +1150,7 @@ def bill_run(
                     catalog=catalog,
                     usage=usage,
                     purchases=purchases,
+                    insurances=insurances,
                 )
             except BillingError as error:
                 report.failed.append((account.pk, error.code.value))
