@@ -142,3 +142,20 @@ def test_vod_on_the_box_is_billed_once_even_when_the_run_is_repeated() -> None:
     ]
     assert again.summary() == "accounts=1 created=0 existing=1 total_eur=47.97"
     assert InvoiceLine.objects.filter(kind="vod").count() == 2
+
+
+def test_a_merchants_label_reaches_the_invoice_as_written() -> None:
+    # Whatever the merchant wrote (a backslash, a tab, a line break, quotes) is stored as is:
+    # on PostgreSQL the invoice lines go through COPY, whose text format escapes them.
+    account = open_account()
+    line = woot_line(account, activated_at=paris(2026, 10, 1))
+    service = 'Pack \\ "500"\tgemmes\n(promo) ; l\'offre'
+    carrier_billing_purchase_record(
+        line=line, merchant="Jeux", service=service, amount_cents=299, now=paris(2026, 11, 3)
+    )
+
+    bill_run(period=NOVEMBER, now=RUN_AT)
+
+    assert lines_of(account.pk, NOVEMBER)[2][1] == (
+        f"Achat Internet+ : {service} (Jeux) du 03/11/2026 — ligne {line.display_number}"
+    )
