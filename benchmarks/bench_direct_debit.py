@@ -1,8 +1,9 @@
 """SEPA direct debit throughput: N invoices (GUICHET_BENCH_DIRECT_DEBITS, default 2,000) of
 12.99 €, each pre-notified under an active mandate, collected for one date (debits, pain.008
 files of 1,000 debits checked against the ISO 20022 schema, written to a folder), collected
-again (idempotent: nothing made), settled (one transaction per debit: the payment recorded on
-the invoice), then one pain.002 report returning a tenth of them applied.
+again (idempotent: nothing made), settled (one transaction per chunk of 1,000 debits, their
+payments recorded on the invoices by billing's bulk settlement), then one pain.002 report
+returning a tenth of them applied.
 
 The database is a temporary SQLite file, or GUICHET_BENCH_DATABASE_URL (a scratch PostgreSQL
 database, which is flushed: never point it at a real one). The state before collection is

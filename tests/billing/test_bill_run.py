@@ -380,10 +380,11 @@ def test_bill_run_reads_in_bulk() -> None:
 
     # Issuing costs the same few queries per chunk whatever its number of accounts (lock the
     # counter, existing invoices, reserve the numbers, then one insert each for the invoices,
-    # their lines and the activities); the reads are the same for 2 or 4 accounts (release,
-    # ids with lines, ids with one-off charges, ids with instalments due, existing, accounts,
-    # lines, subscriptions, one-off charges, instalments, advance credits, deposits held,
-    # out-of-bundle usage, total). A run with nothing left to issue: release, the three lists
+    # their lines and the activities, and the invoices' ids read back); the reads are the same
+    # for 2 or 4 accounts (release, ids with lines, ids with one-off charges, ids with
+    # instalments due, existing, accounts, lines, subscriptions, one-off charges, instalments,
+    # advance credits, deposits held, out-of-bundle usage, Internet+ and VOD purchases,
+    # insurance contracts, total). A run with nothing left to issue: release, the three lists
     # of ids, existing, total.
     assert two == four
     assert again == 6
@@ -476,6 +477,8 @@ def test_an_account_invoiced_meanwhile_is_skipped_without_losing_a_number() -> N
                 prices={},
                 catalog=services.catalog_current(),
                 usage={},
+                purchases={},
+                insurances={},
             ),
         )
         for account in accounts

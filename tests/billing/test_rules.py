@@ -132,6 +132,23 @@ def test_prorata_activated_on_the_11th_of_a_30_day_month() -> None:
 
 
 @given(
+    amount=st.integers(min_value=-(10**12), max_value=10**12),
+    days=st.integers(min_value=0, max_value=31),
+    month_days=st.sampled_from([28, 29, 30, 31]),
+)
+def test_vat_and_prorata_are_the_one_rounding_of_their_exact_value(
+    amount: int, days: int, month_days: int
+) -> None:
+    # Both round in integers (no Fraction per line, for the bill run's speed): the same result
+    # as the documented rule applied to the exact fraction.
+    assert vat_cents(amount) == round_to_cents(Fraction(amount * 20, 120))
+    days = min(days, month_days)
+    assert prorata_cents(monthly_cents=amount, days=days, month_days=month_days) == (
+        round_to_cents(Fraction(amount * days, month_days))
+    )
+
+
+@given(
     monthly=st.integers(min_value=-100_000, max_value=100_000),
     month_days=st.sampled_from([28, 29, 30, 31]),
 )

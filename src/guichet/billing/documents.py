@@ -232,6 +232,7 @@ _SUBSCRIPTION_KINDS = frozenset(
         InvoiceLineKind.TOP_UP,
         InvoiceLineKind.ONE_OFF_FEE,
         InvoiceLineKind.ACTIVATION_FEE,
+        InvoiceLineKind.INSURANCE,
     }
 )
 
@@ -255,6 +256,10 @@ def _sections(
             title="Consommations hors forfait",
             groups=of_kinds([InvoiceLineKind.USAGE]),
             empty_text="Aucune consommation hors forfait sur la période.",
+        ),
+        Section(
+            title="Achats sur facture (Internet+ et vidéo à la demande)",
+            groups=of_kinds([InvoiceLineKind.CARRIER_BILLING, InvoiceLineKind.VOD]),
         ),
         Section(title="Facilités de paiement", groups=of_kinds([InvoiceLineKind.INSTALMENT])),
         Section(title="Avance sur facture", groups=of_kinds([InvoiceLineKind.BILL_ADVANCE_CREDIT])),

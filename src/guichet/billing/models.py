@@ -119,6 +119,9 @@ class InvoiceLineKind(models.TextChoices):
     USAGE = "usage", "Consommations hors forfait"
     INSTALMENT = "instalment", "Facilité de paiement"
     BILL_ADVANCE_CREDIT = "bill_advance_credit", "Avance sur facture"
+    CARRIER_BILLING = "carrier_billing", "Achat Internet+"
+    VOD = "vod", "Vidéo à la demande"
+    INSURANCE = "insurance", "Assurance mobile"
 
 
 # VAT rates in basis points (2000 = 20 %): integer, and 5.5 % or 2.1 % fit too.

@@ -30,6 +30,12 @@ Rules chosen (each pinned by tests/billing/test_rules.py):
 - **Bonuses** are free and produce no line.
 - **One-off fees** (service fees charged by an act, `OneOffCharge`) go on the invoice of the
   period of their date, or on the first invoice after it; one line each, at their price.
+- **Phone insurance** premiums (the contract's monthly price, `devices`): per day of cover on
+  which the line is in service, like an option (neither the brochure nor the insurance data
+  gives another prorata rule).
+- **Purchases on the bill** (Internet+ purchases and VOD on the box, recorded by `usage`): one
+  line each, at the amount charged (VAT included), on the invoice of the month of the purchase
+  (Europe/Paris date), so each is billed exactly once (one invoice per account and month).
 - **Out-of-bundle usage** (rating's charges, integer micro-euros, never rounded per record):
   one line per line of service and usage group (service, direction, where the line was, where
   to), the group's total rounded once to the cent by `round_to_cents` (half away from zero:
@@ -64,11 +70,16 @@ def round_to_cents(amount: Fraction | Decimal | int, *, unit: str = "cents") -> 
         value /= MICRO_EUROS_PER_CENT
     elif unit != "cents":
         raise ValueError(f"unknown unit {unit!r}")
-    magnitude = abs(value)
-    whole, rest = divmod(magnitude.numerator, magnitude.denominator)
-    if 2 * rest >= magnitude.denominator:
+    return _round_ratio(value.numerator, value.denominator)
+
+
+def _round_ratio(numerator: int, denominator: int) -> int:
+    """`round_to_cents(Fraction(numerator, denominator))` without building the Fraction (the
+    bill run rounds every line's VAT and prorata): half away from zero, `denominator` > 0."""
+    whole, rest = divmod(abs(numerator), denominator)
+    if 2 * rest >= denominator:
         whole += 1
-    return whole if value >= 0 else -whole
+    return whole if numerator >= 0 else -whole
 
 
 def days_in_month(period_start: date) -> int:
@@ -95,12 +106,12 @@ def prorata_cents(*, monthly_cents: int, days: int, month_days: int) -> int:
     """A monthly fee for `days` of a month of `month_days` days, rounded once."""
     if not 0 <= days <= month_days:
         raise ValueError(f"{days} days is not within a month of {month_days} days")
-    return round_to_cents(Fraction(monthly_cents * days, month_days))
+    return _round_ratio(monthly_cents * days, month_days)
 
 
 def vat_cents(amount_cents: int, *, rate_percent: int = VAT_RATE_PERCENT) -> int:
     """The VAT included in `amount_cents` (incl. VAT), rounded per line."""
-    return round_to_cents(Fraction(amount_cents * rate_percent, 100 + rate_percent))
+    return _round_ratio(amount_cents * rate_percent, 100 + rate_percent)
 
 
 @dataclass(frozen=True)
@@ -127,6 +138,9 @@ class ChargeKind(StrEnum):
     USAGE = "usage"  # out-of-bundle usage, from rating (later)
     INSTALMENT = "instalment"  # one instalment of a device's instalment plan
     BILL_ADVANCE_CREDIT = "bill_advance_credit"  # CGS 5.1 (i): a paid advance, deducted
+    CARRIER_BILLING = "carrier_billing"  # an Internet+ purchase (a merchant's, on the bill)
+    VOD = "vod"  # a film rented or bought on the box
+    INSURANCE = "insurance"  # the monthly premium of a phone's insurance
 
 
 class PriceKind(StrEnum):
@@ -497,6 +511,90 @@ def usage_charges(
             )
         )
     return charges
+
+
+@dataclass(frozen=True)
+class InsuranceFacts:
+    """A phone insurance contract of the line (devices.selectors.InsuranceOnBill)."""
+
+    device: str
+    reference: str  # the insurer's contract reference
+    monthly_cents: int  # the premium the contract keeps, incl. VAT
+    span: Span  # days of cover: from the subscription day to the end day (excluded)
+
+
+def insurance_charges(
+    *, line: LineFacts, insurances: Iterable[InsuranceFacts], period_start: date
+) -> list[Charge]:
+    """The premiums of the line's phone insurances for the month, billed like an option: per
+    day of cover on which the line is in service, prorated over the month's days.
+
+    Interpretation: neither the brochure nor the insurance data (devices/data/insurance.toml)
+    says how a month started or ended midway is charged; the premium follows the options' rule
+    (brochure Options note (3)), without a free month."""
+    stop = next_period_start(period_start)
+    in_service = line.in_service.clip(period_start, stop)
+    if in_service is None:
+        return []
+    service, month_days = Span(*in_service), days_in_month(period_start)
+    charges = []
+    for insurance in insurances:
+        days = _intersect(insurance.span, service, period_start, stop)
+        if days is None or insurance.monthly_cents == 0:
+            continue
+        charges.append(
+            _recurring(
+                kind=ChargeKind.INSURANCE,
+                label=f"Assurance du {insurance.device}",
+                line=line,
+                code="",
+                monthly_cents=insurance.monthly_cents,
+                days=days,
+                month_days=month_days,
+                rule=f"Prime d'assurance {insurance.monthly_cents} c TTC/mois, contrat"
+                f" {insurance.reference} (tarif de l'assureur partenaire)",
+            )
+        )
+    return charges
+
+
+@dataclass(frozen=True)
+class PurchaseFacts:
+    """A purchase charged on the line's bill in the period (usage.selectors.PurchaseOnBill)."""
+
+    kind: ChargeKind  # CARRIER_BILLING or VOD
+    what: str  # the service bought, or the film's title
+    seller: str  # the merchant, or "location" / "achat" for a film
+    amount_cents: int  # incl. VAT, as the merchant or the TV platform charged it
+    day: date
+
+
+PURCHASE_LABELS: Mapping[ChargeKind, str] = {
+    ChargeKind.CARRIER_BILLING: "Achat Internet+",
+    ChargeKind.VOD: "Vidéo à la demande",
+}
+
+
+def purchase_charges(*, line: LineFacts, purchases: Iterable[PurchaseFacts]) -> list[Charge]:
+    """One line per purchase on the bill, at the amount charged (VAT 20 % included, extracted
+    per line like every other charge), on the invoice of the period of the purchase's day."""
+    return [
+        Charge(
+            kind=purchase.kind,
+            label=f"{PURCHASE_LABELS[purchase.kind]} : {purchase.what} ({purchase.seller}) du"
+            f" {_fr(purchase.day)} — ligne {line.label}",
+            line_id=line.line_id,
+            product_code="",
+            quantity=1,
+            unit_price_cents=purchase.amount_cents,
+            amount_cents=purchase.amount_cents,
+            service_start=purchase.day,
+            service_end=purchase.day,
+            rule=f"{PURCHASE_LABELS[purchase.kind]} du {_fr(purchase.day)} : montant fixé par le"
+            " vendeur, TVA 20 % incluse, porté sur la facture du mois de l'achat",
+        )
+        for purchase in purchases
+    ]
 
 
 def _micro_eur_text(amount: int) -> str:

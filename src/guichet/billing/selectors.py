@@ -159,6 +159,15 @@ def invoiced_account_ids(*, account_ids: Sequence[int], period_start: date) -> s
     )
 
 
+def invoice_ids_by_account(*, account_ids: Sequence[int], period_start: date) -> dict[int, int]:
+    """The id of each of these accounts' invoice of the period, by account id. One query."""
+    return dict(
+        Invoice.objects.filter(
+            billing_account_id__in=account_ids, period_start=period_start
+        ).values_list("billing_account_id", "id")
+    )
+
+
 def invoices_total_cents(*, period_start: date, account_id: int | None = None) -> int:
     """Sum of the period's invoices (cancelled ones included: their credit note is apart)."""
     invoices = Invoice.objects.filter(period_start=period_start)

@@ -4,16 +4,17 @@ Each act is one transaction that validates, saves and logs the act. The bill run
 acts: one `invoice_issue` transaction per account, so it resumes where it stopped.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Value, When
 
 from guichet.billing import advance_rules, rules
+from guichet.billing.bulk_writes import rows_insert
 from guichet.billing.errors import BillingError, BillingErrorCode
 from guichet.billing.models import (
     MONTH_DAY_MAX,
@@ -36,6 +37,7 @@ from guichet.billing.selectors import (
     accounts_for_bill_run,
     advance_remaining_cents,
     billable_account_ids,
+    invoice_ids_by_account,
     invoiced_account_ids,
     invoices_total_cents,
     security_deposits_held_cents,
@@ -51,13 +53,19 @@ from guichet.catalog.selectors import catalog_current, product_get
 from guichet.customers.models import Address, AddressKind, Civility, Customer
 from guichet.customers.selectors import address_get
 from guichet.customers.services import address_set
+from guichet.devices.selectors import InsuranceOnBill, insurances_on_bill
 from guichet.lines.models import Line, LineStatus
-from guichet.lines.selectors import lines_for_billing_account
+from guichet.lines.selectors import BilledSubscription, lines_for_billing_account
 from guichet.payments.errors import InstalmentError
 from guichet.payments.models import Instalment
 from guichet.payments.selectors.instalments import instalment_plans_open_for_billing_account
 from guichet.payments.services.instalments import instalments_bill
-from guichet.usage.selectors import UsageGroup, out_of_bundle_usage
+from guichet.usage.selectors import (
+    PurchaseOnBill,
+    UsageGroup,
+    out_of_bundle_usage,
+    purchases_on_bill,
+)
 
 BILLING_ACCOUNT_NUMBER_SEQUENCE = "billing_account"
 # "CF" + 8 digits; starting at 10000001 keeps them all 8 digits long.
@@ -562,19 +570,9 @@ def invoice_issue(
             message=f"Le compte {billing_account.number} a déjà sa facture de {period:%m/%Y}.",
             extra={"number": billing_account.number, "period": period.isoformat()},
         )
-    held = security_deposits_held_cents(account_ids=[billing_account.pk])
-    invoice = _invoice_for(
-        billing_account=billing_account,
-        period=period,
-        charges=charges,
-        number=number,
-        now=now,
-        deposit_held_cents=held.get(billing_account.pk, 0),
+    [invoice] = _invoices_write(
+        drafts=[(billing_account, charges)], numbers=[number], period=period, now=now
     )
-    invoice.save()
-    InvoiceLine.objects.bulk_create(_invoice_lines_for(invoice=invoice, charges=charges))
-    _bill_one_off_charges([(invoice, charges)])
-    _record_what_charges_settle([(invoice, charges)], now=now)
     activity_record(
         customer=billing_account.customer,
         actor=actor,
@@ -606,42 +604,16 @@ def invoices_issue(
     _reserve_document_numbers(
         sequence_name=INVOICE_SEQUENCE, prefix="F", year=issued_on.year, count=0
     )
-    invoiced = set(
-        Invoice.objects.filter(
-            billing_account_id__in=[account.pk for account, _ in drafts], period_start=period
-        ).values_list("billing_account_id", flat=True)
+    invoiced = invoiced_account_ids(
+        account_ids=[account.pk for account, _ in drafts], period_start=period
     )
     drafts = [(account, charges) for account, charges in drafts if account.pk not in invoiced]
+    if not drafts:
+        return []
     numbers = _reserve_document_numbers(
         sequence_name=INVOICE_SEQUENCE, prefix="F", year=issued_on.year, count=len(drafts)
     )
-    held = security_deposits_held_cents(account_ids=[account.pk for account, _ in drafts])
-    invoices = Invoice.objects.bulk_create(
-        _invoice_for(
-            billing_account=account,
-            period=period,
-            charges=charges,
-            number=number,
-            now=now,
-            deposit_held_cents=held.get(account.pk, 0),
-        )
-        for (account, charges), number in zip(drafts, numbers, strict=True)
-    )
-    InvoiceLine.objects.bulk_create(
-        (
-            line
-            for invoice, (_, charges) in zip(invoices, drafts, strict=True)
-            for line in _invoice_lines_for(invoice=invoice, charges=charges)
-        ),
-        batch_size=1000,
-    )
-    _bill_one_off_charges(
-        [(invoice, charges) for invoice, (_, charges) in zip(invoices, drafts, strict=True)]
-    )
-    _record_what_charges_settle(
-        [(invoice, charges) for invoice, (_, charges) in zip(invoices, drafts, strict=True)],
-        now=now,
-    )
+    invoices = _invoices_write(drafts=drafts, numbers=numbers, period=period, now=now)
     activity_record_many(
         actor=actor,
         act=Act.INVOICE_ISSUE,
@@ -659,6 +631,92 @@ def invoices_issue(
     return invoices
 
 
+INVOICE_COLUMNS = (
+    "billing_account_id",
+    "number",
+    "period_start",
+    "period_end",
+    "issued_on",
+    "due_on",
+    "issued_at",
+    "payment_method",
+    "billed_name",
+    "billed_address",
+    "status",
+    "total_cents",
+    "vat_cents",
+    "total_excl_vat_cents",
+    "paid_cents",
+    "security_deposit_held_cents",
+)
+INVOICE_LINE_COLUMNS = (
+    "invoice_id",
+    "position",
+    "kind",
+    "label",
+    "line_id",
+    "product_code",
+    "quantity",
+    "unit_price_cents",
+    "amount_cents",
+    "vat_rate_bp",
+    "vat_cents",
+    "service_start",
+    "service_end",
+    "rule",
+    "usage_key",
+)
+
+
+def _invoices_write(
+    *,
+    drafts: Sequence[tuple[BillingAccount, Sequence[rules.Charge]]],
+    numbers: Sequence[str],
+    period: date,
+    now: datetime,
+) -> list[Invoice]:
+    """Write the invoices of `drafts` (accounts without an invoice for `period`), numbered
+    `numbers`, with their lines, and record what their charges settle: a few statements
+    whatever their number (bulk inserts, see `bulk_writes`). Returns the invoices, with ids."""
+    held = security_deposits_held_cents(account_ids=[account.pk for account, _ in drafts])
+    invoices = [
+        _invoice_for(
+            billing_account=account,
+            period=period,
+            charges=charges,
+            number=number,
+            now=now,
+            deposit_held_cents=held.get(account.pk, 0),
+        )
+        for (account, charges), number in zip(drafts, numbers, strict=True)
+    ]
+    rows_insert(
+        model=Invoice,
+        columns=INVOICE_COLUMNS,
+        rows=[[getattr(invoice, name) for name in INVOICE_COLUMNS] for invoice in invoices],
+    )
+    ids = invoice_ids_by_account(
+        account_ids=[invoice.billing_account_id for invoice in invoices], period_start=period
+    )
+    for invoice in invoices:
+        invoice.pk = ids[invoice.billing_account_id]
+        # Saved rows from now on, as `bulk_create` leaves its objects.
+        invoice._state.adding, invoice._state.db = False, connection.alias
+    rows_insert(
+        model=InvoiceLine,
+        columns=INVOICE_LINE_COLUMNS,
+        rows=(
+            row
+            for invoice, (_, charges) in zip(invoices, drafts, strict=True)
+            for row in _invoice_line_rows(invoice_id=invoice.pk, charges=charges)
+        ),
+    )
+    issued = [(invoice, charges) for invoice, (_, charges) in zip(invoices, drafts, strict=True)]
+    _bill_one_off_charges(issued)
+    _record_what_charges_settle(issued, now=now)
+    return invoices
+
+
 def _record_what_charges_settle(
     issued: Sequence[tuple[Invoice, Sequence[rules.Charge]]], *, now: datetime
 ) -> None:
@@ -666,12 +724,12 @@ def _record_what_charges_settle(
     is no longer to bill) and record the advance deductions (refused when an advance has less
     left than deducted: another run used it meanwhile). Either refusal rolls the invoices back,
     so an instalment is billed and a credit deducted exactly once."""
-    instalments: dict[date, list[int]] = {}
+    instalments: dict[int, int] = {}
     deductions: list[BillAdvanceDeduction] = []
     for invoice, charges in issued:
         for charge in charges:
             if charge.instalment_id is not None:
-                instalments.setdefault(invoice.period_start, []).append(charge.instalment_id)
+                instalments[charge.instalment_id] = invoice.pk
             if charge.bill_advance_id is not None:
                 deductions.append(
                     BillAdvanceDeduction(
@@ -680,8 +738,7 @@ def _record_what_charges_settle(
                         amount_cents=-charge.amount_cents,
                     )
                 )
-    for period, ids in instalments.items():
-        instalments_bill(instalment_ids=ids, period=period, now=now)
+    instalments_bill(invoice_of=instalments, now=now)
     if not deductions:
         return
     advance_ids = sorted({deduction.advance_id for deduction in deductions})
@@ -751,27 +808,28 @@ def _billed_address(address: Address | None) -> list[str]:
     return [*street, city] if address.country == HOME_COUNTRY else [*street, city, address.country]
 
 
-def _invoice_lines_for(*, invoice: Invoice, charges: Sequence[rules.Charge]) -> list[InvoiceLine]:
-    return [
-        InvoiceLine(
-            invoice=invoice,
-            position=position,
-            kind=charge.kind.value,
-            label=charge.label[:300],
-            line_id=charge.line_id,
-            product_code=charge.product_code,
-            quantity=charge.quantity,
-            unit_price_cents=charge.unit_price_cents,
-            amount_cents=charge.amount_cents,
-            vat_rate_bp=VAT_RATE_STANDARD_BP,
-            vat_cents=charge.vat_cents,
-            service_start=charge.service_start,
-            service_end=charge.service_end,
-            rule=charge.rule[:400],
-            usage_key=charge.usage_key,
+def _invoice_line_rows(
+    *, invoice_id: int, charges: Sequence[rules.Charge]
+) -> Iterator[tuple[object, ...]]:
+    """The invoice's lines as rows of INVOICE_LINE_COLUMNS, in the charges' order."""
+    for position, charge in enumerate(charges, start=1):
+        yield (
+            invoice_id,
+            position,
+            charge.kind.value,
+            charge.label[:300],
+            charge.line_id,
+            charge.product_code,
+            charge.quantity,
+            charge.unit_price_cents,
+            charge.amount_cents,
+            VAT_RATE_STANDARD_BP,
+            charge.vat_cents,
+            charge.service_start,
+            charge.service_end,
+            charge.rule[:400],
+            charge.usage_key,
         )
-        for position, charge in enumerate(charges, start=1)
-    ]
 
 
 def _issue_summary(invoice: Invoice) -> str:
@@ -882,17 +940,17 @@ def _price_extras(entry: object) -> dict[str, Any] | None:
     return None
 
 
-def _price(product: Product, catalog: Catalog) -> rules.Price:
-    if product.kind == ProductKind.BONUS:
+def _price(subscription: BilledSubscription, catalog: Catalog) -> rules.Price:
+    if subscription.product_kind == ProductKind.BONUS:
         return rules.Price(
-            code=product.code,
-            name=product.name,
+            code=subscription.product_code,
+            name=subscription.product_name,
             kind=rules.PriceKind.FREE,
             price_cents=0,
             list_price_cents=0,
         )
     try:
-        entry = catalog.product(product.code)
+        entry = catalog.product(subscription.product_code)
     except CatalogError:
         entry = None
     extras = _price_extras(entry)
@@ -906,9 +964,9 @@ def _price(product: Product, catalog: Catalog) -> rules.Price:
         )
     raise BillingError(
         code=BillingErrorCode.PRODUCT_NOT_PRICED,
-        message=f"« {product.name} » ({product.code}) n'a pas de prix dans le catalogue en"
-        " vigueur.",
-        extra={"product": product.code},
+        message=f"« {subscription.product_name} » ({subscription.product_code}) n'a pas de prix"
+        " dans le catalogue en vigueur.",
+        extra={"product": subscription.product_code},
     )
 
 
@@ -923,7 +981,7 @@ def _line_facts(line: Line) -> rules.LineFacts:
         ),
         subscriptions=tuple(
             rules.SubscriptionFacts(
-                code=subscription.product.code,
+                code=subscription.product_code,
                 span=rules.Span(
                     _paris_date(subscription.starts_at),
                     _paris_date(subscription.ends_at) if subscription.ends_at else None,
@@ -961,6 +1019,28 @@ def _usage_facts(group: UsageGroup) -> rules.UsageFacts:
     )
 
 
+def _insurance_facts(insurance: InsuranceOnBill) -> rules.InsuranceFacts:
+    return rules.InsuranceFacts(
+        device=insurance.device,
+        reference=insurance.reference,
+        monthly_cents=insurance.monthly_price_cents,
+        span=rules.Span(
+            _paris_date(insurance.started_at),
+            _paris_date(insurance.ended_at) if insurance.ended_at else None,
+        ),
+    )
+
+
+def _purchase_facts(purchase: PurchaseOnBill) -> rules.PurchaseFacts:
+    return rules.PurchaseFacts(
+        kind=rules.ChargeKind(purchase.kind),
+        what=purchase.what,
+        seller=purchase.seller,
+        amount_cents=purchase.amount_cents,
+        day=_paris_date(purchase.purchased_at),
+    )
+
+
 def _zone_labels(catalog: Catalog) -> dict[str, str]:
     return {zone.code: zone.label for zone in catalog.zones}
 
@@ -972,24 +1052,39 @@ def _account_charges(
     prices: dict[str, rules.Price],
     catalog: Catalog,
     usage: Mapping[int, Sequence[UsageGroup]],
+    purchases: Mapping[int, Sequence[PurchaseOnBill]],
+    insurances: Mapping[int, Sequence[InsuranceOnBill]],
 ) -> list[rules.Charge]:
     """The charges of an account loaded by `accounts_for_bill_run`: its lines in order, each
-    line's out-of-bundle usage (`usage`, by line id) after its fees, then its one-off charges
-    not billed yet, its instalments due, then the paid bill advances deducted from what all
-    that adds up to."""
+    line's phone insurance premiums (`insurances`, by line id), out-of-bundle usage (`usage`)
+    and purchases on the bill (`purchases`) after its fees, then its one-off charges not billed
+    yet, its instalments due, then the paid bill advances deducted from what all that adds up
+    to."""
     charges: list[rules.Charge] = []
     for line in billing_account.lines_in_service:  # type: ignore[attr-defined]
         for subscription in line.billed_subscriptions:
-            product = subscription.product
-            if product.code not in prices:
-                prices[product.code] = _price(product, catalog)
+            if subscription.product_code not in prices:
+                prices[subscription.product_code] = _price(subscription, catalog)
         facts = _line_facts(line)
         charges.extend(rules.line_charges(line=facts, period_start=period, prices=prices))
+        charges.extend(
+            rules.insurance_charges(
+                line=facts,
+                insurances=[_insurance_facts(i) for i in insurances.get(line.pk, ())],
+                period_start=period,
+            )
+        )
         charges.extend(
             rules.usage_charges(
                 line=facts,
                 usage=[_usage_facts(group) for group in usage.get(line.pk, ())],
                 zone_labels=_zone_labels(catalog),
+            )
+        )
+        charges.extend(
+            rules.purchase_charges(
+                line=facts,
+                purchases=[_purchase_facts(purchase) for purchase in purchases.get(line.pk, ())],
             )
         )
     charges.extend(_one_off_charge(charge) for charge in billing_account.pending_charges)  # type: ignore[attr-defined]
@@ -1042,10 +1137,10 @@ def bill_run(
         to_invoice = [pk for pk in chunk if pk not in done]
         drafts = []
         accounts = accounts_for_bill_run(account_ids=to_invoice, period=period, stop=stop)
-        usage = out_of_bundle_usage(
-            line_ids=[line.pk for account in accounts for line in account.lines_in_service],
-            period_start=period,
-        )
+        line_ids = [line.pk for account in accounts for line in account.lines_in_service]
+        usage = out_of_bundle_usage(line_ids=line_ids, period_start=period)
+        purchases = purchases_on_bill(line_ids=line_ids, start=start, stop=stop)
+        insurances = insurances_on_bill(line_ids=line_ids, stop=stop)
         for account in accounts:
             try:
                 charges = _account_charges(
@@ -1054,6 +1149,8 @@ def bill_run(
                     prices=prices,
                     catalog=catalog,
                     usage=usage,
+                    purchases=purchases,
+                    insurances=insurances,
                 )
             except BillingError as error:
                 report.failed.append((account.pk, error.code.value))

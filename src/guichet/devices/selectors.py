@@ -1,6 +1,8 @@
 """Reads of devices, insurance and after-sales; every read for a customer is scoped to them."""
 
-from datetime import date
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Q
@@ -147,3 +149,42 @@ def incidents_search(*, postcode: str) -> list[NetworkIncident]:
             "-started_at", "-id"
         )
     )
+
+
+@dataclass(frozen=True)
+class InsuranceOnBill:
+    """An insurance contract as the bill run reads it: the premium the contract keeps (cents
+    incl. VAT, per month) and when it covered the phone."""
+
+    contract_id: int
+    line_id: int
+    device: str
+    reference: str
+    monthly_price_cents: int
+    started_at: datetime
+    ended_at: datetime | None
+
+
+def insurances_on_bill(
+    *, line_ids: Sequence[int], stop: datetime
+) -> Mapping[int, list[InsuranceOnBill]]:
+    """The insurance contracts of these lines started before `stop`, ended or not, per line,
+    oldest first. One query (none without lines)."""
+    if not line_ids:
+        return {}
+    by_line: dict[int, list[InsuranceOnBill]] = {}
+    for row in (
+        InsuranceContract.objects.filter(line_id__in=line_ids, started_at__lt=stop)
+        .order_by("started_at", "id")
+        .values_list(
+            "id",
+            "line_id",
+            "equipment__model",
+            "insurer_reference",
+            "monthly_price_cents",
+            "started_at",
+            "ended_at",
+        )
+    ):
+        by_line.setdefault(row[1], []).append(InsuranceOnBill(*row))
+    return by_line

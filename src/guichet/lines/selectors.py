@@ -65,27 +65,43 @@ def billing_account_ids_with_lines_in_service(
     return sorted(set(lines.values_list("billing_account_id", flat=True)))
 
 
+@dataclass(frozen=True)
+class BilledSubscription:
+    """A subscription as the bill run reads it: its product's code, kind and name, and when it
+    ran. Read as plain values, not models: the bill run reads tens of thousands at a time."""
+
+    product_code: str
+    product_kind: str
+    product_name: str
+    starts_at: datetime
+    ends_at: datetime | None
+
+
 def activated_lines_by_billing_account(
     *, account_ids: Sequence[int], stop: datetime
 ) -> dict[int, list[Line]]:
-    """The activated lines of these accounts, each with `billed_subscriptions`: every
-    subscription that started before `stop`, ended or not, with its product, except those
-    already paid when bought (`prepaid_by`: a top-up bought by card). Two queries."""
-    subscriptions = (
-        Subscription.objects.exclude(status=SubscriptionStatus.SCHEDULED)
-        .filter(starts_at__lt=stop, prepaid_by="")
-        .select_related("product")
-        .order_by("starts_at", "id")
-    )
-    lines = (
+    """The activated lines of these accounts, each with `billed_subscriptions`
+    (`BilledSubscription`s): every subscription that started before `stop`, ended or not, in
+    start order, except those already paid when bought (`prepaid_by`: a top-up bought by
+    card). Two queries."""
+    lines = list(
         Line.objects.filter(billing_account_id__in=account_ids, activated_at__isnull=False)
-        .prefetch_related(
-            Prefetch("subscriptions", queryset=subscriptions, to_attr="billed_subscriptions")
-        )
+        .only("billing_account_id", "msisdn", "access_reference", "activated_at", "terminated_at")
         .order_by("created_at", "id")
     )
+    subscriptions: dict[int, list[BilledSubscription]] = {line.pk: [] for line in lines}
+    for line_id, *values in (
+        Subscription.objects.exclude(status=SubscriptionStatus.SCHEDULED)
+        .filter(line_id__in=subscriptions, starts_at__lt=stop, prepaid_by="")
+        .order_by("starts_at", "id")
+        .values_list(
+            "line_id", "product__code", "product__kind", "product__name", "starts_at", "ends_at"
+        )
+    ):
+        subscriptions[line_id].append(BilledSubscription(*values))
     by_account: dict[int, list[Line]] = {}
     for line in lines:
+        line.billed_subscriptions = subscriptions[line.pk]  # type: ignore[attr-defined]
         by_account.setdefault(line.billing_account_id, []).append(line)
     return by_account
 

@@ -272,7 +272,7 @@ def test_billing_an_instalment_twice_is_refused() -> None:
     first = plan.instalments.get(number=1)
 
     with pytest.raises(InstalmentError) as refused:
-        instalments_bill(instalment_ids=[first.pk], period=OCTOBER, now=RUN_NOVEMBER)
+        instalments_bill(invoice_of={first.pk: first.invoice_id}, now=RUN_NOVEMBER)
 
     assert refused.value.code == InstalmentErrorCode.ALREADY_BILLED
     assert refused.value.extra == {"instalment_ids": [first.pk]}

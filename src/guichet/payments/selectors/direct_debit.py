@@ -116,10 +116,6 @@ def debit_ids_to_settle(*, collection_date_until: date) -> list[int]:
     )
 
 
-def debits_by_ids(*, ids: Sequence[int]) -> list[DirectDebit]:
-    return list(DirectDebit.objects.filter(pk__in=ids).order_by("collection_date", "id"))
-
-
 def debits_for_rejection(*, rejection: Rejection) -> list[DirectDebit]:
     """The debits a bank rejection names: one transaction, the debits of one payment
     information block ("<message id>-FRST"), or every debit of the original file."""

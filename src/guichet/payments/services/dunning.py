@@ -27,7 +27,7 @@ from guichet.billing.selectors import (
     invoices_to_mark_unpaid,
 )
 from guichet.billing.services import one_off_charge_add
-from guichet.billing.settlement import invoice_mark_unpaid
+from guichet.billing.settlement import invoices_mark_unpaid
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
 from guichet.care.models import OutboxChannel
@@ -347,6 +347,9 @@ class DunningRunReport:
         )
 
 
+MARK_UNPAID_CHUNK = 1000
+
+
 def dunning_run(
     *,
     now: datetime,
@@ -355,7 +358,8 @@ def dunning_run(
 ) -> DunningRunReport:
     """The day's dunning, as of `now` (its French date is the day the schedule is read for).
 
-    1. Invoices still owed after their due date become unpaid (billing.settlement).
+    1. Invoices still owed after their due date become unpaid (billing.settlement, in bulk:
+       one transaction per chunk of MARK_UNPAID_CHUNK invoices).
     2. Open cases whose account owes nothing overdue any more are resolved.
     3. Each account in arrears gets its case (opened if needed), and the case's step due by
        today is done — at most one per case and day, since steps are at least a day apart.
@@ -370,9 +374,15 @@ def dunning_run(
     schedule = schedule or dunning_schedule()
     actor = Actor.system()
     report = DunningRunReport(today=today)
-    for invoice in invoices_to_mark_unpaid(today=today, billing_account_id=billing_account_id):
-        invoice_mark_unpaid(invoice=invoice, actor=actor, now=now)
-        report.marked_unpaid += 1
+    overdue = [
+        invoice.pk
+        for invoice in invoices_to_mark_unpaid(today=today, billing_account_id=billing_account_id)
+    ]
+    for offset in range(0, len(overdue), MARK_UNPAID_CHUNK):
+        invoices_mark_unpaid(
+            invoice_ids=overdue[offset : offset + MARK_UNPAID_CHUNK], actor=actor, now=now
+        )
+    report.marked_unpaid += len(overdue)
     cases = dunning_open_cases(billing_account_id=billing_account_id)
     in_arrears = billing_account_ids_in_arrears(today=today, billing_account_id=billing_account_id)
     paid_up = sorted(set(cases) - set(in_arrears))

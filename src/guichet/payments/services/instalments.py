@@ -4,13 +4,13 @@ instalments (the bill run, in the invoice's transaction), settle it early.
 The schedule is `payments.instalment_rules`; amounts are integer cents incl. VAT.
 """
 
-from collections.abc import Collection
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Case, Value, When
 
-from guichet.billing.models import BillingAccount, BillingAccountStatus, Invoice
+from guichet.billing.models import BillingAccount, BillingAccountStatus
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
 from guichet.care.services import ActivityEntry, activity_record, activity_record_many
@@ -154,15 +154,15 @@ def instalment_plan_create(
     return plan
 
 
-def instalments_bill(*, instalment_ids: Collection[int], period: date, now: datetime) -> None:
-    """Link each instalment to its account's invoice of the month starting `period`, just
+def instalments_bill(*, invoice_of: Mapping[int, int], now: datetime) -> None:
+    """Link each instalment (key of `invoice_of`) to the invoice that bills it (its value), just
     issued: called by billing in that invoice's transaction. Refuses (and so rolls the
     invoices back) when one of them is no longer to bill — billed meanwhile by another run, or
     its plan settled — so none is billed twice. A plan whose every instalment is now billed is
     completed. One update whatever the number of instalments."""
-    if not instalment_ids:
+    if not invoice_of:
         return
-    ids = sorted(instalment_ids)
+    ids = sorted(invoice_of)
     scheduled = list(
         Instalment.objects.select_for_update()
         .filter(pk__in=ids, status=InstalmentStatus.SCHEDULED)
@@ -177,14 +177,10 @@ def instalments_bill(*, instalment_ids: Collection[int], period: date, now: date
             " soldées) : la facturation est à relancer.",
             extra={"instalment_ids": missing},
         )
-    account = InstalmentPlan.objects.filter(pk=OuterRef(OuterRef("plan_id"))).values(
-        "billing_account_id"
-    )
-    invoice = Invoice.objects.filter(
-        billing_account_id=Subquery(account), period_start=period
-    ).values("pk")
+    # The invoice ids come with the instalments: no lookup of each one's invoice in the update.
     Instalment.objects.filter(pk__in=ids).update(
-        status=InstalmentStatus.BILLED, invoice_id=Subquery(invoice)
+        status=InstalmentStatus.BILLED,
+        invoice_id=Case(*(When(pk=pk, then=Value(invoice_of[pk])) for pk in ids)),
     )
     _complete_plans(plan_ids={plan_id for _, plan_id in scheduled}, now=now)
 
