@@ -278,7 +278,7 @@ def _vat_rows(invoice_lines: Sequence[InvoiceLine]) -> tuple[VatRow, ...]:
         vat = sum(line.vat_cents for line in by_rate[rate_bp])
         rows.append(
             VatRow(
-                rate=rules.format_vat_rate(rate_bp),
+                rate=rules.format_vat_rate(rate_bp) if rate_bp else "exonérée",
                 base_excl_vat=rules.format_eur_fr(amount - vat),
                 vat=rules.format_eur_fr(vat),
                 amount=rules.format_eur_fr(amount),
@@ -357,15 +357,24 @@ def direct_debit_mention(invoice: Invoice) -> DirectDebitMention | None:
 
 
 def _legal_mentions(
-    invoice: Invoice, *, operator: OperatorIdentity, catalog: Catalog
+    invoice: Invoice, *, operator: OperatorIdentity, catalog: Catalog, vat_exempt: bool
 ) -> tuple[str, ...]:
     complaints = catalog.terms.complaints
+    exemption = (
+        (
+            "Primes d'assurance exonérées de TVA (article 261 C, 2° du CGI), taxe sur les"
+            " conventions d'assurance comprise.",
+        )
+        if vat_exempt
+        else ()
+    )
     return (
         f"{operator.legal_name}, {operator.legal_form} au capital de {operator.share_capital},"
         f" {operator.rcs}, siège social : {operator.address}. N° de TVA intracommunautaire :"
         f" {operator.vat_number}.",
         f"Facture n° {invoice.number} émise le {_fr(invoice.issued_on)}. Prix en euros toutes"
         " taxes comprises ; la TVA est calculée ligne par ligne sur le montant TTC.",
+        *exemption,
         "Offre régie par les Conditions générales de service applicables à compter du"
         f" {_fr(catalog.release.terms_effective_from)}.",
         f"Réclamations (CGS 13) : Service Client depuis votre Espace Client ou au"
@@ -418,7 +427,12 @@ def invoice_document(
         direct_debit=direct_debit,
         sections=_sections(invoice_lines, lines=lines, account_number=account.number),
         payment_terms=_payment_terms(invoice, catalog=catalog, direct_debit=direct_debit),
-        legal_mentions=_legal_mentions(invoice, operator=operator, catalog=catalog),
+        legal_mentions=_legal_mentions(
+            invoice,
+            operator=operator,
+            catalog=catalog,
+            vat_exempt=any(line.vat_rate_bp == 0 for line in invoice_lines),
+        ),
         duplicate_produced_on=(
             _fr(duplicate_produced_at.astimezone(PARIS).date())
             if duplicate_produced_at is not None

@@ -126,6 +126,7 @@ class InvoiceLineKind(models.TextChoices):
 
 # VAT rates in basis points (2000 = 20 %): integer, and 5.5 % or 2.1 % fit too.
 VAT_RATE_STANDARD_BP = 2000
+BASIS_POINTS_PER_PERCENT = 100
 
 
 class Invoice(models.Model):

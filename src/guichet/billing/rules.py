@@ -54,6 +54,7 @@ from fractions import Fraction
 
 # Standard French VAT rate on electronic communications, in percent; brochure prices include it.
 VAT_RATE_PERCENT = 20
+INSURANCE_VAT_MENTION = "exonérée de TVA (article 261 C, 2° du CGI)"
 MICRO_EUROS_PER_CENT = 10_000
 
 
@@ -203,12 +204,13 @@ class Charge:
     # bill-advance credit: see advance_rules.advance_credit_charges).
     fixed_vat_cents: int | None = None
     usage_key: str = ""  # usage charges: the group of records it totals (usage.selectors)
+    vat_rate_percent: int = VAT_RATE_PERCENT  # 0: exempt (insurance premiums)
 
     @property
     def vat_cents(self) -> int:
         if self.fixed_vat_cents is not None:
             return self.fixed_vat_cents
-        return vat_cents(self.amount_cents)
+        return vat_cents(self.amount_cents, rate_percent=self.vat_rate_percent)
 
 
 def _fr(day: date) -> str:
@@ -225,6 +227,7 @@ def _recurring(
     days: tuple[date, date],
     month_days: int,
     rule: str,
+    vat_rate_percent: int = VAT_RATE_PERCENT,
 ) -> Charge:
     first, stop = days
     count = (stop - first).days
@@ -245,6 +248,7 @@ def _recurring(
         service_start=first,
         service_end=stop - timedelta(days=1),
         rule=rule,
+        vat_rate_percent=vat_rate_percent,
     )
 
 
@@ -519,7 +523,7 @@ class InsuranceFacts:
 
     device: str
     reference: str  # the insurer's contract reference
-    monthly_cents: int  # the premium the contract keeps, incl. VAT
+    monthly_cents: int  # the premium the contract keeps, as charged (no VAT: exempt)
     span: Span  # days of cover: from the subscription day to the end day (excluded)
 
 
@@ -531,7 +535,9 @@ def insurance_charges(
 
     Interpretation: neither the brochure nor the insurance data (devices/data/insurance.toml)
     says how a month started or ended midway is charged; the premium follows the options' rule
-    (brochure Options note (3)), without a free month."""
+    (brochure Options note (3)), without a free month. Insurance premiums are exempt from VAT
+    (Code général des impôts, art. 261 C, 2°; the premium includes the tax on insurance
+    contracts instead): their lines carry no VAT."""
     stop = next_period_start(period_start)
     in_service = line.in_service.clip(period_start, stop)
     if in_service is None:
@@ -551,8 +557,9 @@ def insurance_charges(
                 monthly_cents=insurance.monthly_cents,
                 days=days,
                 month_days=month_days,
-                rule=f"Prime d'assurance {insurance.monthly_cents} c TTC/mois, contrat"
-                f" {insurance.reference} (tarif de l'assureur partenaire)",
+                rule=f"Prime d'assurance {insurance.monthly_cents} c/mois, contrat"
+                f" {insurance.reference} (tarif de l'assureur partenaire), {INSURANCE_VAT_MENTION}",
+                vat_rate_percent=0,
             )
         )
     return charges

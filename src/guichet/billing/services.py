@@ -17,9 +17,9 @@ from guichet.billing import advance_rules, rules
 from guichet.billing.bulk_writes import rows_insert
 from guichet.billing.errors import BillingError, BillingErrorCode
 from guichet.billing.models import (
+    BASIS_POINTS_PER_PERCENT,
     MONTH_DAY_MAX,
     MONTH_DAY_MIN,
-    VAT_RATE_STANDARD_BP,
     BillAdvance,
     BillAdvanceDeduction,
     BillingAccount,
@@ -823,7 +823,7 @@ def _invoice_line_rows(
             charge.quantity,
             charge.unit_price_cents,
             charge.amount_cents,
-            VAT_RATE_STANDARD_BP,
+            charge.vat_rate_percent * BASIS_POINTS_PER_PERCENT,
             charge.vat_cents,
             charge.service_start,
             charge.service_end,
