@@ -8,7 +8,12 @@ from guichet.billing import rules
 from guichet.billing.errors import BillingError, BillingErrorCode
 from guichet.billing.models import Invoice, InvoiceLineKind, OneOffCharge, PaymentMethod
 from guichet.billing.selectors import one_off_charges_for_billing_account
-from guichet.billing.services import bill_run, invoice_issue, one_off_charge_add
+from guichet.billing.services import (
+    bill_run,
+    invoice_issue,
+    one_off_charge_add,
+    one_off_charge_add_amount,
+)
 from guichet.care.acts import Act
 from guichet.care.models import Activity
 from guichet.catalog.models import CatalogRelease
@@ -131,6 +136,32 @@ def test_a_charge_on_an_account_without_lines_in_service_is_still_invoiced() -> 
         InvoiceLineKind.ONE_OFF_FEE,
         500,
         None,
+    )
+
+
+def test_a_charge_of_no_catalog_product_is_invoiced_by_its_label() -> None:
+    account = open_account(payment_method=PaymentMethod.CARD)
+    woot_line(account, activated_at=paris(2026, 10, 15))
+    one_off_charge_add_amount(
+        billing_account=account,
+        product=None,
+        amount_cents=39_900,
+        label="Samsung Galaxy A55 5G 128 Go (neuf), payé en une fois",
+        rule="Prix du mobile au catalogue des mobiles (devices.toml)",
+        actor=SYSTEM,
+        now=paris(2026, 11, 26),
+    )
+
+    bill_run(period=NOVEMBER, now=paris(2026, 12, 2))
+
+    (line,) = Invoice.objects.get(billing_account=account).lines.filter(
+        kind=InvoiceLineKind.ONE_OFF_FEE
+    )
+    assert (line.label, line.product_code, line.amount_cents, line.vat_cents) == (
+        "Samsung Galaxy A55 5G 128 Go (neuf), payé en une fois",
+        "",
+        39_900,
+        6_650,  # 39,900 × 20 / 120
     )
 
 

@@ -10,7 +10,6 @@ from guichet.lines.selectors import (
     RATING_LINES_SCHEMA,
     active_plan,
     equipment_for_customer,
-    latest_plan,
     line_get_by_msisdn,
     line_get_for_customer,
     lines_for_billing_account,
@@ -114,31 +113,6 @@ def test_active_plan_and_subscriptions_in_force(
     # The top-up's validity is over after 7 days, even though nothing marked it ended.
     assert top_up.status == SubscriptionStatus.ACTIVE
     assert subscriptions_for_line(line=line, at=NOW + timedelta(days=8)) == [plan, option]
-
-
-def test_latest_plan_is_the_running_one_then_the_last_one_ended(
-    account: BillingAccount, catalog: dict[str, Product]
-) -> None:
-    line = line_in_status(account, catalog, LineStatus.ACTIVE)
-    running = active_plan(line=line)
-    subscription_add(
-        line=line,
-        product=catalog["woot-20"],
-        actor=SYSTEM,
-        now=NOW,
-        starts_at=NOW + timedelta(days=30),
-    )
-    assert latest_plan(line=line) == running  # a scheduled change is not the line's plan yet
-
-    line_terminate(
-        line=line,
-        reason=TerminationReason.CUSTOMER_REQUEST,
-        actor=SYSTEM,
-        now=NOW + timedelta(days=10),
-    )
-
-    assert active_plan(line=line) is None
-    assert latest_plan(line=line) == running
 
 
 def test_equipment_for_customer(account: BillingAccount) -> None:

@@ -496,8 +496,12 @@ class OneOffCharge(models.Model):
     billing_account = models.ForeignKey(
         BillingAccount, on_delete=models.PROTECT, related_name="one_off_charges"
     )
-    # The catalog's service fee (catalog/data/fees.toml) the charge prices.
-    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    # The catalog's product the charge prices: a service fee (catalog/data/fees.toml), or the
+    # plan whose early-termination fees it is. None: not sold from the catalog (a phone bought
+    # in one go at a device renewal; its label and rule name it).
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     label = models.CharField(max_length=300)  # French, as printed on the invoice
     amount_cents = models.BigIntegerField()  # incl. VAT, positive
     rule = models.CharField(max_length=400)  # the price and its brochure source

@@ -445,7 +445,7 @@ def _one_off_charge(charge: OneOffCharge) -> rules.Charge:
         kind=rules.ChargeKind.ONE_OFF_FEE,
         label=charge.label,
         line_id=None,
-        product_code=charge.product.code,
+        product_code=charge.product.code if charge.product is not None else "",
         quantity=1,
         unit_price_cents=charge.amount_cents,
         amount_cents=charge.amount_cents,
@@ -1218,7 +1218,7 @@ def billing_address_change(
 def one_off_charge_add_amount(
     *,
     billing_account: BillingAccount,
-    product: Product,
+    product: Product | None,
     amount_cents: int,
     label: str,
     rule: str,
@@ -1226,8 +1226,9 @@ def one_off_charge_add_amount(
     now: datetime,
 ) -> OneOffCharge:
     """Charge an amount a rule computed rather than a fixed catalog fee: the early-termination
-    fees of CGS 8.1 (the remaining monthly fees of `product`, the plan or box offer). The bill
-    run puts it on the account's next invoice, the last one of a terminated line."""
+    fees of CGS 8.1 (the remaining monthly fees of `product`, the plan or box offer), or the
+    price of a phone paid in one go (no catalog product). The bill run puts it on the
+    account's next invoice, the last one of a terminated line."""
     if amount_cents <= 0:
         raise BillingError(
             code=BillingErrorCode.CHARGE_AMOUNT_INVALID,
@@ -1251,6 +1252,10 @@ def one_off_charge_add_amount(
         subject=charge,
         summary=f"{label} : {euros(amount_cents)} sur votre prochaine facture"[:300],
         at=now,
-        new_values={"product": product.code, "amount_cents": amount_cents, "rule": rule},
+        new_values={
+            "product": product.code if product is not None else None,
+            "amount_cents": amount_cents,
+            "rule": rule,
+        },
     )
     return charge

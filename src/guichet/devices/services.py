@@ -62,7 +62,7 @@ from guichet.devices.partners import (
 )
 from guichet.devices.selectors import device_units_left, refund_purchases
 from guichet.lines.models import Equipment, EquipmentKind, Line, LineStatus, Ownership
-from guichet.lines.selectors import latest_plan, line_get_for_customer
+from guichet.lines.selectors import line_get_for_customer
 from guichet.lines.services import equipment_register
 from guichet.payments.instalment_rules import schedule
 from guichet.payments.services.instalments import instalment_plan_create
@@ -191,11 +191,8 @@ def device_renewal_deliver(
 ) -> DeviceRenewal:
     """The carrier delivered: the order is delivered, the phone becomes the customer's
     equipment, and its instalment plan starts on the invoice of the month of delivery, or its
-    price goes on that invoice when paid in one go.
-
-    `billing.OneOffCharge` names a catalog product and the catalog sells no phone: the charge
-    names the line's plan (`latest_plan`), the offer the renewal is made for; its label and
-    rule say it is the phone."""
+    price goes on that invoice when paid in one go (a one-off charge of no catalog product:
+    the catalog sells no phones; its label and rule name the phone)."""
     order = renewal.order
     order_advance(order=order, to_status=OrderStatus.DELIVERED, actor=actor, now=now)
     assert order.line is not None  # a renewal is for a line
@@ -212,12 +209,9 @@ def device_renewal_deliver(
     )
     renewal.equipment = equipment
     if renewal.instalment_count == rules.RENEWAL_PAID_IN_FULL:
-        # The line had a plan when ordered (an active line); terminated since, its last one.
-        plan = latest_plan(line=order.line)
-        assert plan is not None
         one_off_charge_add_amount(
             billing_account=order.line.billing_account,
-            product=plan.product,
+            product=None,
             amount_cents=renewal.price_cents,
             label=f"{renewal.label}, commande n° {order.pk}, payé en une fois",
             rule=f"Prix du mobile {renewal.sku} au catalogue des mobiles (devices.toml),"

@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db.models import F, FilteredRelation, Prefetch, Q
+from django.db.models import FilteredRelation, Prefetch, Q
 
 from guichet.billing.models import BillingAccount
 from guichet.catalog.errors import CatalogError
@@ -150,23 +150,6 @@ def active_plan(*, line: Line) -> Subscription | None:
             line=line, status=SubscriptionStatus.ACTIVE, kind__in=MAIN_OFFER_KINDS
         )
         .select_related("product")
-        .first()
-    )
-
-
-def latest_plan(*, line: Line) -> Subscription | None:
-    """The plan or box offer the line has, or last had when it has none running (ended with a
-    termination): the latest one started, leaving out those that never ran (scheduled, or
-    ended at their start by a termination)."""
-    return (
-        Subscription.objects.filter(
-            Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
-            line=line,
-            kind__in=MAIN_OFFER_KINDS,
-        )
-        .exclude(status=SubscriptionStatus.SCHEDULED)
-        .select_related("product")
-        .order_by("-starts_at", "-id")
         .first()
     )
 
