@@ -163,6 +163,23 @@ def test_personas_have_their_invoices_from_the_bill_run(loaded_catalog):
     assert Invoice.objects.filter(billing_account__customer=hugo).count() >= 24
 
 
+def test_past_invoices_carry_the_personas_purchases_on_the_bill(loaded_catalog):
+    from guichet.billing.models import Invoice
+
+    demo_data_create(customers=0, seed=1, now=NOW)
+
+    hugo = customer_get_by_login_email(email="hugo@demo.guichet.fr")
+    october = Invoice.objects.get(billing_account__customer=hugo, period_start=date(2026, 10, 1))
+    kinds = {line.kind for line in october.lines.all()}
+    # His news subscription on the bill started on 14 October (40 days before NOW).
+    assert "carrier_billing" in kinds
+    camille = customer_get_by_login_email(email="camille@demo.guichet.fr")
+    september = Invoice.objects.get(
+        billing_account__customer=camille, period_start=date(2026, 9, 1)
+    )
+    assert any("Mélodia" in line.label for line in september.lines.all())
+
+
 def test_lea_pays_her_phone_in_24_instalments_on_her_past_invoices(loaded_catalog):
     demo_data_create(customers=0, seed=1, now=NOW)
 

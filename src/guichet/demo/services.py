@@ -148,13 +148,14 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
         _create_generated(identity, serial, rng, numbers, today)
     # Before the bill run: the past months' invoices carry its instalments.
     lea_instalment_plan_create()
-    # Usage first: the bill run invoices each month with its out-of-bundle usage.
+    # Usage and purchases on the bill first: the bill run invoices each month with its
+    # out-of-bundle usage, Internet+ purchases and VOD.
     usage_history_import(lines=persona_lines, seed=seed, now=now)
+    # -- portal: home and usage --
+    home_usage_demo_create(lines=persona_lines, now=now)
     _bill_history(today)
     demo_dunning_create(customer=karim_line.billing_account.customer, now=now)
     # The portal's demo content, one call per part (demo/<part>.py):
-    # -- portal: home and usage --
-    home_usage_demo_create(lines=persona_lines, now=now)
     # -- portal: invoices and payment means --
     demo_payments_create(now=now, card_payers_left_out=[karim_line.billing_account.customer])
     # -- portal: account and security --
