@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +32,34 @@ def database_url(directory: str) -> str:
     return os.environ.get(
         "GUICHET_BENCH_DATABASE_URL", f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
     )
+
+
+POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
+
+
+@contextmanager
+def postgres_database(throwaway: str) -> Iterator[str]:
+    """The URL of a PostgreSQL database for a bench: GUICHET_BENCH_DATABASE_URL (flushed: never
+    a real one), or else the database `throwaway`, created on 127.0.0.1:5432 for the bench and
+    dropped afterwards."""
+    url = os.environ.get("GUICHET_BENCH_DATABASE_URL")
+    if url:
+        yield url
+        return
+    _recreate(throwaway, create=True)
+    try:
+        yield f"{POSTGRES_SERVER}/{throwaway}"
+    finally:
+        _recreate(throwaway, create=False)
+
+
+def _recreate(name: str, *, create: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name}")
+        if create:
+            connection.execute(f"CREATE DATABASE {name}")
 
 
 def setup_django(database_url: str, *, debug: bool = True, **settings_env: str) -> None:

@@ -23,12 +23,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _fixtures import postgres_database  # noqa: E402
 
 DEFAULT_REQUESTS = 200
 WARM_UP = 20
@@ -40,7 +43,6 @@ BILLED_PERIOD = date(2026, 10, 1)
 BILLED_AT = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 USAGE_IMPORTED_AT = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 THROWAWAY = "guichet_bench_pages"
-SERVER = "postgres://postgres@127.0.0.1:5432"
 
 
 def run() -> list[tuple[str, str]]:
@@ -51,13 +53,11 @@ def run() -> list[tuple[str, str]]:
         ("other customers, usage records, requests/page", f"{customers:,}, {usage:,}, {requests}")
     ]
     with tempfile.TemporaryDirectory() as directory:
-        for label, url, throwaway in (
-            ("PostgreSQL", *_postgres_url()),
-            ("SQLite", f"sqlite:///{Path(directory) / 'bench.sqlite3'}", False),
+        for label, database in (
+            ("PostgreSQL", postgres_database(THROWAWAY)),
+            ("SQLite", nullcontext(f"sqlite:///{Path(directory) / 'bench.sqlite3'}")),
         ):
-            if throwaway:
-                _throwaway(create=True)
-            try:
+            with database as url:
                 sizes = (str(customers), str(usage), str(requests))
                 child = subprocess.run(
                     [sys.executable, __file__, "--child", url, directory, *sizes],
@@ -65,27 +65,10 @@ def run() -> list[tuple[str, str]]:
                     capture_output=True,
                     text=True,
                 )
-            finally:
-                if throwaway:
-                    _throwaway(create=False)
             result = json.loads(child.stdout.splitlines()[-1])
             figures.append((f"{label}: database set up in", f"{result['setup_seconds']:.0f} s"))
             figures += [(f"{label}: {name}", figure) for name, figure in result["pages"]]
     return figures
-
-
-def _postgres_url() -> tuple[str, bool]:
-    url = os.environ.get("GUICHET_BENCH_DATABASE_URL")
-    return (url, False) if url else (f"{SERVER}/{THROWAWAY}", True)
-
-
-def _throwaway(*, create: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {THROWAWAY}")
-        if create:
-            connection.execute(f"CREATE DATABASE {THROWAWAY}")
 
 
 def _populate(directory: Path, customers: int, usage: int) -> None:
