@@ -1114,8 +1114,8 @@ def bill_run(
     """Invoice every account with a line in service during the month starting on `period`, or
     with a one-off charge not billed yet dated before the period's end.
 
-    Idempotent and resumable: each account's invoice is issued in its own transaction and at
-    most once per period (unique constraint, checked under the counter lock), so a second run
+    Idempotent and resumable: each chunk's invoices are issued in one transaction, each at most
+    once per period (unique constraint, checked under the counter lock), so a second run
     creates nothing and a run stopped halfway is finished by running it again. Accounts with
     none of these get no invoice. Reads are in bulk, a fixed number of queries per chunk of
     `chunk_size` accounts (among them the lines' out-of-bundle usage of the period, stored by
