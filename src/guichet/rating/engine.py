@@ -621,7 +621,10 @@ def _data_allowance(
         .sort(_line_order(narrow_rows), "started", "record_id")
         .with_columns(_first=(pl.col("line") != pl.col("line").shift(1)).fill_null(True))
         .with_columns(_lid=first.cum_sum())
-        .cache()
+        # Collected once: the span, the last France records and the shares below all read it
+        # (a lazy cache() does not outlive one collect, so each would sort again).
+        .collect()
+        .lazy()
     )
     span = _span(narrow.select("_lid", "line", "started", "record_id").collect(), by="_lid")
     # Within a group, rows keep the frame's (sorted) order: last() is the latest France record.
