@@ -649,12 +649,13 @@ def _data_allowance(
         )
     )
     cap = pl.min_horizontal(pl.lit(roaming), pl.lit(total) - pl.col("_F"))
+    bounded = narrow.with_columns(
+        _g=pl.max_horizontal(pl.col("_cumE") - pl.col("_eu"), cap),
+    ).collect()
     narrow = (
-        narrow.with_columns(
-            _g=pl.max_horizontal(pl.col("_cumE") - pl.col("_eu"), cap),
-        )
+        bounded.lazy()
         .with_columns(
-            _E=pl.min_horizontal(pl.col("_cumE"), pl.col("_g").cum_min().over("_lid")),
+            _E=pl.min_horizontal(pl.col("_cumE"), _cum_min_per_line(bounded, "_g")),
         )
         .with_columns(
             _E_before=pl.when(first)
@@ -689,6 +690,27 @@ def _data_allowance(
         span,
         last_france,
     )
+
+
+def _cum_min_per_line(rows: pl.DataFrame, column: str) -> pl.Expr:
+    """The running minimum of `column` within each line of `rows` (sorted by line, `_lid`
+    numbering the lines 1, 2…): one running minimum over all the rows, each line's values moved
+    below those of the lines before it (by _lid × their spread), then moved back; a window per
+    line (`cum_min().over`) costs ten times more. The window stays where the moved values could
+    overflow 64 bits."""
+    low, high, lines = rows.select(
+        low=pl.col(column).min(), high=pl.col(column).max(), lines=pl.col("_lid").max()
+    ).row(0)
+    if low is None:
+        return pl.col(column)
+    spread = high - low + 1
+    if (lines + 1) * spread >= 2**62:
+        return pl.col(column).cum_min().over("_lid")
+    # Line i's values lie in [-i·spread, -(i−1)·spread): below every value of lines 1…i−1, so
+    # the running minimum starts afresh at each line's first row.
+    shift = pl.col("_lid").cast(pl.Int64) * spread
+    moved: pl.Expr = (pl.col(column) - low - shift).cum_min() + shift + low
+    return moved
 
 
 def _line_order(rows: pl.DataFrame) -> pl.Expr:
