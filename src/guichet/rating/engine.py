@@ -860,10 +860,12 @@ def _reason(
             continue
         reason = pl.when(pl.col("_surcharged")).then(pl.concat_str([text, surcharge_text]))
         parts.append(rows.lazy().select("_position", reason=reason.otherwise(text)).collect())
+    texts = pl.repeat(None, classified.height, dtype=pl.String, eager=True).alias("reason")
     if not parts:
-        return pl.Series("reason", [], dtype=pl.String)
-    texts = pl.concat(parts)
-    return texts.get_column("reason").gather(texts.get_column("_position").arg_sort())
+        return texts
+    # Scattered back to their rows: cheaper than sorting the positions and gathering the texts.
+    placed = pl.concat(parts)
+    return texts.scatter(placed.get_column("_position"), placed.get_column("reason"))
 
 
 def _allowance_reason(origin: pl.Expr, throttle: str) -> pl.Expr:
