@@ -904,16 +904,19 @@ def _counter_frames(
     throttled = last_france.join(priced.select("_row", "throttled"), on="_row", how="inner").select(
         "line", _last_throttled="throttled"
     )
+    # Lazy: the grouping then reads only the columns it sums (eager, it takes the whole frame).
     totals = (
-        priced.group_by("line")
+        priced.lazy()
+        .group_by("line")
         .agg(
             data_france_ko=pl.col("_fr").sum(),
             data_roaming_included_ko=pl.col("roaming_included_ko").sum(),
             data_roaming_charged_ko=pl.col("roaming_charged_ko").sum(),
             out_of_bundle_micro_eur=pl.col("charge_micro_eur").sum(),
         )
-        .join(throttled, on="line", how="left")
+        .join(throttled.lazy(), on="line", how="left")
         .with_columns(throttled=pl.col("_last_throttled").fill_null(False))
+        .collect()
     )
     quantity = (
         pl.when(pl.col("service") == "data")
