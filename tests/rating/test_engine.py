@@ -340,3 +340,22 @@ def test_running_minimum_per_line_equals_the_window(rows, small):
     frame_ = pl.DataFrame({"_lid": lines, "_g": values}, schema={"_lid": pl.UInt32, "_g": pl.Int64})
     expected = frame_.select(pl.col("_g").cum_min().over("_lid")).to_series()
     assert frame_.select(_cum_min_per_line(frame_, "_g")).to_series().equals(expected)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10**6), st.integers(1, 80), st.floats(0, 1))
+def test_rejected_records_put_back_between_slices_or_by_sorting_alike(
+    tariff, seed, count, bad_share
+):
+    """A few rejected records go back between slices of the rated ones, many by a sort: both
+    give the records in input order."""
+    from unittest import mock
+
+    from guichet.rating import engine
+
+    rows = random_records(random.Random(seed), count, bad_share)
+    sliced = rate_usage(frame(rows), tariff=tariff)
+    with mock.patch.object(engine, "INSERTED_MAX", 0):
+        sorted_ = rate_usage(frame(rows), tariff=tariff)
+    assert sliced.records.equals(sorted_.records)
+    assert sliced.records.get_column("record_id").to_list() == [r["record_id"] for r in rows]
