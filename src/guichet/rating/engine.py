@@ -376,22 +376,24 @@ def _price(
         .then(pl.col("ko"))
         .otherwise(0)
         .cast(pl.Int64),
-        _bucket=pl.when(is_call)
-        .then(pl.lit(CALLS_ALLOWANCE))
-        .when(service == "sms")
-        .then(pl.lit(SMS_ALLOWANCE))
-        .when(is_data)
-        .then(pl.lit(DATA_ALLOWANCE)),
     )
     coverage = empty_coverage()
     if windows is not None and windows.height > 0:
+        bucket = (
+            pl.when(is_call)
+            .then(pl.lit(CALLS_ALLOWANCE))
+            .when(service == "sms")
+            .then(pl.lit(SMS_ALLOWANCE))
+            .when(is_data)
+            .then(pl.lit(DATA_ALLOWANCE))
+        )
         coverage = cover(
             frame.select(
                 "_row",
                 "line",
                 "started",
                 "record_id",
-                "_bucket",
+                bucket.alias("_bucket"),
                 "_demand",
                 _country=pl.col("_visited"),
                 _party=pl.col("other_party"),
@@ -483,7 +485,7 @@ def _rated_at(
                 .cast(pl.Schema(NON_OCCASIONAL_SCHEMA))
                 .with_columns(pl.col("line").str.strip_chars(), until=pl.col("active_until"))
             )
-            rows = frame.filter(among).select("_row", "line", "started")
+            rows = frame.select("_row", "line", "started").filter(among)
             flagged = flagged.scatter(among.arg_true(), in_force(rows, windows))
     frame = frame.with_columns(_non_occasional=flagged)
     special = tariff.non_occasional_rates
@@ -540,7 +542,7 @@ def _held(
     mask = frame.select(among.fill_null(False)).to_series()
     if not mask.any():
         return held
-    rows = frame.filter(mask).select("_row", "line", "started")
+    rows = frame.select("_row", "line", "started").filter(mask)
     return held.scatter(mask.arg_true(), active_at(rows, windows, codes))
 
 
@@ -878,11 +880,16 @@ def _reason(
     surcharge_text = pl.format("; + surcharge {}", pl.col("special_text"))
     parts = []
     for number, (_, text) in enumerate(templates):
-        rows = classified.filter(pl.col("_kind") == number)
-        if rows.height == 0:
-            continue
         reason = pl.when(pl.col("_surcharged")).then(pl.concat_str([text, surcharge_text]))
-        parts.append(rows.lazy().select("_position", reason=reason.otherwise(text)).collect())
+        # Lazy: only the columns the template reads are picked out of its rows.
+        part = (
+            classified.lazy()
+            .filter(pl.col("_kind") == number)
+            .select("_position", reason=reason.otherwise(text))
+            .collect()
+        )
+        if part.height:
+            parts.append(part)
     texts = pl.repeat(None, classified.height, dtype=pl.String, eager=True).alias("reason")
     if not parts:
         return texts

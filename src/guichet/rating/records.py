@@ -177,7 +177,8 @@ def parse_started(frame: pl.DataFrame) -> pl.Series:
     )
     if not zulu.any():
         return started
-    rows = frame.filter(zulu).select(parsed(text.str.replace(r"Z$", "+00:00"))).to_series()
+    zulu_rows = frame.select("started_at").filter(zulu)
+    rows = zulu_rows.select(parsed(text.str.replace(r"Z$", "+00:00"))).to_series()
     return started.scatter(zulu.arg_true(), rows)
 
 
