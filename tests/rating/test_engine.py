@@ -299,3 +299,63 @@ def test_data_records_grouped_by_number_hash_rate_like_grouped_by_number(tariff,
     assert hashed.records.equals(by_number.records)
     assert hashed.counters.as_dict() == by_number.counters.as_dict()
     assert hashed.allowance_span.sort("line").equals(by_number.allowance_span.sort("line"))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10**6), st.integers(1, 80), st.integers(0, 17 * GO_KO))
+def test_running_minimum_over_all_lines_rates_like_a_window_per_line(tariff, seed, count, used):
+    """The zone 1 allowance's running minimum is taken over all the lines at once, each line's
+    values moved below the previous lines': it rates like a running minimum per line, near
+    both caps and on every line."""
+    from unittest import mock
+
+    from guichet.rating import engine
+
+    rows = random_records(random.Random(seed), count, bad_share=0.1)
+    near_caps = LineCounters(
+        data_france_ko=100 * GO_KO - 17 * GO_KO - used, data_roaming_included_ko=used
+    )
+    start = Counters.of(dict.fromkeys(LINES[:2], near_caps))
+    moved = rate_usage(frame(rows), tariff=tariff, counters=start)
+    per_line = mock.patch.object(
+        engine, "_cum_min_per_line", lambda rows, column: pl.col(column).cum_min().over("_lid")
+    )
+    with per_line:
+        windowed = rate_usage(frame(rows), tariff=tariff, counters=start)
+    assert moved.records.equals(windowed.records)
+    assert moved.counters.as_dict() == windowed.counters.as_dict()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 4), st.integers(-(2**61), 2**61)), min_size=1, max_size=40),
+    st.booleans(),
+)
+def test_running_minimum_per_line_equals_the_window(rows, small):
+    """Small values take the moved running minimum, values that could overflow the window."""
+    from guichet.rating.engine import _cum_min_per_line
+
+    lines = sorted(line for line, _ in rows)
+    values = [value % 1000 if small else value for _, value in rows]
+    frame_ = pl.DataFrame({"_lid": lines, "_g": values}, schema={"_lid": pl.UInt32, "_g": pl.Int64})
+    expected = frame_.select(pl.col("_g").cum_min().over("_lid")).to_series()
+    assert frame_.select(_cum_min_per_line(frame_, "_g")).to_series().equals(expected)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10**6), st.integers(1, 80), st.floats(0, 1))
+def test_rejected_records_put_back_between_slices_or_by_sorting_alike(
+    tariff, seed, count, bad_share
+):
+    """A few rejected records go back between slices of the rated ones, many by a sort: both
+    give the records in input order."""
+    from unittest import mock
+
+    from guichet.rating import engine
+
+    rows = random_records(random.Random(seed), count, bad_share)
+    sliced = rate_usage(frame(rows), tariff=tariff)
+    with mock.patch.object(engine, "INSERTED_MAX", 0):
+        sorted_ = rate_usage(frame(rows), tariff=tariff)
+    assert sliced.records.equals(sorted_.records)
+    assert sliced.records.get_column("record_id").to_list() == [r["record_id"] for r in rows]

@@ -71,3 +71,12 @@ def test_micro_eur_text_column_equals_scalar(amounts):
 )
 def test_price_text(price, text):
     assert price_text(price) == text
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)), max_size=30))
+def test_micro_eur_text_column_equals_scalar_on_any_int64_and_keeps_nulls(amounts):
+    texts = pl.DataFrame({"a": amounts}, schema={"a": pl.Int64}).select(
+        micro_eur_text_expr(pl.col("a"))
+    )
+    expected = [None if a is None else micro_eur_text(a) for a in amounts]
+    assert texts.to_series().to_list() == expected

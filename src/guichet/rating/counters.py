@@ -289,7 +289,7 @@ class Counters:
             recipients=pl.concat([self.recipients, _conform(recipients, RECIPIENTS_SCHEMA)])
             .unique()
             .sort(list(RECIPIENTS_SCHEMA)),
-            days=_summed(self.days, days, DAYS_SCHEMA, *DAY_QUANTITIES),
+            days=_summed(self.days, days, DAYS_SCHEMA, *DAY_QUANTITIES, within="day"),
         )
 
     def carried_into_next_period(self, top_ups_with_validity: Collection[str]) -> "Counters":
@@ -313,19 +313,29 @@ def _summed(
     batch: pl.DataFrame | None,
     schema: Mapping[str, pl.DataType | type[pl.DataType]],
     *quantities: str,
+    within: str | None = None,
 ) -> pl.DataFrame:
     """`old` plus `batch`'s quantities per key (each has one row per key): the rows of `old`
     the batch does not add to, in their order, then the batch's keys. Only the keys both have
     are joined: the period's rows are not copied when the batch has only new keys (a file in
-    started_at order brings new days)."""
+    started_at order brings new days). With `within` (a key column), only the rows of `old`
+    with one of the batch's values in it are looked up: comparing that column is much cheaper
+    than hashing all the keys of the period, which grows with each batch (the days)."""
     keys = [name for name in schema if name not in quantities]
     old, added = _conform(old, schema), _conform(batch, schema)
-    both = old.join(added.select(keys), on=keys, how="semi", nulls_equal=True)
-    if both.height == 0:
+    positions = old.select(keys).with_row_index("_position")
+    if within is not None:
+        values = added.get_column(within).unique().implode()
+        positions = positions.filter(pl.col(within).is_in(values, nulls_equal=True))
+    positions = positions.join(added.select(keys), on=keys, how="semi", nulls_equal=True)
+    if positions.height == 0:
         return pl.concat([old, added])
+    rows = positions.get_column("_position")
+    added_to = pl.repeat(False, old.height, dtype=pl.Boolean, eager=True).scatter(rows, True)
+    both = old.filter(added_to)
     return pl.concat(
         [
-            old.join(both.select(keys), on=keys, how="anti", nulls_equal=True),
+            old.filter(~added_to),
             added.join(
                 both, on=keys, how="left", suffix="_old", nulls_equal=True, maintain_order="left"
             ).select(

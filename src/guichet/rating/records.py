@@ -159,11 +159,27 @@ def looked_up(frame: pl.DataFrame, table: pl.DataFrame, *, on: str | list[str]) 
 def parse_started(frame: pl.DataFrame) -> pl.Series:
     """`started_at` as an aware UTC datetime, null when it is not ISO 8601 with an offset."""
     text = pl.col("started_at").str.strip_chars()
-    return frame.select(
-        started=text.str.replace(r"Z$", "+00:00").str.to_datetime(
-            TIMESTAMP_FORMAT, strict=False, time_zone="UTC", time_unit="us"
+
+    def parsed(text: pl.Expr) -> pl.Expr:
+        return text.str.to_datetime(TIMESTAMP_FORMAT, strict=False, time_zone="UTC", time_unit="us")
+
+    # A regex replacement on every row costs half the parsing: the "Z" (UTC) offset, which the
+    # format does not read, is rewritten only on the rows that end with it and did not parse.
+    started, zulu = (
+        frame.lazy()
+        .select(
+            started=parsed(text),
+            zulu=text.str.ends_with("Z").fill_null(False),
         )
-    ).to_series()
+        .select("started", zulu=pl.col("zulu") & pl.col("started").is_null())
+        .collect()
+        .get_columns()
+    )
+    if not zulu.any():
+        return started
+    zulu_rows = frame.select("started_at").filter(zulu)
+    rows = zulu_rows.select(parsed(text.str.replace(r"Z$", "+00:00"))).to_series()
+    return started.scatter(zulu.arg_true(), rows)
 
 
 def _quantity_reasons(column: str, parsed: str, applies: pl.Expr, what: str) -> list[Check]:

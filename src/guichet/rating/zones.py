@@ -38,7 +38,8 @@ def resolve_destinations(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     put back at their rows."""
     not_data = (pl.col("service") != "data").fill_null(True)
     mask = frame.lazy().select(not_data).collect().to_series()
-    calls = _resolve(frame.filter(mask).select("other_party", raw("other_party")), tariff)
+    # The two columns first: filtering the wide frame would copy all its columns.
+    calls = _resolve(frame.select("other_party", raw("other_party")).filter(mask), tariff)
     rows = mask.arg_true()
     columns = []
     for name, dtype in DESTINATION_SCHEMA.items():
