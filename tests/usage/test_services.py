@@ -20,7 +20,6 @@ from guichet.rating import rate_usage, tariff_for_plan
 from guichet.usage import services
 from guichet.usage.counters import CounterStore
 from guichet.usage.errors import UsageError, UsageErrorCode
-from guichet.usage.files import CHUNK_RECORDS
 from guichet.usage.models import (
     LineAllowanceUse,
     LineUsageQuantity,
@@ -29,7 +28,7 @@ from guichet.usage.models import (
     UsageImport,
     UsageRecord,
 )
-from guichet.usage.services import ImportSummary, usage_import
+from guichet.usage.services import IMPORT_CHUNK_RECORDS, ImportSummary, usage_import
 from tests.billing.builders import open_account, paris, product
 from tests.conftest import CATALOG_DATA_DIR
 from tests.customers.builders import SYSTEM
@@ -260,6 +259,21 @@ def test_a_parquet_file_is_imported_like_a_csv_one(tmp_path: Path) -> None:
     pl.read_csv(csv, infer_schema=False).write_parquet(parquet)
 
     assert run(parquet) == "read=6 rated=3 rejected=2 duplicates=1 total_eur=3.375000"
+
+
+@pytest.mark.parametrize("chunk_records", [1, 2, 3, 5])
+def test_any_chunk_size_imports_like_one_chunk(tmp_path: Path, chunk_records: int) -> None:
+    """Chunk N+1 is read and rated while chunk N is being stored: a record repeating one of
+    the chunk just before (3 and 5 records: c1 again in the next chunk) is still a duplicate,
+    and the counters go on from that chunk's."""
+    numbered_line(open_account(), CAMILLE, activated_at=paris(2026, 10, 1))
+
+    summary = run(november_file(tmp_path), chunk_records=chunk_records)
+
+    assert summary == "read=6 rated=3 rejected=2 duplicates=1 total_eur=3.375000"
+    assert [r[:2] for r in stored_records()] == [("c1", 1_875_000), ("c2", 1_500_000), ("c3", 0)]
+    assert counters()[0] == [(CAMILLE, NOVEMBER, 2, 0, 0, False, 3_375_000)]
+    assert RejectedUsageRecord.objects.count() == 2
 
 
 def kill_on_chunk(monkeypatch: pytest.MonkeyPatch, number: int) -> None:
@@ -519,9 +533,9 @@ def allowance_uses() -> list[tuple[object, ...]]:
 @pytest.mark.parametrize(
     ("files", "chunk_records"),
     [
-        pytest.param(1, CHUNK_RECORDS, id="one file"),
+        pytest.param(1, IMPORT_CHUNK_RECORDS, id="one file"),
         pytest.param(1, 1, id="one file by chunks of 1 record"),
-        pytest.param(2, CHUNK_RECORDS, id="a file per month"),
+        pytest.param(2, IMPORT_CHUNK_RECORDS, id="a file per month"),
     ],
 )
 def test_a_top_up_bought_on_the_28th_keeps_its_balance_into_the_next_month(
