@@ -20,6 +20,7 @@ from guichet.rating import rate_usage, tariff_for_plan
 from guichet.usage import services
 from guichet.usage.counters import CounterStore
 from guichet.usage.errors import UsageError, UsageErrorCode
+from guichet.usage.files import CHUNK_RECORDS
 from guichet.usage.models import (
     LineAllowanceUse,
     LineUsageQuantity,
@@ -28,7 +29,7 @@ from guichet.usage.models import (
     UsageImport,
     UsageRecord,
 )
-from guichet.usage.services import IMPORT_CHUNK_RECORDS, ImportSummary, usage_import
+from guichet.usage.services import ImportSummary, usage_import
 from tests.billing.builders import open_account, paris, product
 from tests.conftest import CATALOG_DATA_DIR
 from tests.customers.builders import SYSTEM
@@ -533,9 +534,9 @@ def allowance_uses() -> list[tuple[object, ...]]:
 @pytest.mark.parametrize(
     ("files", "chunk_records"),
     [
-        pytest.param(1, IMPORT_CHUNK_RECORDS, id="one file"),
+        pytest.param(1, CHUNK_RECORDS, id="one file"),
         pytest.param(1, 1, id="one file by chunks of 1 record"),
-        pytest.param(2, IMPORT_CHUNK_RECORDS, id="a file per month"),
+        pytest.param(2, CHUNK_RECORDS, id="a file per month"),
     ],
 )
 def test_a_top_up_bought_on_the_28th_keeps_its_balance_into_the_next_month(
