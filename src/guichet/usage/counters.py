@@ -54,7 +54,7 @@ def _stored_schema(schema: pl.Schema) -> dict[str, pl.DataType]:
 
 
 # In the frames kept in memory: whether the row is in the database as it stands (read from it, or
-# written by a flush), so that a flush inserts the new rows and updates only the others.
+# handed over by `changes` to be written), so that `changes` tells new rows from updated ones.
 STORED = "_stored"
 
 
