@@ -262,6 +262,21 @@ def test_a_parquet_file_is_imported_like_a_csv_one(tmp_path: Path) -> None:
     assert run(parquet) == "read=6 rated=3 rejected=2 duplicates=1 total_eur=3.375000"
 
 
+@pytest.mark.parametrize("chunk_records", [1, 2, 3, 5])
+def test_any_chunk_size_imports_like_one_chunk(tmp_path: Path, chunk_records: int) -> None:
+    """Chunk N+1 is read and rated while chunk N is being stored: a record repeating one of
+    the chunk just before (3 and 5 records: c1 again in the next chunk) is still a duplicate,
+    and the counters go on from that chunk's."""
+    numbered_line(open_account(), CAMILLE, activated_at=paris(2026, 10, 1))
+
+    summary = run(november_file(tmp_path), chunk_records=chunk_records)
+
+    assert summary == "read=6 rated=3 rejected=2 duplicates=1 total_eur=3.375000"
+    assert [r[:2] for r in stored_records()] == [("c1", 1_875_000), ("c2", 1_500_000), ("c3", 0)]
+    assert counters()[0] == [(CAMILLE, NOVEMBER, 2, 0, 0, False, 3_375_000)]
+    assert RejectedUsageRecord.objects.count() == 2
+
+
 def kill_on_chunk(monkeypatch: pytest.MonkeyPatch, number: int) -> None:
     """The import dies while storing chunk `number` (its transaction is rolled back)."""
     real = services._store

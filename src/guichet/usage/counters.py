@@ -6,7 +6,7 @@ the frame's key columns. A frame added to `Counters` needs its model and an entr
 else: loading and storing go over every field of `Counters`.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -54,7 +54,7 @@ def _stored_schema(schema: pl.Schema) -> dict[str, pl.DataType]:
 
 
 # In the frames kept in memory: whether the row is in the database as it stands (read from it, or
-# written by a flush), so that a flush inserts the new rows and updates only the others.
+# handed over by `changes` to be written), so that `changes` tells new rows from updated ones.
 STORED = "_stored"
 
 
@@ -64,68 +64,151 @@ class _Period:
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)  # by line_id, with STORED
 
 
+@dataclass(frozen=True)
+class StoredCounters:
+    """What the database holds for lines of one period that no earlier `CounterStore.read`
+    asked for (`frames`, by COUNTER_TABLES name), and, when the tariff carries top-ups into
+    the next period, the previous period's allowances of those of them not read in it."""
+
+    period_start: date
+    line_ids: frozenset[int]
+    frames: Mapping[str, pl.DataFrame]
+    previous_allowances: pl.DataFrame | None
+
+
+@dataclass(frozen=True)
+class CounterChanges:
+    """The counter rows changed since the previous `CounterStore.changes`, per COUNTER_TABLES
+    name: `new` to insert (COPY on PostgreSQL), `updated` to upsert."""
+
+    new: Mapping[str, pl.DataFrame]
+    updated: Mapping[str, pl.DataFrame]
+
+    def write(self) -> None:
+        """In the caller's transaction (one chunk of an import)."""
+        for name, table in COUNTER_TABLES.items():
+            keys = ("line_id", "period_start", *table.key_columns)
+            if name in self.new:
+                storage.insert_frame(table.model, self.new[name])
+            if name in self.updated:
+                storage.upsert_frame(table.model, self.updated[name], key_columns=keys)
+
+
 class CounterStore:
     """The counters of the lines an import meets, per period: read from the database the first
-    time a line and period come up, then kept in memory; `flush` writes the rows that changed
-    since the last flush (in the chunk's transaction). Only right while no one else writes them:
-    an import holds the import lock from start to end (`storage.import_lock`)."""
+    time a line and period come up, then kept in memory; `changes` hands over the rows changed
+    since the previous call, which the import writes in the chunk's transaction. Only right
+    while no one else writes them: an import holds the import lock from start to end
+    (`storage.import_lock`).
+
+    Reading (`read`, database) and counting (`load`, `store`, `changes`, memory only) may run
+    in two threads, one chunk apart: `read` remembers which lines it has read, so that the rows
+    of a line it hands over are the database's before this import wrote any (the import writes
+    only lines it has read), whenever `load` takes them in."""
 
     def __init__(self) -> None:
         self._schemas = counter_schemas()
         self._periods: dict[date, _Period] = {}
         self._changed: dict[str, list[pl.DataFrame]] = {name: [] for name in self._schemas}
+        self._read: dict[date, set[int]] = {}  # line ids asked for by `read`, per period
 
-    def load(
-        self, *, lines: Mapping[int, str], period_start: date, tariff: Tariff | None = None
-    ) -> Counters:
-        """The counters of these lines (line id → the number rating knows it by) for the period;
-        a line with no row yet has all its counters at 0, as rating expects, except what
-        `tariff`'s top-ups valid some days have included in the previous period while still in
-        force at this period's start (`Counters.carried_into_next_period`): a 7-day top-up
-        bought on the 28th keeps its balance into the next month."""
-        period = self._periods.setdefault(period_start, _Period())
-        missing = sorted(set(lines) - period.loaded)
-        for name, schema in self._schemas.items():
-            stored = _stored_schema(schema)
-            frame = period.frames.get(name, pl.DataFrame(schema=stored | {STORED: pl.Boolean()}))
-            if missing:
-                read = storage.load_rows(
+    def read(
+        self, *, line_ids: Collection[int], period_start: date, tariff: Tariff | None = None
+    ) -> StoredCounters:
+        """The stored rows of the lines among `line_ids` not read before for the period (and
+        what `load` needs of the previous period to carry `tariff`'s top-ups into this one)."""
+        asked = self._read.setdefault(period_start, set())
+        missing = sorted(set(line_ids) - asked)
+        frames = {}
+        previous = None
+        if missing:
+            for name, schema in self._schemas.items():
+                stored = _stored_schema(schema)
+                frames[name] = storage.load_rows(
                     COUNTER_TABLES[name].model,
                     columns=list(stored),
                     schema=stored,
                     period_start=period_start,
                     line_ids=missing,
                 )
+            if tariff is not None and tariff.top_ups_with_validity:
+                previous_start = _previous_period(period_start)
+                schema = _stored_schema(self._schemas["allowances"])
+                previous = storage.load_rows(
+                    LineAllowanceUse,
+                    columns=list(schema),
+                    schema=schema,
+                    period_start=previous_start,
+                    line_ids=sorted(set(missing) - self._read.get(previous_start, set())),
+                )
+        asked.update(missing)
+        return StoredCounters(
+            period_start=period_start,
+            line_ids=frozenset(missing),
+            frames=frames,
+            previous_allowances=previous,
+        )
+
+    def load(
+        self,
+        *,
+        lines: Mapping[int, str],
+        period_start: date,
+        tariff: Tariff | None = None,
+        stored: StoredCounters | None = None,
+    ) -> Counters:
+        """The counters of these lines (line id → the number rating knows it by) for the period;
+        a line with no row yet has all its counters at 0, as rating expects, except what
+        `tariff`'s top-ups valid some days have included in the previous period while still in
+        force at this period's start (`Counters.carried_into_next_period`): a 7-day top-up
+        bought on the 28th keeps its balance into the next month. `stored` is what `read`
+        returned for these lines (read now when not given)."""
+        if stored is None:
+            stored = self.read(line_ids=lines, period_start=period_start, tariff=tariff)
+        period = self._periods.setdefault(period_start, _Period())
+        missing = sorted(set(lines) - period.loaded)
+        assert set(missing) <= stored.line_ids, "counters loaded before being read"
+        for name, schema in self._schemas.items():
+            frame = period.frames.get(
+                name, pl.DataFrame(schema=_stored_schema(schema) | {STORED: pl.Boolean()})
+            )
+            if missing:
+                read = stored.frames[name].filter(
+                    pl.col("line_id").is_in(pl.Series(missing, dtype=pl.Int64).implode())
+                )
                 frame = pl.concat([frame, read.with_columns(pl.lit(True).alias(STORED))])
             period.frames[name] = frame
         if missing and tariff is not None and tariff.top_ups_with_validity:
-            self._carry_into(period, period_start, {id_: lines[id_] for id_ in missing}, tariff)
+            assert stored.previous_allowances is not None
+            self._carry_into(
+                period,
+                period_start,
+                {id_: lines[id_] for id_ in missing},
+                tariff,
+                stored.previous_allowances,
+            )
         period.loaded.update(missing)
         return Counters(
             **{name: self._by_number(period.frames[name], lines) for name in self._schemas}
         )
 
     def _carry_into(
-        self, period: _Period, period_start: date, lines: Mapping[int, str], tariff: Tariff
+        self,
+        period: _Period,
+        period_start: date,
+        lines: Mapping[int, str],
+        tariff: Tariff,
+        from_database: pl.DataFrame,
     ) -> None:
         """Add to the period's allowances of `lines` (just read) what the previous period
         carries into it, for the keys the period has no row of yet (a row it has already counts
-        what was carried, since the first import of the period's usage)."""
+        what was carried, since the first import of the period's usage). The previous period's
+        allowances come from memory for the lines counted in it, else `from_database`."""
         previous_start = _previous_period(period_start)
         previous = self._periods.get(previous_start)
         in_memory = sorted(previous.loaded & set(lines)) if previous else []
-        from_database = sorted(set(lines) - set(in_memory))
-        schema = _stored_schema(self._schemas["allowances"])
         ids = pl.Series(in_memory, dtype=pl.Int64).implode()
-        parts = [
-            storage.load_rows(
-                LineAllowanceUse,
-                columns=list(schema),
-                schema=schema,
-                period_start=previous_start,
-                line_ids=from_database,
-            )
-        ]
+        parts = [from_database.filter(~pl.col("line_id").is_in(ids))]
         if previous is not None:
             parts.append(
                 previous.frames["allowances"].filter(pl.col("line_id").is_in(ids)).drop(STORED)
@@ -190,21 +273,24 @@ class CounterStore:
             self._changed[name].append(changed.with_columns(period_start=pl.lit(period_start)))
             period.frames[name] = pl.concat([kept.filter(~pl.col("line_id").is_in(ids)), new])
 
-    def flush(self) -> None:
-        """Write the counters changed since the last flush (their latest values): the rows the
-        database does not hold yet are inserted (COPY on PostgreSQL), the others upserted."""
+    def changes(self) -> CounterChanges:
+        """The counters changed since the previous call (their latest values), which count as
+        stored from now on: the caller writes them (`CounterChanges.write`) in the same
+        transaction as the records they count."""
+        new, updated = {}, {}
         for name, frames in self._changed.items():
             if not frames:
                 continue
             table = COUNTER_TABLES[name]
             keys = ("line_id", "period_start", *table.key_columns)
             latest = pl.concat(frames).unique(subset=keys, keep="last", maintain_order=True)
-            storage.insert_frame(table.model, latest.filter(~pl.col(STORED)).drop(STORED))
-            storage.upsert_frame(table.model, latest.filter(STORED).drop(STORED), key_columns=keys)
+            new[name] = latest.filter(~pl.col(STORED)).drop(STORED)
+            updated[name] = latest.filter(STORED).drop(STORED)
             frames.clear()
         for period in self._periods.values():
             for name, frame in period.frames.items():
                 period.frames[name] = frame.with_columns(pl.lit(True).alias(STORED))
+        return CounterChanges(new=new, updated=updated)
 
 
 ALLOWANCE_KEY_AND_QUANTITY = ("product_code", "active_from", "service", "quantity")

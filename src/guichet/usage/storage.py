@@ -12,7 +12,7 @@ from datetime import date
 from io import BytesIO
 
 import polars as pl
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 from guichet.usage.models import UsageRecord
 
@@ -61,7 +61,8 @@ def stored_record_ids(ids: pl.Series) -> pl.Series:
     wanted = ids.drop_nulls().unique()
     found: list[str] = []
     table, column = _table(UsageRecord), connection.ops.quote_name("record_id")
-    with connection.cursor() as cursor:
+    # A transaction of its own (a savepoint inside the caller's), for the temporary table.
+    with transaction.atomic(), connection.cursor() as cursor:
         if _postgres():
             staging = connection.ops.quote_name("_staging_record_ids")
             cursor.execute(f"CREATE TEMPORARY TABLE {staging} (record_id text) ON COMMIT DROP")
