@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,11 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from _fixtures import postgres_database  # noqa: E402
+
 DEFAULT_RECORDS = 1_000_000
 DEFAULT_LINES = 10_000
 IMPORTED_AT = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
 THROWAWAY = "guichet_bench_usage_import"
-SERVER = "postgres://postgres@127.0.0.1:5432"
 
 
 def run() -> list[tuple[str, str]]:
@@ -41,22 +43,17 @@ def run() -> list[tuple[str, str]]:
         source = Path(directory) / "usage.csv"
         generate(source, count, lines=lines)
         figures.append(("rating alone (read, rate; no database)", _rate(count, _rating(source))))
-        for label, url, throwaway in (
-            ("PostgreSQL", *_postgres_url()),
-            ("SQLite", f"sqlite:///{Path(directory) / 'bench.sqlite3'}", False),
+        for label, database in (
+            ("PostgreSQL", postgres_database(THROWAWAY)),
+            ("SQLite", nullcontext(f"sqlite:///{Path(directory) / 'bench.sqlite3'}")),
         ):
-            if throwaway:
-                _throwaway(create=True)
-            try:
+            with database as url:
                 child = subprocess.run(
                     [sys.executable, __file__, "--import", url, str(source), str(lines)],
                     check=True,
                     capture_output=True,
                     text=True,
                 )
-            finally:
-                if throwaway:
-                    _throwaway(create=False)
             result = json.loads(child.stdout.splitlines()[-1])
             figures += [
                 (f"{label}: first import", result["summary"]),
@@ -93,20 +90,6 @@ def _rate(count: int, seconds: float) -> str:
 def _cpu(seconds: tuple[float, float | None]) -> str:
     own, server = seconds
     return f"{own:.2f} s here" + ("" if server is None else f", {server:.2f} s in the server")
-
-
-def _postgres_url() -> tuple[str, bool]:
-    url = os.environ.get("GUICHET_BENCH_DATABASE_URL")
-    return (url, False) if url else (f"{SERVER}/{THROWAWAY}", True)
-
-
-def _throwaway(*, create: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {THROWAWAY}")
-        if create:
-            connection.execute(f"CREATE DATABASE {THROWAWAY}")
 
 
 def _import(url: str, source: Path, lines: int) -> None:
