@@ -187,9 +187,9 @@ def test_an_option_cancelled_at_the_next_renewal_ends_then_through_the_daily_com
         call_command("offer-due")
 
     assert capsys.readouterr().out.split("\n")[:3] == [
-        "terminated=0 offers_started=0 add_ons_ended=0",
-        "terminated=0 offers_started=0 add_ons_ended=1",
-        "terminated=0 offers_started=0 add_ons_ended=0",
+        "terminated=0 offers_started=0 add_ons_ended=0 top_ups_expired=0",
+        "terminated=0 offers_started=0 add_ons_ended=1 top_ups_expired=0",
+        "terminated=0 offers_started=0 add_ons_ended=0 top_ups_expired=0",
     ]
     subscription.refresh_from_db()
     # Ended at the renewal instant the cancellation named, not when the job ran.
@@ -442,12 +442,31 @@ def test_a_move_where_fibre_is_not_available_is_refused_naming_the_legitimate_re
     assert refused.value.code == offer.OfferErrorCode.NOT_ELIGIBLE
 
 
+def test_a_top_up_past_its_validity_is_marked_ended_at_its_end(mobile, catalog):
+    bought = LATER
+    validity_end = bought + timedelta(days=7)
+    top_up = subscription_add(
+        line=mobile, product=catalog["top-up-1go"], actor=SYSTEM, now=bought, ends_at=validity_end
+    )
+
+    assert offer.offer_due_run(now=validity_end - timedelta(minutes=1)).top_ups_expired == 0
+    report = offer.offer_due_run(now=validity_end + timedelta(days=2))
+
+    assert report.top_ups_expired == 1
+    top_up.refresh_from_db()
+    # Its end stays the end of its validity, not the day the job ran.
+    assert (top_up.status, top_up.ends_at) == (SubscriptionStatus.ENDED, validity_end)
+    ended = Activity.objects.get(subject_id=top_up.pk, act="subscription.end")
+    assert ended.summary.startswith("Fin de validité de la recharge")
+    assert offer.offer_due_run(now=validity_end + timedelta(days=3)).top_ups_expired == 0
+
+
 def test_the_daily_command_runs_the_due_acts(mobile, capsys):
     offer.termination_request(line=mobile, actor=_actor(mobile), now=LATER)
     with time_machine.travel(LATER + timedelta(days=11)):
         call_command("offer-due")
         call_command("offer-due")
     assert capsys.readouterr().out.split("\n")[:2] == [
-        "terminated=1 offers_started=0 add_ons_ended=0",
-        "terminated=0 offers_started=0 add_ons_ended=0",
+        "terminated=1 offers_started=0 add_ons_ended=0 top_ups_expired=0",
+        "terminated=0 offers_started=0 add_ons_ended=0 top_ups_expired=0",
     ]

@@ -108,7 +108,10 @@ def test_an_option_cancelled_on_the_page_ends_at_the_renewal_then_is_offered_aga
     with time_machine.travel(datetime(2026, 12, 1, 6, 0, tzinfo=NOW.tzinfo), tick=False):
         call_command("offer-due")
     html = client.get(url).content.decode()  # (the session lives at the pinned clock)
-    assert capsys.readouterr().out == "terminated=0 offers_started=0 add_ons_ended=1\n"
+    assert (
+        capsys.readouterr().out
+        == "terminated=0 offers_started=0 add_ons_ended=1 top_ups_expired=0\n"
+    )
     assert "Fin le" not in html
     assert 'value="securite-kaspersky"' in html
 

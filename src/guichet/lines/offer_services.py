@@ -560,7 +560,17 @@ def termination_cancel(*, line: Line, actor: Actor, now: datetime) -> Request:
     return request
 
 
-def _complete_termination(request: Request, *, now: datetime) -> None:
+def _complete_termination(request_id: int, *, now: datetime) -> bool:
+    """Terminate the line of an open termination request whose notice ended; False when another
+    run completed it meanwhile (the request is re-read under a row lock)."""
+    request = (
+        Request.objects.select_for_update(of=("self",))
+        .select_related("line__billing_account__customer")
+        .filter(pk=request_id, status__in=OPEN_REQUEST_STATUSES)
+        .first()
+    )
+    if request is None:
+        return False
     system = Actor.system()
     line = request.line
     assert line is not None
@@ -593,6 +603,7 @@ def _complete_termination(request: Request, *, now: datetime) -> None:
         now=now,
         resolution=f"Ligne résiliée le {french_date(now)}.",
     )
+    return True
 
 
 @dataclass(frozen=True)
@@ -600,6 +611,7 @@ class OfferDueReport:
     terminated: int
     offers_started: int
     add_ons_ended: int
+    top_ups_expired: int
 
 
 def _start_due_offer(subscription_id: int, *, now: datetime) -> bool:
@@ -651,22 +663,45 @@ def _end_due_add_on(subscription_id: int, *, now: datetime) -> bool:
     return True
 
 
+def _end_expired_top_up(subscription_id: int, *, now: datetime) -> bool:
+    """Mark ended a top-up whose validity is over (its `ends_at`, set when bought, stays the
+    end: rating and the bill run read it); False when ended already. No notice: the customer
+    was told the validity when buying it."""
+    with transaction.atomic():
+        subscription = (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("line__billing_account__customer", "product")
+            .filter(pk=subscription_id, status=SubscriptionStatus.ACTIVE, ends_at__lte=now)
+            .first()
+        )
+        if subscription is None:
+            return False
+        subscription_end(
+            subscription=subscription,
+            actor=Actor.system(),
+            now=now,
+            summary=f"Fin de validité de la recharge « {subscription.product.name} » sur la"
+            f" ligne {subscription.line.display_number}",
+        )
+    return True
+
+
 def offer_due_run(*, now: datetime) -> OfferDueReport:
     """The daily job: what the offer acts recorded for later takes effect. It terminates the
     lines whose notice ended, starts the plan and box offer changes due, and ends the options
     and bonuses cancelled at the next renewal whose end has come (until then their status
     stays active with an `ends_at`, which rating and the bill run already honour; the status
-    is what the Lignes page and the catalog rules read). Each in its own transaction, with its
-    activity entry and the holder's notice; run again, it finds nothing more to do."""
+    is what the Lignes page and the catalog rules read), and the top-ups whose validity is
+    over. Each in its own transaction, with its activity entry and, but for an expired
+    top-up, the holder's notice; run again, it finds nothing more to do."""
     today = paris_date(now)
     terminated = 0
-    for request in Request.objects.filter(
+    for request_id, payload in Request.objects.filter(
         kind=RequestKind.TERMINATION, status__in=OPEN_REQUEST_STATUSES
-    ).select_related("line__billing_account__customer"):
-        if date.fromisoformat(request.payload["termination_date"]) <= today:
+    ).values_list("pk", "payload"):
+        if date.fromisoformat(payload["termination_date"]) <= today:
             with transaction.atomic():
-                _complete_termination(request, now=now)
-            terminated += 1
+                terminated += _complete_termination(request_id, now=now)
     due_offers = Subscription.objects.filter(
         status=SubscriptionStatus.SCHEDULED, kind__in=MAIN_OFFER_KINDS, starts_at__lte=now
     ).order_by("starts_at", "id")
@@ -677,7 +712,18 @@ def offer_due_run(*, now: datetime) -> OfferDueReport:
         ends_at__lte=now,
     ).order_by("ends_at", "id")
     ended = sum(_end_due_add_on(pk, now=now) for pk in due_add_ons.values_list("pk", flat=True))
-    return OfferDueReport(terminated=terminated, offers_started=started, add_ons_ended=ended)
+    expired_top_ups = Subscription.objects.filter(
+        status=SubscriptionStatus.ACTIVE, kind=ProductKind.TOP_UP, ends_at__lte=now
+    ).order_by("ends_at", "id")
+    expired = sum(
+        _end_expired_top_up(pk, now=now) for pk in expired_top_ups.values_list("pk", flat=True)
+    )
+    return OfferDueReport(
+        terminated=terminated,
+        offers_started=started,
+        add_ons_ended=ended,
+        top_ups_expired=expired,
+    )
 
 
 # Withdrawal (CGS 9) ---------------------------------------------------------------------------
