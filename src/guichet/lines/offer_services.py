@@ -639,16 +639,22 @@ def _start_due_offer(subscription_id: int, *, now: datetime) -> bool:
     return True
 
 
+def _locked_if_due(subscription_id: int, *, now: datetime) -> Subscription | None:
+    """The subscription, locked, if it is still active with its end come; None when a run at
+    the same time ended it already."""
+    return (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("line__billing_account__customer", "product")
+        .filter(pk=subscription_id, status=SubscriptionStatus.ACTIVE, ends_at__lte=now)
+        .first()
+    )
+
+
 def _end_due_add_on(subscription_id: int, *, now: datetime) -> bool:
     """End an option or bonus whose end instant has come (cancelled at the next renewal,
     note (4)) and tell the holder; False when it has ended already."""
     with transaction.atomic():
-        subscription = (
-            Subscription.objects.select_for_update(of=("self",))
-            .select_related("line__billing_account__customer", "product")
-            .filter(pk=subscription_id, status=SubscriptionStatus.ACTIVE, ends_at__lte=now)
-            .first()
-        )
+        subscription = _locked_if_due(subscription_id, now=now)
         if subscription is None:
             return False
         subscription_end(subscription=subscription, actor=Actor.system(), now=now)
@@ -668,12 +674,7 @@ def _end_expired_top_up(subscription_id: int, *, now: datetime) -> bool:
     end: rating and the bill run read it); False when ended already. No notice: the customer
     was told the validity when buying it."""
     with transaction.atomic():
-        subscription = (
-            Subscription.objects.select_for_update(of=("self",))
-            .select_related("line__billing_account__customer", "product")
-            .filter(pk=subscription_id, status=SubscriptionStatus.ACTIVE, ends_at__lte=now)
-            .first()
-        )
+        subscription = _locked_if_due(subscription_id, now=now)
         if subscription is None:
             return False
         subscription_end(
