@@ -21,8 +21,8 @@ from guichet.care.services import OrderItemIn, order_create, request_open
 from guichet.catalog.models import CatalogRelease
 from guichet.customers.models import Customer
 from guichet.lines.errors import SubscriptionError, SubscriptionErrorCode
-from guichet.lines.models import Line, Subscription
-from guichet.lines.services import subscription_add
+from guichet.lines.models import Line, Subscription, SuspensionReason
+from guichet.lines.services import line_suspend, subscription_add
 from guichet.payments.dunning_rules import StepCode
 from guichet.payments.services.dunning import dunning_run
 from tests.billing.builders import open_account, paris, product, woot_line
@@ -230,6 +230,25 @@ def test_an_option_is_refused_while_unpaid_and_nothing_changes(
     assert refused.value.code == BillingErrorCode.ACT_REFUSED_WHILE_UNPAID
     assert refused.value.extra["act"] == "add_on_subscribe"
     assert Subscription.objects.count() == before
+
+
+def test_a_line_suspended_for_its_arrears_is_refused_an_option_for_the_arrears(
+    line: Line, customer: Customer
+) -> None:
+    """The customer can act on the arrears, not on the suspension: that reason comes first."""
+    line = line_suspend(line=line, reason=SuspensionReason.UNPAID, actor=SYSTEM, now=AFTER_DUE)
+
+    with pytest.raises(BillingError) as refused:
+        subscription_add(line=line, product=product("double-appel"), actor=SYSTEM, now=AFTER_DUE)
+
+    assert refused.value.code == BillingErrorCode.ACT_REFUSED_WHILE_UNPAID
+    # Suspended for another reason, the line says so.
+    invoice_payment_record(
+        invoice=Invoice.objects.get(), amount_cents=1299, reference="c", actor=SYSTEM, now=AFTER_DUE
+    )
+    with pytest.raises(SubscriptionError) as suspended:
+        subscription_add(line=line, product=product("double-appel"), actor=SYSTEM, now=AFTER_DUE)
+    assert suspended.value.code == SubscriptionErrorCode.LINE_NOT_OPEN
 
 
 def test_option_internationale_keeps_its_brochure_condition_without_the_setting(

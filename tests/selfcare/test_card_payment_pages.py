@@ -13,6 +13,7 @@ from django.utils import timezone
 from guichet.billing.models import BillingAccount, Invoice, InvoiceStatus
 from guichet.billing.services import bill_run
 from guichet.catalog.models import CatalogRelease
+from guichet.lines.models import Line
 from guichet.payments.card_rules import PARIS, first_of_next_month
 from guichet.payments.models import PaymentAttempt, PaymentAttemptStatus
 from guichet.payments.psp import card_gateway
@@ -280,6 +281,21 @@ def test_a_top_up_is_bought_at_its_catalog_price(customer_client, account, strip
         line,
         top_up,
     )
+
+
+def test_a_top_up_is_refused_while_unpaid_before_the_card_is_charged(
+    customer_client, invoices, stripe_settings
+):
+    line = Line.objects.get(billing_account=invoices[0].billing_account)
+    url = reverse("selfcare:top_up_buy", args=[line.pk, "data-usa-canada-500mo"])
+
+    response = customer_client.post(url, {"price_cents": "399"})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Vous ne pouvez pas souscrire d&#x27;option ni de recharge" in page
+    assert reverse("selfcare:arrears_pay") in page
+    assert PaymentAttempt.objects.count() == 0
 
 
 def test_without_psp_settings_the_page_says_card_payment_is_unavailable(

@@ -594,6 +594,10 @@ def subscription_add(
     """
     kind = ProductKind(product.kind)
     market = Market(line.market)
+    refused_while_unpaid = kind in (ProductKind.OPTION, ProductKind.TOP_UP)
+    if refused_while_unpaid and line.suspension_reason == SuspensionReason.UNPAID:
+        # The suspension is the arrears: name them, and the way to pay, before the suspension.
+        unpaid_check(customer=_holder(line), act=ArrearsAct.ADD_ON_SUBSCRIBE, today=paris_date(now))
     _check_line_open(line)
     if product.market != market or kind not in SUBSCRIBABLE_KINDS[market]:
         raise SubscriptionError(
@@ -631,7 +635,7 @@ def subscription_add(
     else:
         main_offer = _check_main_offer_active(line)
         _check_add_on_rules(line=line, product=product, main_offer=main_offer, actor=actor, now=now)
-    if kind in (ProductKind.OPTION, ProductKind.TOP_UP):
+    if refused_while_unpaid:
         unpaid_check(customer=_holder(line), act=ArrearsAct.ADD_ON_SUBSCRIBE, today=paris_date(now))
     subscription = Subscription.objects.create(
         line=line,

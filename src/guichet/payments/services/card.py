@@ -27,7 +27,12 @@ from django.db import IntegrityError, transaction
 
 from guichet.billing.errors import BillingError
 from guichet.billing.models import Invoice
-from guichet.billing.selectors import PAYABLE_STATUSES, invoices_in_arrears_for_customer
+from guichet.billing.rules import ArrearsAct
+from guichet.billing.selectors import (
+    PAYABLE_STATUSES,
+    invoices_in_arrears_for_customer,
+    unpaid_check,
+)
 from guichet.billing.settlement import invoice_payment_record
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
@@ -195,9 +200,21 @@ def _top_up_label(attempt: PaymentAttempt) -> str:
 
 
 def _top_up_price(attempt: PaymentAttempt, now: datetime) -> int:
-    """The top-up's catalog price, if the line can buy it now (active, its plan sells it)."""
+    """The top-up's catalog price, if the line can buy it now (no arrears, active, its plan
+    sells it)."""
     line, product = attempt.line, attempt.product
     assert line is not None and product is not None
+    # subscription_add checks the unpaid rule again when the top-up is credited; refused only
+    # then, the card would already be charged. A line suspended for its arrears gets this
+    # reason, with the way to pay, rather than "not available".
+    try:
+        unpaid_check(
+            customer=attempt.customer, act=ArrearsAct.ADD_ON_SUBSCRIBE, today=_paris_today(now)
+        )
+    except BillingError as unpaid:
+        raise _refuse(
+            PaymentErrorCode.REFUSED_WHILE_UNPAID, unpaid.message, **unpaid.extra
+        ) from None
     plan = active_plan(line=line)
     if (
         line.status != LineStatus.ACTIVE

@@ -20,7 +20,7 @@ from guichet.catalog.selectors import product_get
 from guichet.customers.models import Customer
 from guichet.lines.selectors import line_get_for_customer
 from guichet.payments.card_rules import refusal_message
-from guichet.payments.errors import PaymentError
+from guichet.payments.errors import PaymentError, PaymentErrorCode
 from guichet.payments.models import CardPaymentPurpose, PaymentAttempt, PaymentAttemptStatus
 from guichet.payments.psp import (
     CardGateway,
@@ -87,6 +87,7 @@ def top_up_buy(request: HttpRequest, customer: Customer, line_id: int, code: str
     if line is None or product is None or product.kind != ProductKind.TOP_UP:
         raise Http404
     form = TopUpPurchaseForm(request.POST or None, initial={"price_cents": product.price_cents})
+    unpaid = False
     if request.method == "POST" and form.is_valid():
         try:
             attempt = card_payment_begin(
@@ -99,12 +100,13 @@ def top_up_buy(request: HttpRequest, customer: Customer, line_id: int, code: str
             )
         except PaymentError as error:
             form.add_error(None, error.message)
+            unpaid = error.code == PaymentErrorCode.REFUSED_WHILE_UNPAID
         else:
             return redirect("selfcare:card_payment", attempt_id=attempt.pk)
     return render(
         request,
         "selfcare/payments/top_up_buy.html",
-        {"line": line, "product": product, "form": form},
+        {"line": line, "product": product, "form": form, "unpaid": unpaid},
         status=400 if form.errors else 200,
     )
 
