@@ -154,6 +154,9 @@ def test_a_box_offer_change_shows_the_difference_and_the_date_then_is_scheduled(
 
     html = client.get(url).content.decode()
     assert "Bbox Fibre Essentiel (exemple)" in html and "-6,00\xa0€" in html
+    # The box's 12-month commitment ended on 1 June 2026: it is not shown as running.
+    assert "Sans engagement : un changement d'offre n'en ajoute pas." in html
+    assert "1 juin 2026" not in html
 
     confirm = client.post(url, {"code": "bbox-fibre-essentiel-exemple"}).content.decode()
     assert "Date d'effet" in confirm and "1 décembre 2026" in confirm
@@ -195,6 +198,10 @@ def test_termination_shows_the_fees_and_date_then_opens_a_request_and_a_return_s
     html = client.get(url).content.decode()
     assert "3 décembre 2026" in html  # 10-day notice
     assert "code de portabilité (RIO)" in html
+    assert "vous pouvez plutôt vous rétracter" not in html  # 14 days long past
+    with time_machine.travel(line.activated_at + timedelta(days=3), tick=False):
+        within = client.get(url).content.decode()
+    assert "vous pouvez plutôt vous rétracter" in within
 
     confirm = client.post(url, {"legitimate_reason": ""}).content.decode()
     assert "Confirmer la résiliation" in confirm

@@ -6,7 +6,7 @@ with it, the service does the act. A refusal re-renders the page with the messag
 and what was typed stays in the form.
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -178,6 +178,12 @@ def top_ups(request: HttpRequest, customer: Customer, line_id: int) -> HttpRespo
 # Offer changes --------------------------------------------------------------------------------
 
 
+def _commitment_running(line: Line, now: datetime) -> date | None:
+    """The end of the line's commitment, while it is still to come."""
+    end = line.commitment_end_date
+    return end if end is not None and end >= paris_date(now) else None
+
+
 def _offer_change(
     request: HttpRequest, customer: Customer, line_id: int, market: str, url_name: str
 ) -> HttpResponse:
@@ -194,7 +200,7 @@ def _offer_change(
         "current": current,
         "offers": offers,
         "effective_date": offer.offer_change_effective_date(now=now),
-        "commitment_end": line.commitment_end_date,
+        "commitment_end": _commitment_running(line, now),
         "url_name": url_name,
     }
     if request.method != "POST":
@@ -253,9 +259,11 @@ def termination(request: HttpRequest, customer: Customer, line_id: int) -> HttpR
         "pending": pending,
         "reasons": reasons,
         "quote": offer.termination_quote(line=line, legitimate_reason=False, now=now),
-        "withdrawal_deadline": offer.withdrawal_quote(line=line, now=now)[0],
         "terminated": line.status == "terminated",
     }
+    withdrawal_deadline = offer.withdrawal_quote(line=line, now=now)[0]
+    if paris_date(now) <= withdrawal_deadline:
+        context["withdrawal_deadline"] = withdrawal_deadline
     form = TerminationForm(request.POST or None, request.FILES or None, reasons=reasons)
     context["form"] = form
     if request.method != "POST" or pending is not None or context["terminated"]:
