@@ -10,6 +10,7 @@ from django.urls import path, reverse
 
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.demo.services import DEMO_PASSWORD, demo_data_create
+from guichet.lines.selectors import lines_for_customer
 from guichet.selfcare.context import current_section
 from guichet.selfcare.registry import Section
 
@@ -83,6 +84,24 @@ def test_the_act_finder_does_not_offer_box_acts_to_a_mobile_customer(client, per
     html = client.get(reverse("selfcare:act_finder"), {"q": "déménagement"}).content.decode()
 
     assert "Déclarer mon déménagement" not in html
+
+
+def test_the_act_finder_offers_the_sim_acts_only_for_lines_with_a_sim(client, personas):
+    _log_in(client, "hugo@demo.guichet.fr")  # a mobile line and a fibre box (no SIM)
+    hugo = customer_get_by_login_email(email="hugo@demo.guichet.fr")
+    mobile, box = (
+        next(line for line in lines_for_customer(customer=hugo) if line.market == market)
+        for market in ("mobile", "fixed")
+    )
+
+    html = client.get(reverse("selfcare:act_finder"), {"q": "j'ai retrouvé"}).content.decode()
+    puk = client.get(reverse("selfcare:act_finder"), {"q": "code puk"}).content.decode()
+
+    assert reverse("selfcare:suspension_lift", kwargs={"line_id": mobile.pk}) in html
+    assert reverse("selfcare:suspension_lift", kwargs={"line_id": box.pk}) not in html
+    assert reverse("selfcare:puk", kwargs={"line_id": mobile.pk}) in puk
+    assert reverse("selfcare:puk", kwargs={"line_id": box.pk}) not in puk
+    assert "4G box" not in puk
 
 
 def test_the_activity_log_shows_the_customers_own_activities_newest_first(client, personas):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import get_language
 
+from guichet.lines.emergencies import line_has_sim
 from guichet.lines.models import Line, LineStatus
 from guichet.selfcare.registry import Market, RegisteredAct, Scope, Section, acts_for
 
@@ -24,6 +25,17 @@ def _eligible_lines(act: RegisteredAct, lines: list[Line]) -> list[Line]:
         for line in lines
         if line.status != LineStatus.TERMINATED
         and (act.market == Market.BOTH or line.market == act.market)
+        and (line_has_sim(line) or not act.needs_sim)
+    ]
+
+
+def acts_offered(*, lines: list[Line]) -> list[RegisteredAct]:
+    """The acts these lines allow: the account's acts, and the line acts of a line that can
+    take them (a fibre box is not offered the SIM acts of a 4G box)."""
+    return [
+        act
+        for act in acts_for(markets={line.market for line in lines})
+        if act.scope == Scope.ACCOUNT or _eligible_lines(act, lines)
     ]
 
 

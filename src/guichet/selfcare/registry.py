@@ -58,6 +58,7 @@ class RegisteredAct:
     unpaid: str | None
     fee: str | None
     sensitive: bool
+    needs_sim: bool
     keywords: tuple[str, ...]
 
     def applies_to(self, markets: Iterable[str]) -> bool:
@@ -74,7 +75,7 @@ class RegistryError(ValueError):
 
 
 _REQUIRED = ("id", "group", "label_fr", "label_en", "market", "path", "section", "page", "scope")
-_OPTIONAL = ("unpaid", "fee", "sensitive", "keywords")
+_OPTIONAL = ("unpaid", "fee", "sensitive", "needs_sim", "keywords")
 
 
 def _act(raw: dict[str, object], position: int) -> RegisteredAct:
@@ -102,6 +103,7 @@ def _act(raw: dict[str, object], position: int) -> RegisteredAct:
             unpaid=str(raw["unpaid"]) if raw.get("unpaid") else None,
             fee=str(raw["fee"]) if raw.get("fee") else None,
             sensitive=bool(raw.get("sensitive", False)),
+            needs_sim=bool(raw.get("needs_sim", False)),
             keywords=tuple(keywords),
         )
     except ValueError as error:

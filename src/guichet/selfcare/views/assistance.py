@@ -7,9 +7,8 @@ from django.shortcuts import render
 from guichet.care.selectors import activities_for_customer
 from guichet.customers.models import Customer
 from guichet.lines.selectors import lines_for_customer
-from guichet.selfcare.acts import act_links
+from guichet.selfcare.acts import act_links, acts_offered
 from guichet.selfcare.finder import find_acts
-from guichet.selfcare.registry import acts_for
 from guichet.selfcare.views.common import customer_view
 
 QUERY_MAX_LENGTH = 200
@@ -20,8 +19,7 @@ ACTIVITIES_PER_PAGE = 30
 def act_finder(request: HttpRequest, customer: Customer) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:QUERY_MAX_LENGTH]
     lines = lines_for_customer(customer=customer)
-    offered = acts_for(markets={line.market for line in lines})
-    found = [match.act for match in find_acts(query, offered)]
+    found = [match.act for match in find_acts(query, acts_offered(lines=lines))]
     return render(
         request,
         "selfcare/assistance/act_finder.html",
