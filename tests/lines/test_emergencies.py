@@ -1,6 +1,6 @@
 """The emergency acts and the codes of a line, through their services, on the demo personas."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,6 +10,7 @@ from guichet.billing.models import OneOffCharge
 from guichet.care.actors import Actor
 from guichet.care.models import Activity, Order, OrderStatus, RequestStatus
 from guichet.catalog.models import Market
+from guichet.catalog.selectors import product_get
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.demo.services import demo_data_create
 from guichet.lines.codes import national_number, rio_valid
@@ -36,6 +37,7 @@ from guichet.lines.models import (
     SuspensionReason,
 )
 from guichet.lines.selectors import lines_for_customer
+from guichet.lines.services import line_activate, line_create, subscription_add
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=PARIS)
@@ -112,6 +114,44 @@ def test_a_fibre_box_has_no_sim_to_suspend(personas):
     with pytest.raises(LineError) as refused:
         loss_theft_declare(line=box, reason=SuspensionReason.LOSS, actor=actor, now=NOW)
     assert refused.value.code == LineErrorCode.NO_SIM
+    box.refresh_from_db()
+    assert box.status == LineStatus.ACTIVE
+
+
+def _four_g_box(email: str):
+    """A second box line for the persona, on a 4G box: a fixed line with its own SIM card."""
+    fibre, actor = _line(email, Market.FIXED)
+    system = Actor.system()
+    box = line_create(
+        billing_account=fibre.billing_account,
+        market=Market.FIXED,
+        actor=system,
+        now=NOW - timedelta(days=30),
+        access_reference="4G-0612345678",
+        iccid="89332012345678901238",
+        puk="24681357",
+    )
+    subscription_add(
+        line=box,
+        product=product_get(code="bbox-fibre-exemple"),
+        actor=system,
+        now=NOW - timedelta(days=30),
+    )
+    return line_activate(line=box, actor=system, now=NOW - timedelta(days=21)), actor
+
+
+def test_a_4g_box_is_suspended_on_loss_and_shows_its_puk(personas):
+    box, actor = _four_g_box("hugo@demo.guichet.fr")
+
+    assert puk_show(line=box, actor=actor, now=NOW) == "24681357"
+    loss_theft_declare(line=box, reason=SuspensionReason.LOSS, actor=actor, now=NOW)
+
+    box.refresh_from_db()
+    assert (box.status, box.suspension_reason) == (LineStatus.SUSPENDED, SuspensionReason.LOSS)
+    assert list(ProvisioningCommand.objects.filter(line=box).values_list("command", flat=True)) == [
+        "suspend"
+    ]
+    loss_theft_lift(line=box, actor=actor, now=LATER)
     box.refresh_from_db()
     assert box.status == LineStatus.ACTIVE
 
