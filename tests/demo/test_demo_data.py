@@ -59,6 +59,11 @@ def test_personas_have_the_lines_the_readme_promises(loaded_catalog):
     assert [e.model for e in Equipment.objects.filter(customer=lea, kind="phone")] == [
         "Samsung Galaxy S24 128 Go"
     ]
+    nora = _lines_of("nora@demo.guichet.fr")
+    assert [(line.market, line.main_offers[0].product.code) for line in nora] == [
+        ("fixed", "bbox-fibre-exemple")
+    ]
+    assert (NOW.date() - nora[0].activated_at.date()).days == 3
     # Karim's unpaid invoice has reached the suspension of outgoing usage (tests/demo/test_dunning).
     assert _lines_of("karim@demo.guichet.fr")[0].status == LineStatus.SUSPENDED
 
@@ -98,7 +103,7 @@ def test_generated_customers_are_deterministic_for_a_seed(loaded_catalog):
             pass
 
     assert snapshots[0] == snapshots[1]
-    assert len({email for email, *_ in snapshots[0]}) == 4 + 15
+    assert len({email for email, *_ in snapshots[0]}) == len(PERSONAS) + 15
 
 
 def test_a_second_run_creates_nothing(loaded_catalog):
@@ -123,10 +128,10 @@ def test_command_creates_personas_and_customers(loaded_catalog, capsys):
     call_command("demo-data", "--customers", "3", "--seed", "5", "--today", "2026-11-23")
 
     out = capsys.readouterr().out
-    assert "Created 4 personas and 3 customers." in out
+    assert "Created 5 personas and 3 customers." in out
     assert "camille@demo.guichet.fr" in out
     assert DEMO_PASSWORD in out
-    assert Customer.objects.count() == 7
+    assert Customer.objects.count() == len(PERSONAS) + 3
 
 
 def test_acquisition_orders_carry_the_catalogs_activation_fees(loaded_catalog):

@@ -252,6 +252,19 @@ def test_withdrawal_after_14_days_is_refused_with_its_end_date(client, personas)
     assert line.status == LineStatus.ACTIVE
 
 
+def test_a_new_box_customer_withdraws_within_14_days(client, personas):
+    _log_in(client, "nora")
+    line = _line("nora", Market.FIXED)
+    url = reverse("selfcare:withdrawal", kwargs={"line_id": line.pk})
+
+    assert "Le délai de rétractation de 14 jours a pris fin" not in client.get(url).content.decode()
+    client.post(url, {"confirm": "1"})
+
+    line.refresh_from_db()
+    assert line.status == LineStatus.TERMINATED
+    assert Request.objects.get(line=line, kind=RequestKind.WITHDRAWAL)
+
+
 def test_a_line_transfer_is_refused_while_unpaid(client, personas):
     _log_in(client, "karim")
     line = _line("karim", Market.MOBILE)

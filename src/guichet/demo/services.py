@@ -120,6 +120,14 @@ PERSONAS: tuple[Persona, ...] = (
         ),
         description="une ligne mobile et une ligne box",
     ),
+    Persona(
+        email="nora@demo.guichet.fr",
+        identity=Identity(
+            "mme", "Nora", "Petit", date(1995, 6, 18), "5 rue Kervégan", "44000", "Nantes"
+        ),
+        description="une box fibre seule, mise en service il y a trois jours (rétractation"
+        " ouverte, cycle de facturation au choix)",
+    ),
 )
 
 
@@ -137,6 +145,7 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
     karim_line = _create_karim(numbers, today)
     lea = _create_lea(numbers, today)
     hugo = _create_hugo(numbers, today)
+    _create_nora(numbers, today)
     persona_lines = {
         PERSONAS[0].email: camille,
         PERSONAS[1].email: karim_line,
@@ -252,6 +261,17 @@ def _create_hugo(numbers: "_UniqueNumbers", today: date) -> Line:
     line = _new_mobile_line(customer, account, numbers, joined, options=("double-appel",))
     _new_box_line(customer, account, numbers, _months_before(today, 18))
     return line
+
+
+def _create_nora(numbers: "_UniqueNumbers", today: date) -> Line:
+    """A new box customer: ordered 12 days ago, in service for 3 (the box's 9 days), so that
+    the acts of a contract's first days can be done: withdrawal (CGS 9), the box's refund
+    offer, and the billing cycle, which only an account without a mobile line can choose."""
+    joined = today - timedelta(days=12)
+    customer, account = _new_customer(
+        PERSONAS[4], joined, PaymentMethod.DIRECT_DEBIT, numbers.msisdn()
+    )
+    return _new_box_line(customer, account, numbers, joined)
 
 
 # Building blocks ---------------------------------------------------------------------------

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import get_language
 
-from guichet.lines.emergencies import line_has_sim
+from guichet.lines.emergencies import is_fibre_box_line, line_has_sim
 from guichet.lines.models import Line, LineStatus
-from guichet.selfcare.registry import Market, RegisteredAct, Scope, Section, acts_for
+from guichet.selfcare.registry import Access, Market, RegisteredAct, Scope, Section, acts_for
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,16 @@ def _eligible_lines(act: RegisteredAct, lines: list[Line]) -> list[Line]:
         for line in lines
         if line.status != LineStatus.TERMINATED
         and (act.market == Market.BOTH or line.market == act.market)
-        and (line_has_sim(line) or not act.needs_sim)
+        and _has(line, act.needs)
     ]
+
+
+def _has(line: Line, access: Access | None) -> bool:
+    if access == Access.SIM:
+        return line_has_sim(line)
+    if access == Access.FIBRE:
+        return is_fibre_box_line(line)
+    return True
 
 
 def acts_offered(*, lines: list[Line]) -> list[RegisteredAct]:

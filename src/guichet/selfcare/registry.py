@@ -39,6 +39,13 @@ class Group(StrEnum):
     AFTER_SALES = "after_sales"
 
 
+class Access(StrEnum):
+    """What a line must have for an act on it: a SIM card, or a fibre access."""
+
+    SIM = "sim"
+    FIBRE = "fibre"
+
+
 class Scope(StrEnum):
     LINE = "line"
     ACCOUNT = "account"
@@ -58,7 +65,7 @@ class RegisteredAct:
     unpaid: str | None
     fee: str | None
     sensitive: bool
-    needs_sim: bool
+    needs: Access | None
     keywords: tuple[str, ...]
 
     def applies_to(self, markets: Iterable[str]) -> bool:
@@ -75,7 +82,7 @@ class RegistryError(ValueError):
 
 
 _REQUIRED = ("id", "group", "label_fr", "label_en", "market", "path", "section", "page", "scope")
-_OPTIONAL = ("unpaid", "fee", "sensitive", "needs_sim", "keywords")
+_OPTIONAL = ("unpaid", "fee", "sensitive", "needs", "keywords")
 
 
 def _act(raw: dict[str, object], position: int) -> RegisteredAct:
@@ -103,7 +110,7 @@ def _act(raw: dict[str, object], position: int) -> RegisteredAct:
             unpaid=str(raw["unpaid"]) if raw.get("unpaid") else None,
             fee=str(raw["fee"]) if raw.get("fee") else None,
             sensitive=bool(raw.get("sensitive", False)),
-            needs_sim=bool(raw.get("needs_sim", False)),
+            needs=Access(str(raw["needs"])) if raw.get("needs") else None,
             keywords=tuple(keywords),
         )
     except ValueError as error:
