@@ -1,0 +1,54 @@
+"""Only advisors reach the console: a visitor is sent to the login page, a customer gets a 404,
+and every act is a POST protected by CSRF."""
+
+import pytest
+from django.test import Client
+
+from guichet.care.models import RequestKind, RequestStatus
+from guichet.care.services import request_open
+from tests.backoffice.conftest import client_for
+from tests.customers.builders import NOW, as_customer, make_customer
+
+pytestmark = pytest.mark.django_db
+
+CONSOLE_PAGES = ["/conseiller/", "/conseiller/demarches/1/", "/conseiller/incidents/1/"]
+
+
+def test_an_anonymous_visitor_is_sent_to_the_login_page_and_back():
+    response = Client().get("/conseiller/")
+    assert response.status_code == 302
+    assert response["Location"] == "/connexion/?next=/conseiller/"
+
+
+@pytest.mark.parametrize("path", CONSOLE_PAGES)
+def test_a_customer_cannot_reach_the_console(path):
+    response = client_for(make_customer()).get(path)
+    assert response.status_code == 404
+
+
+def test_a_customer_cannot_act_on_a_request(mobile):
+    customer = mobile.billing_account.customer
+    demarche = request_open(
+        customer=customer,
+        kind=RequestKind.PORTING_OUT,
+        actor=as_customer(customer),
+        now=NOW,
+        line=mobile,
+    )
+    response = client_for(customer).post(f"/conseiller/demarches/{demarche.pk}/take/")
+    assert response.status_code == 404
+    demarche.refresh_from_db()
+    assert demarche.status == RequestStatus.SUBMITTED
+
+
+def test_an_advisor_reaches_the_console(advisor_client):
+    response = advisor_client.get("/conseiller/")
+    assert response.status_code == 200
+    assert "Console conseiller" in response.content.decode()
+
+
+def test_console_acts_need_the_csrf_token(advisor):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(advisor)
+    response = client.post("/conseiller/demarches/1/take/")
+    assert response.status_code == 403
