@@ -52,3 +52,10 @@ def test_console_acts_need_the_csrf_token(advisor):
     client.force_login(advisor)
     response = client.post("/conseiller/demarches/1/take/")
     assert response.status_code == 403
+
+
+def test_the_console_speaks_english_when_chosen(advisor_client):
+    advisor_client.cookies["django_language"] = "en"
+    page = advisor_client.get("/conseiller/").content.decode()
+    assert "Advisor console" in page
+    assert "Unanswered messages" in page
