@@ -17,8 +17,11 @@ from guichet.customers.models import Customer
 from guichet.customers.selectors import password_reset_user
 from guichet.lines import offer_services as offer
 from guichet.lines.models import Line, LineStatus, Subscription, SubscriptionStatus
+from guichet.lines.selectors import rating_lines_frame
+from guichet.usage.routing import route
 from tests.backoffice.conftest import client_for
 from tests.customers.builders import NOW, as_customer
+from tests.rating.conftest import frame, record
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +191,27 @@ def test_a_transfer_is_rejected_only_with_a_reason(mobile, advisor_client):
     mobile.refresh_from_db()
     assert mobile.status == LineStatus.ACTIVE
     assert NOW < ASKED
+
+
+def test_usage_before_the_transfer_is_the_former_records_and_after_it_the_new_ones(
+    mobile, advisor_client
+):
+    _post_transfer(advisor_client, _accepted_transfer(mobile))
+    new_line = Line.objects.get(msisdn=mobile.msisdn, status=LineStatus.ACTIVE)
+
+    routed = route(
+        frame(
+            [
+                record("before", line=mobile.msisdn, started_at="2025-04-16T09:59:00+02:00"),
+                record("after", line=mobile.msisdn, started_at="2025-04-16T10:01:00+02:00"),
+            ]
+        ),
+        rating_lines_frame(msisdns=[mobile.msisdn]),
+        now=datetime(2025, 5, 1, 8, 0, tzinfo=UTC),
+        rateable_plans={"woot-100go"},
+    )
+
+    assert routed.select("line_id", "plan_code", "route_reason").rows() == [
+        (mobile.pk, "woot-100go", None),
+        (new_line.pk, "woot-100go", None),
+    ]
