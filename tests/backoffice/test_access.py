@@ -2,10 +2,12 @@
 and every act is a POST protected by CSRF."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from guichet.care.models import RequestKind, RequestStatus
-from guichet.care.services import request_open
+from guichet.care.services import advisor_message_post, request_open
 from tests.backoffice.conftest import client_for
 from tests.customers.builders import NOW, as_customer, make_customer
 
@@ -59,3 +61,33 @@ def test_the_console_speaks_english_when_chosen(advisor_client):
     page = advisor_client.get("/conseiller/").content.decode()
     assert "Advisor console" in page
     assert "Unanswered messages" in page
+
+
+def test_the_queue_page_reads_in_a_fixed_number_of_queries(mobile, advisor_client):
+    customer = mobile.billing_account.customer
+
+    def queries_for_queue() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert advisor_client.get("/conseiller/").status_code == 200
+        return len(queries)
+
+    request_open(
+        customer=customer,
+        kind=RequestKind.PORTING_OUT,
+        actor=as_customer(customer),
+        now=NOW,
+        line=mobile,
+    )
+    queries_for_queue()  # the session's first request writes it
+    one = queries_for_queue()
+    for other in (make_customer(), make_customer()):
+        advisor_message_post(customer=other, text="Bonjour", actor=as_customer(other), now=NOW)
+        request_open(
+            customer=other,
+            kind=RequestKind.DUPLICATE_INVOICE,
+            actor=as_customer(other),
+            now=NOW,
+            payload={"invoice_number": "F2025-000001"},
+        )
+    # Session and user, then one query per queue.
+    assert (one, queries_for_queue()) == (5, 5)

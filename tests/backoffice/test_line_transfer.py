@@ -20,7 +20,7 @@ from guichet.lines.models import Line, LineStatus, Subscription, SubscriptionSta
 from guichet.lines.selectors import rating_lines_frame
 from guichet.usage.routing import route
 from tests.backoffice.conftest import client_for
-from tests.customers.builders import NOW, as_customer
+from tests.customers.builders import NOW, as_customer, make_customer
 from tests.rating.conftest import frame, record
 
 pytestmark = pytest.mark.django_db
@@ -215,3 +215,20 @@ def test_usage_before_the_transfer_is_the_former_records_and_after_it_the_new_on
         (mobile.pk, "woot-100go", None),
         (new_line.pk, "woot-100go", None),
     ]
+
+
+def test_a_transferee_who_is_already_a_customer_gets_the_line_on_a_new_account(
+    mobile, advisor_client
+):
+    existing = make_customer(email="ines@example.fr", first_name="Inès", last_name="Martin")
+
+    _post_transfer(advisor_client, _accepted_transfer(mobile))
+
+    new_line = Line.objects.get(msisdn=mobile.msisdn, status=LineStatus.ACTIVE)
+    assert new_line.billing_account.customer == existing
+    assert Customer.objects.filter(user__email="ines@example.fr").count() == 1
+    existing.user.refresh_from_db()
+    assert existing.user.has_usable_password()  # no invitation: they sign in as before
+    assert not OutboxMessage.objects.filter(
+        recipient="ines@example.fr", context__subject="Votre espace client Guichet"
+    ).exists()

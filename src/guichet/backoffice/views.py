@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guichet.backoffice.forms import (
     MoveCompleteForm,
@@ -399,6 +399,7 @@ def _customer_or_404(customer_id: int) -> Customer:
     return customer
 
 
+@require_http_methods(["GET", "POST"])
 @advisor_view
 def thread(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = _customer_or_404(customer_id)
