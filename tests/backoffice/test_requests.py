@@ -17,9 +17,12 @@ from guichet.customers.models import AddressKind, NameChangeReason, User
 from guichet.customers.selectors import address_get
 from guichet.customers.services import customer_request_name_change
 from guichet.lines import offer_services as offer
-from guichet.lines.models import Line, ProvisioningCommand
+from guichet.lines.emergencies import unlock_code_request
+from guichet.lines.models import EquipmentKind, Line, Ownership, ProvisioningCommand
+from guichet.lines.services import equipment_register
 from tests.backoffice.conftest import client_for
 from tests.customers.builders import NOW, SYSTEM, as_customer, make_customer
+from tests.lines.builders import new_imei
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +246,39 @@ def test_the_queue_lists_open_requests_oldest_due_first_and_filters_by_kind(
 
     filtered = advisor_client.get("/conseiller/", {"kind": "move"})
     assert [demarche.pk for demarche in filtered.context["requests"]] == [move.pk]
+
+
+# Unlock code -----------------------------------------------------------------------------------
+
+
+class SilentMaker:
+    """A maker that has not answered yet."""
+
+    def unlock_code(self, *, imei: str, model: str) -> str | None:
+        return None
+
+
+def test_the_advisor_asks_the_maker_again_until_it_gives_the_code(mobile, advisor, settings):
+    phone = equipment_register(
+        customer=mobile.billing_account.customer,
+        kind=EquipmentKind.PHONE,
+        model="Galaxy S24",
+        ownership=Ownership.OWNED,
+        acquired_at=NOW,
+        actor=SYSTEM,
+        now=NOW,
+        line=mobile,
+        imei=new_imei(),
+    )
+    request = unlock_code_request(line=mobile, equipment=phone, actor=SYSTEM, now=NOW)
+    settings.GUICHET_MANUFACTURER_CODES = "tests.backoffice.test_requests.SilentMaker"
+
+    _act(advisor, request, "unlock_collect", ASKED)
+    request.refresh_from_db()
+    assert request.status == RequestStatus.IN_PROGRESS
+
+    settings.GUICHET_MANUFACTURER_CODES = "guichet.lines.partners.LocalManufacturerCodes"
+    _act(advisor, request, "unlock_collect", ASKED)
+    request.refresh_from_db()
+    assert request.status == RequestStatus.COMPLETED
+    assert request.resolution.startswith("Code de désimlockage de votre Galaxy S24 : ")
