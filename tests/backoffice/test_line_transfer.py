@@ -65,6 +65,9 @@ def test_the_advisor_transfers_the_line_and_each_holder_is_billed_for_their_days
 ):
     former = mobile.billing_account.customer
     request = _accepted_transfer(mobile)
+    page = advisor_client.get(f"/conseiller/demarches/{request.pk}/").content.decode()
+    assert "ines@example.fr" in page
+    assert f"/conseiller/demarches/{request.pk}/transfer_complete/" in page
 
     response = _post_transfer(advisor_client, request)
 

@@ -60,6 +60,9 @@ def test_a_move_is_confirmed_on_its_date_with_the_partners_new_access(box, advis
     request = _move(box)
     holder = box.billing_account.customer
     moved = datetime(2025, 5, 2, 12, 0, tzinfo=UTC)
+    page = advisor_client.get(f"/conseiller/demarches/{request.pk}/").content.decode()
+    assert "3 rue des Lilas, 75011 Paris" in page
+    assert f"/conseiller/demarches/{request.pk}/move_complete/" in page
 
     early = _act(advisor, request, "move_complete", datetime(2025, 5, 1, 12, 0, tzinfo=UTC))
     assert early.status_code == 302
@@ -113,6 +116,9 @@ def _equipment_return(box: Line) -> Request:
 
 def test_equipment_received_completes_the_return(box, advisor, advisor_client):
     request = _equipment_return(box)
+    page = advisor_client.get(f"/conseiller/demarches/{request.pk}/").content.decode()
+    assert f"/conseiller/demarches/{request.pk}/equipment_received/" in page
+    assert f"/conseiller/demarches/{request.pk}/reject/" not in page
 
     _act(advisor, request, "equipment_received", datetime(2025, 4, 25, 9, 0, tzinfo=UTC))
 
