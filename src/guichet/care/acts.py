@@ -161,3 +161,9 @@ class Act(models.TextChoices):
     REFUND_CLAIM_SUBMIT = "refund_claim.submit", "Demande de remboursement (ODR)"
     REPAIR_ADVANCE = "repair.advance", "Suivi de réparation"
     EXPRESS_REPAIR_BOOK = "express_repair.book", "Réparation express réservée"
+    # -- back office: the advisor completes what a partner or a check finishes --
+    LINE_TRANSFER_COMPLETE = "offer.line_transfer_complete", "Cession de ligne effectuée"
+    BOX_MOVE_COMPLETE = "offer.box_move_complete", "Déménagement de la box effectué"
+    EQUIPMENT_RETURN_CLOSE = "offer.equipment_return_close", "Restitution d'équipement clôturée"
+    CUSTOMER_APPLY_NAME_CHANGE = "customer.apply_name_change", "Changement de nom appliqué"
+    CUSTOMER_INVITE = "customer.invite", "Espace client ouvert par le service client"

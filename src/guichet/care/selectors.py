@@ -12,6 +12,7 @@ from guichet.care.models import (
     AdvisorMessage,
     Order,
     Request,
+    TicketStatus,
     TroubleTicket,
 )
 from guichet.customers.models import Customer
@@ -118,3 +119,49 @@ def activities_for_subjects(*, subjects: Sequence[models.Model]) -> dict[int, li
     ).order_by("at", "id"):
         by_subject[activity.subject_id].append(activity)
     return by_subject
+
+
+# -- back office: the advisors' queues ----------------------------------------------------------
+
+# Tickets waiting on the operator; a resolved one waits on the customer's confirmation.
+OPEN_TICKET_STATUSES = (TicketStatus.ACKNOWLEDGED, TicketStatus.IN_PROGRESS)
+
+
+def request_queue(*, kind: str = "", status: str = "") -> list[Request]:
+    """Requests for the advisors, the oldest due first (those without a due date after, oldest
+    first): the open ones, or those of `status`; of `kind` when given."""
+    requests = Request.objects.select_related("customer", "line")
+    requests = (
+        requests.filter(status=status)
+        if status
+        else requests.filter(status__in=OPEN_REQUEST_STATUSES)
+    )
+    if kind:
+        requests = requests.filter(kind=kind)
+    return list(requests.order_by(models.F("due_date").asc(nulls_last=True), "created_at", "id"))
+
+
+def request_get(*, request_id: int) -> Request | None:
+    return (
+        Request.objects.filter(pk=request_id)
+        .select_related("customer__user", "line__billing_account")
+        .first()
+    )
+
+
+def ticket_queue() -> list[TroubleTicket]:
+    """Tickets waiting on the operator, oldest first."""
+    return list(
+        TroubleTicket.objects.filter(status__in=OPEN_TICKET_STATUSES)
+        .select_related("customer", "line")
+        .order_by("created_at", "id")
+    )
+
+
+def ticket_get(*, ticket_id: int) -> TroubleTicket | None:
+    return (
+        TroubleTicket.objects.filter(pk=ticket_id)
+        .select_related("customer", "line")
+        .prefetch_related("notes__author")
+        .first()
+    )

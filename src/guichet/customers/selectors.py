@@ -18,6 +18,7 @@ from guichet.customers.models import (
     Customer,
     CustomerProfile,
     DirectoryListing,
+    IdentityProof,
     LoginAttempt,
     SecurityChallenge,
     SecurityEmailChange,
@@ -240,3 +241,11 @@ def security_challenge_open(
     return SecurityChallenge.objects.filter(
         pk=challenge_id, user=user, purpose=purpose, used_at__isnull=True, expires_at__gt=now
     ).first()
+
+
+# -- back office --
+
+
+def identity_proofs_for_request(*, request_id: int) -> list[IdentityProof]:
+    """The documents sent with a care request (a change of name), oldest first."""
+    return list(IdentityProof.objects.filter(request_id=request_id).order_by("uploaded_at", "id"))

@@ -17,18 +17,21 @@ from django.utils.http import urlsafe_base64_encode
 
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
+from guichet.care.errors import CareError, CareErrorCode
 from guichet.care.models import (
     OPEN_REQUEST_STATUSES,
     ActorKind,
     OutboxChannel,
     Request,
     RequestKind,
+    RequestStatus,
 )
 from guichet.care.notifications import french_date
 from guichet.care.services import (
     activity_record,
     activity_record_and_notify,
     outbox_enqueue,
+    request_advance,
     request_open,
 )
 from guichet.customers.errors import CustomerError, CustomerErrorCode
@@ -1263,3 +1266,117 @@ def recovery_codes_renew(*, customer: Customer, actor: Actor, now: datetime) -> 
 def two_step_enrolment_secret(*, challenge: SecurityChallenge) -> bytes:
     """The app secret of an enrolment under way, to show it again on the page."""
     return unseal(challenge.sealed_secret, key=_two_step_key())
+
+
+# -- back office --
+
+
+@transaction.atomic
+def customer_invite(
+    *,
+    email: str,
+    civility: Civility,
+    first_name: str,
+    last_name: str,
+    birth_date: date,
+    contact_phone: str,
+    why: str,
+    link_for: Callable[[str, str], str],
+    actor: Actor,
+    now: datetime,
+) -> Customer:
+    """A customer the service client opens (a line's new holder, CGS 12): the login has no
+    password yet; an email to the login address carries a single-use link to choose it (the
+    "mot de passe oublié" link, `link_for(uidb64, token)` making its absolute URL). `why` says
+    in French why the account was opened."""
+    customer = customer_create(
+        email=email,
+        # Never used nor shown: replaced at once by an unusable password.
+        password=secrets.token_urlsafe(32),
+        civility=civility,
+        first_name=first_name,
+        last_name=last_name,
+        birth_date=birth_date,
+        contact_phone=contact_phone,
+        actor=actor,
+        now=now,
+    )
+    user = customer.user
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    link = link_for(
+        urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
+    )
+    minutes = settings.PASSWORD_RESET_TIMEOUT // 60
+    activity_record_and_notify(
+        customer=customer,
+        actor=actor,
+        act=Act.CUSTOMER_INVITE,
+        subject=customer,
+        summary=f"Espace client n° {customer.number} ouvert : lien de choix du mot de passe envoyé",
+        at=now,
+        template="offer_notice",
+        context={
+            "subject": "Votre espace client Guichet",
+            "text": f"{why} Votre identifiant est {user.email} (ou votre numéro client"
+            f" {customer.number}). Choisissez votre mot de passe avec ce lien, valable"
+            f" {minutes} minutes et une seule fois : {link}\nPassé ce délai, utilisez"
+            " « Mot de passe oublié » sur la page de connexion.",
+        },
+        email_to=user.email,
+    )
+    return customer
+
+
+def _check_open_request(request: Request, kind: RequestKind) -> None:
+    if request.kind != kind or request.status not in OPEN_REQUEST_STATUSES:
+        raise CareError(
+            code=CareErrorCode.REQUEST_TRANSITION_NOT_ALLOWED,
+            message=f"La démarche n° {request.pk} n'est pas une démarche « {kind.label} » en"
+            " cours.",
+            extra={"kind": request.kind, "status": request.status},
+        )
+
+
+@transaction.atomic
+def customer_apply_name_change(*, request: Request, actor: Actor, now: datetime) -> Customer:
+    """The advisor checked the proof of a "Changement de nom" request: the holder's identity
+    takes the requested name (`customer_update_identity`) and the request is completed, which
+    tells the customer."""
+    _check_open_request(request, RequestKind.NAME_CHANGE)
+    customer = Customer.objects.select_for_update().get(pk=request.customer_id)
+    first_name, last_name = request.payload["first_name"], request.payload["last_name"]
+    customer_update_identity(
+        customer=customer,
+        civility=Civility(customer.civility),
+        first_name=first_name,
+        last_name=last_name,
+        birth_date=customer.birth_date,
+        actor=actor,
+        now=now,
+    )
+    activity_record(
+        customer=customer,
+        actor=actor,
+        act=Act.CUSTOMER_APPLY_NAME_CHANGE,
+        subject=request,
+        summary=f"Changement de nom appliqué : {first_name} {last_name}",
+        at=now,
+        old_values={
+            "first_name": request.payload.get("previous_first_name", ""),
+            "last_name": request.payload.get("previous_last_name", ""),
+        },
+        new_values={"first_name": first_name, "last_name": last_name},
+    )
+    if request.status == RequestStatus.SUBMITTED:
+        request_advance(request=request, to_status=RequestStatus.IN_PROGRESS, actor=actor, now=now)
+    request_advance(
+        request=request,
+        to_status=RequestStatus.COMPLETED,
+        actor=actor,
+        now=now,
+        resolution=f"Justificatif vérifié : votre contrat est désormais au nom de {first_name}"
+        f" {last_name}.",
+    )
+    customer.refresh_from_db()
+    return customer

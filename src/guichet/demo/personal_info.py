@@ -14,17 +14,17 @@ from guichet.lines.selectors import lines_for_customer
 DEMO_ADVISOR_EMAIL = "conseiller@demo.guichet.fr"
 
 
-def _demo_advisor() -> User:
+def demo_advisor() -> User:
+    """The demo's advisor; `demo.backoffice` gives it the demo password for the console."""
     advisor = User.objects.filter(email=DEMO_ADVISOR_EMAIL).first()
     if advisor is None:
-        # No password: the demo advisor answers in the demo data, it does not log in.
         advisor = User.objects.create_user(DEMO_ADVISOR_EMAIL, password=None, is_staff=True)
     return advisor
 
 
 def demo_personal_info_create(*, camille: Customer, hugo: Customer, now: datetime) -> None:
     camille_actor = Actor.customer(camille.user)
-    advisor = Actor.advisor(_demo_advisor())
+    advisor = Actor.advisor(demo_advisor())
     advisor_message_post(
         customer=camille,
         text="Bonjour, je pars au Canada en février : mon forfait fonctionne-t-il là-bas ?",

@@ -27,6 +27,7 @@ from guichet.catalog.selectors import catalog_current, product_get
 from guichet.customers.models import AddressKind, Civility, Customer
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.customers.services import address_set, customer_create
+from guichet.demo.backoffice import demo_backoffice_create
 from guichet.demo.devices import demo_devices_create
 from guichet.demo.dunning import demo_dunning_create
 from guichet.demo.home_usage import home_usage_demo_create
@@ -177,6 +178,12 @@ def demo_data_create(*, customers: int, seed: int, now: datetime) -> DemoReport:
     # -- portal: offer management --
     # -- portal: devices, insurance and after-sales --
     demo_devices_create(now=now)
+    # -- back office --
+    demo_backoffice_create(
+        password=DEMO_PASSWORD,
+        personas=[line.billing_account.customer for line in persona_lines.values()],
+        now=now,
+    )
     return DemoReport(personas=list(PERSONAS), generated=customers)
 
 

@@ -49,6 +49,8 @@ class LineErrorCode(StrEnum):
     UNLOCK_NOT_APPLICABLE = "line_unlock_not_applicable"
     TV_PIN_INVALID = "line_tv_pin_invalid"
     OPTICAL_OUTLET_REFERENCE_INVALID = "line_optical_outlet_reference_invalid"
+    # -- back office --
+    TRANSFER_NOT_ALLOWED = "line_transfer_not_allowed"
 
 
 class SubscriptionErrorCode(StrEnum):

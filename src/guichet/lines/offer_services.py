@@ -19,9 +19,14 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import Q
 
+from guichet.billing.models import PaymentMethod
 from guichet.billing.rules import ArrearsAct
 from guichet.billing.selectors import unpaid_check
-from guichet.billing.services import one_off_charge_add, one_off_charge_add_amount
+from guichet.billing.services import (
+    billing_account_open,
+    one_off_charge_add,
+    one_off_charge_add_amount,
+)
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
 from guichet.care.models import (
@@ -44,8 +49,10 @@ from guichet.care.services import (
 from guichet.catalog.models import Market, Product, ProductKind
 from guichet.catalog.rendering import euros
 from guichet.catalog.selectors import catalog_current
-from guichet.customers.models import ContactTopic, Customer
+from guichet.customers.models import AddressKind, Civility, ContactTopic, Customer
 from guichet.customers.rules import paris_date
+from guichet.customers.selectors import address_get, customer_get_by_login_email
+from guichet.customers.services import address_set, customer_invite
 from guichet.lines import offer_rules
 from guichet.lines.eligibility import eligibility_service
 from guichet.lines.models import (
@@ -61,7 +68,13 @@ from guichet.lines.models import (
 from guichet.lines.provisioning import network_provisioning
 from guichet.lines.rules import normalize_msisdn
 from guichet.lines.selectors import active_plan
-from guichet.lines.services import subscription_add, subscription_end, subscription_start
+from guichet.lines.services import (
+    line_move_access,
+    line_transfer_holder,
+    subscription_add,
+    subscription_end,
+    subscription_start,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 # What a customer moving out of the network's reach may do instead (CGS 8.1).
@@ -90,6 +103,11 @@ class OfferErrorCode(StrEnum):
     MOVE_DATE_INVALID = "offer_move_date_invalid"
     NOT_ELIGIBLE = "offer_not_eligible"
     NO_EQUIPMENT_TO_RETURN = "offer_no_equipment_to_return"
+    # -- back office --
+    REQUEST_NOT_OPEN = "offer_request_not_open"
+    TRANSFER_NOT_ACCEPTED = "offer_transfer_not_accepted"
+    MOVE_NOT_DUE = "offer_move_not_due"
+    RETURN_DEADLINE_NOT_PASSED = "offer_return_deadline_not_passed"
 
 
 class OfferError(Exception):
@@ -1071,3 +1089,247 @@ def box_move_request(
         new_values={"new_address": new_address, "move_date": move_date},
     )
     return request
+
+
+# -- back office: the advisor completes what a partner or a check finishes ---------------------
+
+
+def _check_request(request: Request, kind: RequestKind) -> None:
+    if request.kind != kind or request.status not in OPEN_REQUEST_STATUSES:
+        raise OfferError(
+            code=OfferErrorCode.REQUEST_NOT_OPEN,
+            message=f"La démarche n° {request.pk} n'est pas une démarche « {kind.label} » en"
+            " cours.",
+            extra={"kind": request.kind, "status": request.status},
+        )
+
+
+def _complete(request: Request, *, actor: Actor, now: datetime, resolution: str) -> Request:
+    """Completed through its lifecycle (taken in hand first when still submitted); completing
+    tells the customer, with `resolution`."""
+    if request.status == RequestStatus.SUBMITTED:
+        request_advance(request=request, to_status=RequestStatus.IN_PROGRESS, actor=actor, now=now)
+    return request_advance(
+        request=request,
+        to_status=RequestStatus.COMPLETED,
+        actor=actor,
+        now=now,
+        resolution=resolution,
+    )
+
+
+@dataclass(frozen=True)
+class NewHolderIn:
+    """Who takes a line over (CGS 12), from the documents the advisor checked. Identity and
+    address serve when the new holder is not a customer yet; the payment terms open their
+    billing account."""
+
+    civility: Civility
+    first_name: str
+    last_name: str
+    contact_phone: str
+    street: str
+    postcode: str
+    city: str
+    payment_method: PaymentMethod
+    debit_day: int
+
+
+def _new_holder(
+    *,
+    request: Request,
+    holder_in: NewHolderIn,
+    link_for: Callable[[str, str], str],
+    actor: Actor,
+    now: datetime,
+) -> Customer:
+    """The transferee's customer: the one whose login is the address they were invited at, or
+    a new one, with its billing address, who gets the link to choose a password."""
+    payload = request.payload
+    existing = customer_get_by_login_email(email=payload["transferee_email"])
+    if existing is not None:
+        return existing
+    line = request.line
+    assert line is not None
+    customer = customer_invite(
+        email=payload["transferee_email"],
+        civility=holder_in.civility,
+        first_name=holder_in.first_name,
+        last_name=holder_in.last_name,
+        birth_date=date.fromisoformat(payload["transferee_birth_date"]),
+        contact_phone=holder_in.contact_phone,
+        why=f"La ligne {line.display_number} vous est cédée : vous en êtes le titulaire.",
+        link_for=link_for,
+        actor=actor,
+        now=now,
+    )
+    address_set(
+        customer=customer,
+        kind=AddressKind.BILLING,
+        street_lines=[holder_in.street],
+        postcode=holder_in.postcode,
+        city=holder_in.city,
+        actor=actor,
+        now=now,
+    )
+    return customer
+
+
+@transaction.atomic
+def line_transfer_complete(
+    *,
+    request: Request,
+    holder_in: NewHolderIn,
+    link_for: Callable[[str, str], str],
+    actor: Actor,
+    now: datetime,
+) -> Line:
+    """CGS 12, the operator's step: the transferee accepted, the advisor checked their
+    documents; the line passes to them today. The transferee becomes a customer (or is one
+    already), with a new billing account; the former holder is billed up to today and the new
+    one from today (`lines.services.line_transfer_holder`). All sums due by the former holder
+    are settled first (checked again here, the last step). A box's installation address stays
+    where the box is. Returns the line's new record."""
+    _check_request(request, RequestKind.LINE_TRANSFER)
+    if request.status != RequestStatus.IN_PROGRESS or not request.payload.get("accepted_at"):
+        raise OfferError(
+            code=OfferErrorCode.TRANSFER_NOT_ACCEPTED,
+            message=f"{request.payload['transferee_name']} n'a pas encore accepté la cession avec"
+            " le code reçu.",
+        )
+    line = request.line
+    assert line is not None
+    _check_open(line)
+    former_holder = _holder(line)
+    unpaid_check(customer=former_holder, act=ArrearsAct.LINE_TRANSFER, today=paris_date(now))
+    customer = _new_holder(
+        request=request, holder_in=holder_in, link_for=link_for, actor=actor, now=now
+    )
+    if line.market == Market.FIXED:
+        installation = address_get(customer=former_holder, kind=AddressKind.INSTALLATION)
+        if installation is not None:
+            address_set(
+                customer=customer,
+                kind=AddressKind.INSTALLATION,
+                street_lines=[installation.line1, installation.line2, installation.line3],
+                postcode=installation.postcode,
+                city=installation.city,
+                actor=actor,
+                now=now,
+            )
+    account = billing_account_open(
+        customer=customer,
+        payment_method=holder_in.payment_method,
+        debit_day=holder_in.debit_day,
+        actor=actor,
+        now=now,
+    )
+    new_line = line_transfer_holder(line=line, billing_account=account, actor=actor, now=now)
+    _complete(
+        request,
+        actor=actor,
+        now=now,
+        resolution=f"Documents vérifiés : la ligne {line.display_number} est au nom de"
+        f" {customer.first_name} {customer.last_name} depuis le {french_date(now)}. Vos"
+        " factures la comptent jusqu'à cette date.",
+    )
+    outbox_notify_customer(
+        customer=customer,
+        topic=ContactTopic.SERVICE_INFORMATION,
+        template="offer_notice",
+        context={
+            "subject": f"La ligne {new_line.display_number} est à votre nom",
+            "text": f"La cession de la ligne {new_line.display_number} est effectuée : elle est à"
+            f" votre nom depuis le {french_date(now)} et vous est facturée à partir de cette date"
+            f" (compte de facturation {account.number}).",
+        },
+        now=now,
+    )
+    return new_line
+
+
+def _move_address(payload: dict[str, Any]) -> tuple[str, str, str]:
+    """(street, postcode, city) of a move request's `new_address` ("street, postcode city")."""
+    postcode = payload["postcode"]
+    street, city = payload["new_address"].rsplit(f", {postcode} ", 1)
+    return street, postcode, city
+
+
+@transaction.atomic
+def box_move_complete(
+    *, request: Request, actor: Actor, now: datetime, access_reference: str = ""
+) -> Request:
+    """The network partner moved the box on the date of the move: the holder's installation
+    address becomes the new one, the line takes the partner's new access reference if it gave
+    one, the move goes to the network (lines.provisioning) and the customer is told."""
+    _check_request(request, RequestKind.MOVE)
+    move_date = date.fromisoformat(request.payload["move_date"])
+    if paris_date(now) < move_date:
+        raise OfferError(
+            code=OfferErrorCode.MOVE_NOT_DUE,
+            message=f"Le déménagement est prévu le {move_date:%d/%m/%Y} : il se confirme ce"
+            " jour-là ou après.",
+            extra={"move_date": move_date.isoformat()},
+        )
+    line = request.line
+    assert line is not None
+    street, postcode, city = _move_address(request.payload)
+    address_set(
+        customer=_holder(line),
+        kind=AddressKind.INSTALLATION,
+        street_lines=[street],
+        postcode=postcode,
+        city=city,
+        actor=actor,
+        now=now,
+    )
+    line_move_access(
+        line=line,
+        address=request.payload["new_address"],
+        access_reference=access_reference,
+        actor=actor,
+        now=now,
+    )
+    return _complete(
+        request,
+        actor=actor,
+        now=now,
+        resolution=f"Votre box est en service au {request.payload['new_address']} depuis le"
+        f" {french_date(now)}.",
+    )
+
+
+@transaction.atomic
+def equipment_return_close(
+    *, request: Request, returned: bool, actor: Actor, now: datetime
+) -> Request:
+    """Close an equipment return: the equipment came back, or its deadline passed without it.
+    Neither the brochure nor the catalog's fees (catalog/data/fees.toml) set a fee for
+    equipment not returned, so none is charged: the request is closed saying so."""
+    _check_request(request, RequestKind.EQUIPMENT_RETURN)
+    deadline = date.fromisoformat(request.payload["return_deadline"])
+    if not returned and paris_date(now) <= deadline:
+        raise OfferError(
+            code=OfferErrorCode.RETURN_DEADLINE_NOT_PASSED,
+            message=f"Le retour est attendu jusqu'au {deadline:%d/%m/%Y} inclus.",
+            extra={"return_deadline": deadline.isoformat()},
+        )
+    resolution = (
+        f"Équipement reçu le {french_date(now)} : merci."
+        if returned
+        else f"Équipement non restitué au {deadline:%d/%m/%Y}. Aucun frais de non-restitution"
+        " n'est facturé (la brochure tarifaire n'en prévoit pas)."
+    )
+    activity_record(
+        customer=request.customer,
+        actor=actor,
+        act=Act.EQUIPMENT_RETURN_CLOSE,
+        subject=request,
+        summary="Équipement restitué" if returned else "Équipement non restitué",
+        at=now,
+        new_values={
+            "returned": returned,
+            "equipment_ids": request.payload.get("equipment_ids", []),
+        },
+    )
+    return _complete(request, actor=actor, now=now, resolution=resolution)

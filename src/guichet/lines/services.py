@@ -34,6 +34,7 @@ from guichet.lines.errors import (
 )
 from guichet.lines.models import (
     MAIN_OFFER_KINDS,
+    BoxLineDetails,
     BoxWifi,
     DataUsageMode,
     Equipment,
@@ -42,6 +43,7 @@ from guichet.lines.models import (
     LineDataSetting,
     LineStatus,
     Ownership,
+    ProvisioningCommand,
     Subscription,
     SubscriptionStatus,
     SuspensionReason,
@@ -948,3 +950,188 @@ def _wifi_values(wifi: BoxWifi) -> dict[str, Any]:
         "wifi_enabled": wifi.wifi_enabled,
         "guest_enabled": wifi.guest_enabled,
     }
+
+
+# -- back office: a line changes holder (CGS 12) or its box moves ------------------------------
+
+# What a new holder takes over with the contract: the plan or box offer, its options and
+# bonuses. A top-up stays with the record that bought it: it was charged (or prepaid) once, and
+# a copy starting on the transfer day would be charged again to the new holder.
+_TRANSFERRED_KINDS = (*MAIN_OFFER_KINDS, ProductKind.OPTION, ProductKind.BONUS)
+
+
+@transaction.atomic
+def line_transfer_holder(
+    *, line: Line, billing_account: BillingAccount, actor: Actor, now: datetime
+) -> Line:
+    """The contract of `line` passes to the holder of `billing_account` at `now` (CGS 12).
+
+    The bill run and usage routing find a line's account and plan on the line record, over the
+    record's time in service. So the record of the former holder ends at `now` (terminated at
+    their request, with every running subscription: they are billed up to that day) and a new
+    record on the new account carries the same number, access reference, SIM and PUK, the
+    contract's dates (activation and commitment end: the contract goes on, CGS 12 transfers it
+    free of charge) and the plan, options and bonuses that were running, from `now`. Usage
+    routing gives a record before `now` to the former record (the lower id among the lines that
+    held the number then), after it to the new one. The SIM's ICCID moves to the new record
+    (an ICCID is on one record only); the rented equipment goes with the line, the owned
+    equipment stays with the former holder. Returns the new record."""
+    current, _ = _transition(line, LineAction.TERMINATE)
+    if current != LineStatus.ACTIVE:
+        raise LineError(
+            code=LineErrorCode.TRANSFER_NOT_ALLOWED,
+            message=f"La ligne {line.display_number} est {current.label.lower()} : seule une"
+            " ligne active peut être cédée.",
+            extra={"status": current},
+        )
+    if billing_account.status != BillingAccountStatus.ACTIVE:
+        raise LineError(
+            code=LineErrorCode.BILLING_ACCOUNT_CLOSED,
+            message=f"Le compte de facturation {billing_account.number} est clôturé.",
+        )
+    former_holder, new_holder = _holder(line), billing_account.customer
+    if former_holder.pk == new_holder.pk:
+        raise LineError(
+            code=LineErrorCode.TRANSFER_NOT_ALLOWED,
+            message="Le nouveau titulaire doit être une autre personne que l'actuel.",
+        )
+    running = list(
+        Subscription.objects.filter(
+            line=line, status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.SCHEDULED]
+        ).select_related("product")
+    )
+    # (product, kind, start, end) read before the former record's subscriptions end below.
+    carried = [
+        (subscription.product, subscription.kind, subscription.starts_at, subscription.ends_at)
+        for subscription in running
+        if subscription.kind in _TRANSFERRED_KINDS
+        and (subscription.ends_at is None or subscription.ends_at > now)
+    ]
+    for subscription in running:
+        subscription.status = SubscriptionStatus.ENDED
+        subscription.ends_at = _end_instant(subscription, now)
+    Subscription.objects.bulk_update(running, ["status", "ends_at"])
+    sim = (line.iccid, line.puk)
+    line.status = LineStatus.TERMINATED
+    line.termination_reason = TerminationReason.CUSTOMER_REQUEST
+    line.terminated_at = now
+    line.iccid = ""
+    line.save(update_fields=["status", "termination_reason", "terminated_at", "iccid"])
+    new_line = Line.objects.create(
+        billing_account=billing_account,
+        market=line.market,
+        msisdn=line.msisdn,
+        access_reference=line.access_reference,
+        iccid=sim[0],
+        puk=sim[1],
+        status=LineStatus.ACTIVE,
+        created_at=now,
+        activated_at=line.activated_at,
+        commitment_end_date=line.commitment_end_date,
+    )
+    Subscription.objects.bulk_create(
+        Subscription(
+            line=new_line,
+            product=product,
+            kind=kind,
+            status=SubscriptionStatus.SCHEDULED if starts_at > now else SubscriptionStatus.ACTIVE,
+            starts_at=max(starts_at, now),
+            ends_at=ends_at,
+            created_at=now,
+        )
+        for product, kind, starts_at, ends_at in carried
+    )
+    Equipment.objects.filter(line=line, ownership=Ownership.RENTED).update(
+        customer=new_holder, line=new_line
+    )
+    details = BoxLineDetails.objects.filter(line=line).first()
+    if details is not None:
+        # The landline and the fibre socket belong to the access; the TV PINs were the former
+        # holder's secrets: the new holder sets theirs.
+        BoxLineDetails.objects.create(
+            line=new_line,
+            landline_number=details.landline_number,
+            optical_outlet_reference=details.optical_outlet_reference,
+            updated_at=now,
+        )
+    products = [product.code for product, *_ in carried]
+    activity_record(
+        customer=former_holder,
+        actor=actor,
+        act=Act.LINE_TRANSFER_COMPLETE,
+        subject=line,
+        summary=f"Ligne {line.display_number} cédée à {new_holder.first_name}"
+        f" {new_holder.last_name} le {french_date(now)}",
+        at=now,
+        old_values={"status": current},
+        new_values={"status": line.status, "new_line": new_line.pk},
+    )
+    activity_record(
+        customer=new_holder,
+        actor=actor,
+        act=Act.LINE_TRANSFER_COMPLETE,
+        subject=new_line,
+        summary=f"Ligne {new_line.display_number} à votre nom depuis le {french_date(now)}"
+        " (cession)",
+        at=now,
+        new_values={"former_line": line.pk, "products": products},
+    )
+    return new_line
+
+
+@transaction.atomic
+def line_move_access(
+    *, line: Line, address: str, actor: Actor, now: datetime, access_reference: str = ""
+) -> ProvisioningCommand:
+    """The network partner moved the box's access to `address` (a move, "déménagement"): the
+    line takes the new access reference the partner gave, if any, and the move is sent to the
+    network as a provisioning command, kept with its outcome."""
+    _lock_state(line)
+    if line.market != Market.FIXED or line.status == LineStatus.TERMINATED:
+        raise LineError(
+            code=LineErrorCode.NOT_A_BOX_LINE,
+            message=f"La ligne {line.display_number} n'est pas une box en service.",
+        )
+    old_reference = line.access_reference
+    if access_reference:
+        access_reference = _valid(
+            LineErrorCode.ACCESS_REFERENCE_INVALID, normalize_access_reference, access_reference
+        )
+        taken = (
+            Line.objects.exclude(status=LineStatus.TERMINATED)
+            .exclude(pk=line.pk)
+            .filter(access_reference=access_reference)
+        )
+        if taken.exists():
+            raise LineError(
+                code=LineErrorCode.ACCESS_REFERENCE_IN_USE,
+                message=f"La référence d'accès {access_reference} est déjà attribuée.",
+                extra={"access_reference": access_reference},
+            )
+        line.access_reference = access_reference
+        line.save(update_fields=["access_reference"])
+    command = network_provisioning().send(
+        line=line,
+        command="box_move",
+        parameters={
+            "address": address,
+            "access_reference": line.access_reference,
+            "former_access_reference": old_reference,
+        },
+        now=now,
+    )
+    activity_record(
+        customer=_holder(line),
+        actor=actor,
+        act=Act.BOX_MOVE_COMPLETE,
+        subject=line,
+        summary=f"Box transférée au {address}",
+        at=now,
+        old_values={"access_reference": old_reference},
+        new_values={
+            "access_reference": line.access_reference,
+            "address": address,
+            "provisioning": command.reference,
+        },
+    )
+    return command
