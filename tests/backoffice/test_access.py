@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from guichet.care.models import RequestKind, RequestStatus
 from guichet.care.services import advisor_message_post, request_open
 from tests.backoffice.conftest import client_for
-from tests.customers.builders import NOW, as_customer, make_customer
+from tests.customers.builders import NOW, PASSWORD, as_customer, make_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,17 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page_and_back():
     response = Client().get("/conseiller/")
     assert response.status_code == 302
     assert response["Location"] == "/connexion/?next=/conseiller/"
+
+
+def test_an_advisor_signing_in_lands_on_the_console_and_a_customer_on_their_home(advisor):
+    advisor_lands = Client().post("/connexion/", {"username": advisor.email, "password": PASSWORD})
+    customer = make_customer()
+    customer_lands = Client().post(
+        "/connexion/", {"username": customer.user.email, "password": PASSWORD}
+    )
+
+    assert advisor_lands["Location"] == "/conseiller/"
+    assert customer_lands["Location"] == "/"
 
 
 @pytest.mark.parametrize("path", CONSOLE_PAGES)

@@ -8,7 +8,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -57,8 +57,16 @@ class LoginView(auth_views.LoginView):
         context["idle_signed_out"] = self.request.session.pop(IDLE_SIGNED_OUT_KEY, False)
         return context
 
+    def get_default_redirect_url(self) -> str:
+        """Without a `next`: an advisor lands on their console, a customer on their home."""
+        user = getattr(self, "signing_in", None) or self.request.user
+        if user.is_staff:
+            return resolve_url("backoffice:queue")
+        return super().get_default_redirect_url()
+
     def form_valid(self, form: LoginForm) -> HttpResponse:
         user = form.get_user()
+        self.signing_in = user
         if two_step_for(user=user) is None:
             return super().form_valid(form)
         try:
