@@ -46,14 +46,19 @@ def _line(customer, market="mobile"):
 
 
 @pytest.mark.parametrize(
-    ("payment", "count", "shown"),
+    ("payment", "posted", "count", "shown"),
     [
-        ("24 mensualités", 24, r"399,00\s€ en 24 mensualités sur vos factures"),
-        ("En une fois", 0, r"399,00\s€ en une fois, sur la facture du mois de livraison"),
+        ("24 mensualités", "24", 24, r"399,00\s€ en 24 mensualités sur vos factures"),
+        (
+            "En une fois",
+            "next_invoice",
+            0,
+            r"399,00\s€ en une fois, sur la facture du mois de livraison",
+        ),
     ],
 )
 def test_a_renewal_is_ordered_from_the_catalogue_and_tracked_on_the_page(
-    client, personas, payment, count, shown
+    client, personas, payment, posted, count, shown
 ):
     camille = _log_in(client, "camille")
     url = reverse("selfcare:device_renewal", kwargs={"line_id": _line(camille).pk})
@@ -61,7 +66,7 @@ def test_a_renewal_is_ordered_from_the_catalogue_and_tracked_on_the_page(
     page = client.get(url).content.decode()
     assert "Apple iPhone 13 128 Go (reconditionné grade B)" in page
     assert payment in page
-    response = client.post(url, {"sku": "SAM-A55-128-N", "instalment_count": str(count)})
+    response = client.post(url, {"sku": "SAM-A55-128-N", "payment": posted})
 
     assert response.status_code == 302
     renewal = DeviceRenewal.objects.get(order__customer=camille)
@@ -76,7 +81,7 @@ def test_karim_sees_the_unpaid_refusal_and_a_way_to_pay_at_the_confirm_step(clie
     url = reverse("selfcare:device_renewal", kwargs={"line_id": _line(karim).pk})
 
     assert client.get(url).status_code == 200  # access is never blocked
-    response = client.post(url, {"sku": "SAM-A55-128-N", "instalment_count": "12"})
+    response = client.post(url, {"sku": "SAM-A55-128-N", "payment": "12"})
 
     assert response.status_code == 400
     page = response.content.decode()

@@ -277,6 +277,19 @@ TEMPLATES: dict[str, NotificationTemplate] = {
         + _SIGNATURE,
         sms_body="Commande n° {order} reçue : {device}. Suivi dans votre espace client.",
     ),
+    "device_renewal_paid_by_card": NotificationTemplate(
+        subject="Votre commande n° {order} est confirmée : {device}",
+        email_body="Bonjour {first_name},\n\nNous avons bien reçu votre paiement par carte de"
+        " {price} pour votre commande n° {order} : {device}. Elle part en préparation ; son"
+        " justificatif de paiement est dans votre espace client." + _SIGNATURE,
+        sms_body="Commande n° {order} payée ({price}) : {device}. Suivi dans votre espace client.",
+    ),
+    "device_renewal_cancelled": NotificationTemplate(
+        subject="Votre commande n° {order} est annulée",
+        email_body="Bonjour {first_name},\n\nVotre commande n° {order} ({device}) est annulée :"
+        " {reason}" + _SIGNATURE,
+        sms_body="Commande n° {order} annulée : {reason}",
+    ),
     "insurance_subscribed": NotificationTemplate(
         subject="Votre mobile {device} est assuré",
         email_body="Bonjour {first_name},\n\nVotre assurance mobile pour {device} est active"

@@ -10,6 +10,8 @@ class DeviceErrorCode(StrEnum):
     INSTALMENTS_INVALID = "device_instalments_invalid"
     LINE_NOT_ACTIVE = "device_line_not_active"
     RENEWAL_IN_PROGRESS = "device_renewal_in_progress"
+    ORDER_NOT_AWAITING_PAYMENT = "device_order_not_awaiting_payment"
+    ORDER_AWAITING_PAYMENT = "device_order_awaiting_payment"
     EQUIPMENT_NOT_INSURABLE = "device_equipment_not_insurable"
     ALREADY_INSURED = "device_already_insured"
     NOT_INSURED = "device_not_insured"
