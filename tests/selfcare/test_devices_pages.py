@@ -13,7 +13,10 @@ from guichet.customers.selectors import customer_get_by_login_email
 from guichet.demo.services import DEMO_PASSWORD, demo_data_create
 from guichet.devices.models import DeviceRenewal, InsuranceContract
 from guichet.lines.selectors import lines_for_customer
+from guichet.payments.models import CardRefund, PaymentAttempt
+from guichet.payments.psp import card_gateway
 from tests.devices.test_services import settle_all_but_karim
+from tests.payments.psp import CARD_OK, event_payload, hand_card, post_webhook
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
@@ -196,3 +199,73 @@ def test_an_express_repair_is_booked_and_shown_with_the_repairs(client, personas
     repairs = client.get(reverse("selfcare:repairs")).content.decode()
     assert "Réparation express" in repairs and "79,00" in repairs
     assert "Apple iPhone 13" in repairs  # the demo's SAV deposit
+
+
+def test_a_renewal_paid_by_card_goes_through_the_card_page_then_is_refunded_on_cancel(
+    client, personas, stripe_settings
+):
+    camille = _log_in(client, "camille")
+    line = _line(camille)
+    url = reverse("selfcare:device_renewal", kwargs={"line_id": line.pk})
+    assert "Par carte maintenant" in client.get(url).content.decode()
+
+    response = client.post(url, {"sku": "SAM-A55-128-N", "payment": "card"})
+
+    renewal = DeviceRenewal.objects.get(order__customer=camille)
+    attempt = PaymentAttempt.objects.get(order=renewal.order)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("selfcare:card_payment", args=[attempt.pk])
+    page = client.get(url).content.decode()
+    assert "En attente de paiement" in page
+    assert reverse("selfcare:card_payment", args=[attempt.pk]) in page
+
+    gateway = card_gateway()
+    secrets = gateway.client_secrets(
+        payment_intent_id=attempt.psp_payment_intent_id,
+        setup_intent_id=attempt.psp_setup_intent_id,
+    )
+    hand_card(stripe_settings, setup_client_secret=secrets.setup_intent, number=CARD_OK)
+    client.post(reverse("selfcare:card_payment", args=[attempt.pk]))
+    payload = event_payload(
+        stripe_settings,
+        event_type="payment_intent.succeeded",
+        payment_intent_id=attempt.psp_payment_intent_id,
+    )
+    assert post_webhook(client, payload).status_code == 200
+
+    result = client.get(reverse("selfcare:card_payment_result", args=[attempt.pk]))
+    assert f"commande n° {renewal.order_id} est confirmée" in result.content.decode()
+    page = client.get(url).content.decode()
+    assert "payé par carte à la commande" in page
+    receipt_url = reverse("selfcare:device_order_receipt", args=[line.pk, renewal.order_id])
+    assert receipt_url in page
+    receipt = client.get(receipt_url)
+    assert (receipt.status_code, receipt["Content-Type"]) == (200, "application/pdf")
+    assert receipt.content.startswith(b"%PDF")
+
+    cancel = client.post(
+        reverse("selfcare:device_renewal_cancel", args=[line.pk, renewal.order_id]), follow=True
+    )
+    assert re.search(r"399,00\s€ vous seront remboursés sur votre carte", cancel.content.decode())
+    renewal.order.refresh_from_db()
+    assert renewal.order.status == "cancelled"
+    assert CardRefund.objects.get(attempt=attempt).status == "succeeded"
+
+
+def test_another_customer_gets_no_receipt_nor_cancel(client, personas, stripe_settings):
+    camille = _log_in(client, "camille")
+    line = _line(camille)
+    client.post(
+        reverse("selfcare:device_renewal", kwargs={"line_id": line.pk}),
+        {"sku": "SAM-A55-128-N", "payment": "next_invoice"},
+    )
+    renewal = DeviceRenewal.objects.get(order__customer=camille)
+    client.logout()
+    _log_in(client, "lea")
+
+    receipt = reverse("selfcare:device_order_receipt", args=[line.pk, renewal.order_id])
+    cancel = reverse("selfcare:device_renewal_cancel", args=[line.pk, renewal.order_id])
+    assert client.get(receipt).status_code == 404
+    assert client.post(cancel).status_code == 404
+    renewal.order.refresh_from_db()
+    assert renewal.order.status == "received"
