@@ -9,8 +9,10 @@ import pytest
 from guichet.billing.errors import BillingError, BillingErrorCode
 from guichet.billing.models import Invoice, OneOffCharge
 from guichet.billing.services import bill_run
+from guichet.care.actors import Actor
 from guichet.care.acts import Act
 from guichet.care.models import Activity, Order, OrderStatus, OutboxMessage
+from guichet.care.services import order_advance
 from guichet.catalog.models import CatalogRelease
 from guichet.devices.card_orders import (
     device_renewal_cancel_and_refund,
@@ -46,6 +48,7 @@ from tests.payments.psp import (
     CARD_OK,
     event_payload,
     hand_card,
+    post_webhook,
     psp_get,
     psp_list,
     signature_header,
@@ -334,3 +337,33 @@ def test_an_order_is_paid_at_its_price_by_its_customer_only(line, gateway, strip
 
     assert wrong_price.value.code == PaymentErrorCode.AMOUNT_NOT_THE_PRICE
     assert not_theirs.value.code == PaymentErrorCode.TARGET_NOT_FOUND
+
+
+def test_a_payment_for_an_order_cancelled_meanwhile_is_refunded_by_the_webhook(
+    line, gateway, stripe_settings, client
+):
+    renewal, attempt = _order(line, gateway)
+    _hand_and_confirm(attempt, gateway, stripe_settings, CARD_OK)
+    # The operator cancels the order while the bank confirms the payment.
+    order_advance(
+        order=renewal.order, to_status=OrderStatus.CANCELLED, actor=Actor.system(), now=ORDERED_AT
+    )
+
+    payload = event_payload(
+        stripe_settings,
+        event_type="payment_intent.succeeded",
+        payment_intent_id=attempt.psp_payment_intent_id,
+    )
+    assert post_webhook(client, payload).status_code == 200
+
+    attempt.refresh_from_db()
+    renewal.refresh_from_db()
+    assert attempt.status == PaymentAttemptStatus.SUCCEEDED
+    assert attempt.credited_at is None and "n'attend pas de paiement" in attempt.credit_error
+    assert renewal.paid_at is None
+    refund = CardRefund.objects.get(attempt=attempt)
+    assert (refund.status, refund.amount_cents) == (CardRefundStatus.SUCCEEDED, PRICE)
+    assert psp_get(stripe_settings, "refunds", refund.psp_refund_id)["amount"] == PRICE
+    # Replayed, the event refunds nothing more.
+    post_webhook(client, payload)
+    assert CardRefund.objects.filter(attempt=attempt).count() == 1

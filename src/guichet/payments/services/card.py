@@ -78,6 +78,7 @@ from guichet.payments.selectors.card import (
 from guichet.payments.selectors.instalments import instalment_plan_outstanding_cents
 from guichet.payments.services.dunning import dunning_case_resolve_if_paid
 from guichet.payments.services.instalments import instalment_plan_settle
+from guichet.payments.services.refunds import card_refund_create
 
 logger = logging.getLogger("guichet.payments")
 
@@ -112,6 +113,9 @@ class Purpose:
     owed_cents: Callable[[PaymentAttempt, datetime], int]
     credit: Callable[[PaymentAttempt, datetime], None]
     on_failure: Callable[[PaymentAttempt, datetime], None] | None = None
+    # A purchase whose money cannot be credited (the order was cancelled meanwhile) is owed
+    # back at once: a refund is recorded, sent by the webhook view or the reconciliation.
+    refund_if_not_credited: bool = False
     # A debt can be paid in part; a purchase is paid at its price.
     exact: bool = False
     # Debts of one customer are paid one card payment at a time (see _check_nothing_in_flight).
@@ -327,6 +331,7 @@ PURPOSES: dict[str, Purpose] = {
         owed_cents=_device_order_price,
         credit=_device_order_credit,
         on_failure=_device_order_failed,
+        refund_if_not_credited=True,
         exact=True,
         is_debt=False,
     ),
@@ -732,6 +737,10 @@ def payment_attempt_settle(
     attempt.save(
         update_fields=["status", "status_changed_at", "failure_code", "credited_at", "credit_error"]
     )
+    if attempt.credit_error and _purpose(attempt).refund_if_not_credited:
+        card_refund_create(
+            attempt=attempt, reason=f"non attribué : {attempt.credit_error}", actor=SYSTEM, now=now
+        )
     _record(
         attempt,
         actor=actor,

@@ -174,6 +174,18 @@ def card_refund_send(*, refund: CardRefund, now: datetime, gateway: CardGateway)
     return _record_answer(refund, answer, now)
 
 
+def card_refunds_send_for(
+    *, attempt: PaymentAttempt, now: datetime, gateway: CardGateway
+) -> list[CardRefund]:
+    """Send the attempt's refunds written and not asked of the PSP yet: after a webhook event
+    has settled a payment that could not be credited and is owed back (payments.services.card,
+    `refund_if_not_credited`), once that event is committed."""
+    return [
+        card_refund_send(refund=refund, now=now, gateway=gateway)
+        for refund in attempt.refunds.filter(status=CardRefundStatus.CREATED).order_by("id")
+    ]
+
+
 @dataclass(frozen=True)
 class RefundReconcileReport:
     examined: int = 0
