@@ -18,10 +18,16 @@ from guichet.devices.card_orders import (
     device_renewal_cancel_and_refund,
     device_renewal_order_by_card,
 )
+from guichet.devices.errors import DeviceError, DeviceErrorCode
 from guichet.devices.models import DeviceRenewal
 from guichet.devices.partners import LocalInsurer, LocalLogistics, LocalRepairer
 from guichet.devices.selectors import device_units_left
-from guichet.devices.services import after_sales_sync
+from guichet.devices.services import (
+    after_sales_sync,
+    device_renewal_withdraw,
+    device_renewal_withdrawal_deadline,
+)
+from guichet.payments.card_rules import PARIS
 from guichet.payments.errors import PaymentError, PaymentErrorCode
 from guichet.payments.models import (
     CardPaymentPurpose,
@@ -367,3 +373,73 @@ def test_a_payment_for_an_order_cancelled_meanwhile_is_refunded_by_the_webhook(
     # Replayed, the event refunds nothing more.
     post_webhook(client, payload)
     assert CardRefund.objects.filter(attempt=attempt).count() == 1
+
+
+def _delivered(line, gateway, psp):
+    renewal, attempt = _paid_order(line, gateway, psp)
+    for days in range(7):
+        _sync(ORDERED_AT + timedelta(days=days, hours=1))
+    renewal.refresh_from_db()
+    assert renewal.order.status == OrderStatus.DELIVERED
+    return renewal, attempt
+
+
+def test_a_withdrawal_within_14_days_refunds_the_card_once_the_phone_is_back(
+    line, gateway, stripe_settings
+):
+    renewal, attempt = _delivered(line, gateway, stripe_settings)
+    delivered_on = renewal.order.delivered_at.astimezone(PARIS).date()
+    assert device_renewal_withdrawal_deadline(renewal=renewal) == delivered_on + timedelta(days=14)
+    withdrawn_at = renewal.order.delivered_at + timedelta(days=14)
+
+    device_renewal_withdraw(
+        renewal=renewal,
+        logistics=LocalLogistics(),
+        actor=as_customer(attempt.customer),
+        now=withdrawn_at,
+    )
+
+    notice = OutboxMessage.objects.get(
+        customer=attempt.customer, template="device_renewal_withdrawn", channel="email"
+    )
+    assert notice.context["return_number"] == f"RET{renewal.order_id:010d}FR"
+    assert not CardRefund.objects.exists()
+    # The phone comes back three working days later: its payment is owed back, then refunded.
+    _sync(withdrawn_at + timedelta(days=1))
+    assert not CardRefund.objects.exists()
+    _sync(withdrawn_at + timedelta(days=7))
+    renewal.refresh_from_db()
+    assert renewal.returned_at is not None
+    refund = CardRefund.objects.get(attempt=attempt)
+    assert (refund.status, refund.amount_cents) == (CardRefundStatus.CREATED, PRICE)
+    report = card_refunds_reconcile(now=withdrawn_at + timedelta(days=7), gateway=gateway)
+    assert report.summary() == "refunds examined=1 succeeded=1 failed=0 waiting=0"
+    assert (
+        psp_get(stripe_settings, "refunds", CardRefund.objects.get().psp_refund_id)["amount"]
+        == PRICE
+    )
+    assert _sync(withdrawn_at + timedelta(days=8)).orders == 0
+    with pytest.raises(DeviceError):
+        device_renewal_withdraw(
+            renewal=renewal,
+            logistics=LocalLogistics(),
+            actor=as_customer(attempt.customer),
+            now=withdrawn_at,
+        )
+
+
+def test_a_withdrawal_after_the_14_days_is_refused(line, gateway, stripe_settings):
+    renewal, attempt = _delivered(line, gateway, stripe_settings)
+
+    with pytest.raises(DeviceError) as late:
+        device_renewal_withdraw(
+            renewal=renewal,
+            logistics=LocalLogistics(),
+            actor=as_customer(attempt.customer),
+            now=renewal.order.delivered_at + timedelta(days=15),
+        )
+
+    assert late.value.code == DeviceErrorCode.WITHDRAWAL_NOT_OPEN
+    assert "a pris fin le" in late.value.message
+    renewal.refresh_from_db()
+    assert renewal.withdrawn_at is None

@@ -1,20 +1,25 @@
 """The pages of devices, insurance and after-sales, through HTTP as the demo personas."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.urls import reverse
 
+from guichet.care.actors import Actor
 from guichet.care.models import TicketNote, TroubleTicket
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.demo.services import DEMO_PASSWORD, demo_data_create
+from guichet.devices.card_orders import device_renewal_order_by_card
 from guichet.devices.models import DeviceRenewal, InsuranceContract
+from guichet.devices.partners import LocalInsurer, LocalLogistics, LocalRepairer
+from guichet.devices.services import after_sales_sync
 from guichet.lines.selectors import lines_for_customer
 from guichet.payments.models import CardRefund, PaymentAttempt
 from guichet.payments.psp import card_gateway
+from guichet.payments.services.card import card_payment_confirm
 from tests.devices.test_services import settle_all_but_karim
 from tests.payments.psp import CARD_OK, event_payload, hand_card, post_webhook
 
@@ -269,3 +274,57 @@ def test_another_customer_gets_no_receipt_nor_cancel(client, personas, stripe_se
     assert client.post(cancel).status_code == 404
     renewal.order.refresh_from_db()
     assert renewal.order.status == "received"
+
+
+def test_a_phone_paid_by_card_and_delivered_is_withdrawn_from_the_page(
+    client, personas, stripe_settings
+):
+    camille = _log_in(client, "camille")
+    line = _line(camille)
+    ordered_at = NOW - timedelta(days=10)
+    gateway = card_gateway()
+    renewal, attempt = device_renewal_order_by_card(
+        customer=camille,
+        line=line,
+        sku="SAM-A55-128-N",
+        actor=Actor.customer(camille.user),
+        now=ordered_at,
+        gateway=gateway,
+    )
+    secrets = gateway.client_secrets(
+        payment_intent_id=attempt.psp_payment_intent_id,
+        setup_intent_id=attempt.psp_setup_intent_id,
+    )
+    hand_card(stripe_settings, setup_client_secret=secrets.setup_intent, number=CARD_OK)
+    card_payment_confirm(
+        attempt=attempt, actor=Actor.customer(camille.user), now=ordered_at, gateway=gateway
+    )
+    post_webhook(
+        client,
+        event_payload(
+            stripe_settings,
+            event_type="payment_intent.succeeded",
+            payment_intent_id=attempt.psp_payment_intent_id,
+        ),
+    )
+    for days in range(10):
+        after_sales_sync(
+            logistics=LocalLogistics(),
+            insurer=LocalInsurer(),
+            repairer=LocalRepairer(),
+            now=ordered_at + timedelta(days=days, hours=1),
+        )
+    url = reverse("selfcare:device_renewal", kwargs={"line_id": line.pk})
+    page = client.get(url).content.decode()
+    assert "Me rétracter" in page
+
+    response = client.post(
+        reverse("selfcare:device_renewal_withdraw", args=[line.pk, renewal.order_id]),
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "Votre rétractation est enregistrée" in page
+    assert f"RET{renewal.order_id:010d}FR" in page
+    renewal.refresh_from_db()
+    assert renewal.withdrawn_at == NOW

@@ -160,6 +160,8 @@ class Act(models.TextChoices):
     DEVICE_RENEWAL_DELIVER = "device_renewal.deliver", "Nouveau mobile livré"
     DEVICE_RENEWAL_PAID = "device_renewal.paid", "Commande de mobile payée par carte"
     DEVICE_RENEWAL_CANCEL = "device_renewal.cancel", "Commande de mobile annulée"
+    DEVICE_RENEWAL_WITHDRAW = "device_renewal.withdraw", "Rétractation d'un achat de mobile"
+    DEVICE_RENEWAL_RETURN = "device_renewal.return", "Mobile retourné après rétractation"
     INSURANCE_SUBSCRIBE = "insurance.subscribe", "Souscription d'une assurance mobile"
     INSURANCE_CLAIM_DECLARE = "insurance_claim.declare", "Déclaration de sinistre"
     REFUND_CLAIM_SUBMIT = "refund_claim.submit", "Demande de remboursement (ODR)"

@@ -290,6 +290,22 @@ TEMPLATES: dict[str, NotificationTemplate] = {
         " {reason}" + _SIGNATURE,
         sms_body="Commande n° {order} annulée : {reason}",
     ),
+    "device_renewal_withdrawn": NotificationTemplate(
+        subject="Votre rétractation pour la commande n° {order}",
+        email_body="Bonjour {first_name},\n\nNous avons bien reçu votre rétractation pour"
+        " {device} (commande n° {order}). Renvoyez-le complet, dans son emballage d'origine,"
+        " avant le {deadline}, avec le numéro de retour {return_number} (frais de retour à"
+        " votre charge). Nous vous rembourserons {price} sur votre carte dès sa réception."
+        + _SIGNATURE,
+        sms_body="Rétractation reçue (commande n° {order}) : renvoyez le mobile avant le"
+        " {deadline}, retour n° {return_number}.",
+    ),
+    "device_renewal_returned": NotificationTemplate(
+        subject="Votre mobile retourné est reçu : {price} remboursés",
+        email_body="Bonjour {first_name},\n\nNous avons reçu le {device} de la commande n°"
+        " {order}. Nous vous remboursons {price} sur la carte utilisée pour le payer." + _SIGNATURE,
+        sms_body="Mobile de la commande n° {order} reçu : {price} remboursés sur votre carte.",
+    ),
     "insurance_subscribed": NotificationTemplate(
         subject="Votre mobile {device} est assuré",
         email_body="Bonjour {first_name},\n\nVotre assurance mobile pour {device} est active"

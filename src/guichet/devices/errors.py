@@ -12,6 +12,7 @@ class DeviceErrorCode(StrEnum):
     RENEWAL_IN_PROGRESS = "device_renewal_in_progress"
     ORDER_NOT_AWAITING_PAYMENT = "device_order_not_awaiting_payment"
     ORDER_AWAITING_PAYMENT = "device_order_awaiting_payment"
+    WITHDRAWAL_NOT_OPEN = "device_withdrawal_not_open"
     EQUIPMENT_NOT_INSURABLE = "device_equipment_not_insurable"
     ALREADY_INSURED = "device_already_insured"
     NOT_INSURED = "device_not_insured"

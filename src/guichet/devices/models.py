@@ -36,6 +36,10 @@ class DeviceRenewal(models.Model):
     # carrier (`after_sales_sync` skips it).
     paid_at = models.DateTimeField(null=True, blank=True)
     payment_reference = models.CharField(max_length=60, blank=True)
+    # CGVAD art. 6, a phone paid by card: the withdrawal declared within 14 days of delivery,
+    # then the phone received back, which refunds its payment to the card.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
     equipment = models.OneToOneField(
         "lines.Equipment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -56,6 +60,14 @@ class DeviceRenewal(models.Model):
             models.CheckConstraint(
                 condition=models.Q(paid_at__isnull=True) | models.Q(payment=RenewalPayment.CARD),
                 name="device_renewal_paid_at_only_by_card",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_at__isnull=True) | models.Q(paid_at__isnull=False),
+                name="device_renewal_withdrawn_only_when_paid_by_card",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(returned_at__isnull=True) | models.Q(withdrawn_at__isnull=False),
+                name="device_renewal_returned_only_when_withdrawn",
             ),
         ]
 

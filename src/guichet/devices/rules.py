@@ -15,6 +15,9 @@ from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
 RENEWAL_INSTALMENT_COUNTS = (12, 24)
+# CGVAD art. 6: after a withdrawal, the phone "devra(ont) ensuite être renvoyé(s) sous quatorze
+# (14) jours".
+RETURN_AFTER_WITHDRAWAL_DAYS = 14
 
 
 class Condition(StrEnum):

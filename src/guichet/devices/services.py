@@ -4,7 +4,7 @@ log, notified through the outbox, checked against the unpaid rules at its last s
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -26,7 +26,7 @@ from guichet.care.models import (
     RequestStatus,
 )
 from guichet.care.notifications import french_date
-from guichet.care.rules import add_working_days
+from guichet.care.rules import add_working_days, withdrawal_deadline
 from guichet.care.services import (
     OrderItemIn,
     activity_record,
@@ -320,6 +320,113 @@ def device_renewal_cancel(
             actor=actor,
             now=now,
         )
+    return renewal, refund
+
+
+def device_renewal_withdrawal_deadline(*, renewal: DeviceRenewal) -> date | None:
+    """The last day of the withdrawal right of CGVAD art. 6 (14 days from delivery) for a
+    phone paid by card and delivered; None otherwise (billed on the invoices, or not
+    delivered yet)."""
+    delivered_at = renewal.order.delivered_at
+    if renewal.paid_at is None or delivered_at is None:
+        return None
+    return withdrawal_deadline(paris_date(delivered_at))
+
+
+@transaction.atomic
+def device_renewal_withdraw(
+    *, renewal: DeviceRenewal, logistics: Logistics, actor: Actor, now: datetime
+) -> DeviceRenewal:
+    """The customer withdraws from the purchase of a phone paid by card, within 14 days of its
+    delivery (CGVAD art. 6, no reason needed); they send it back within 14 days with the
+    return number, and its payment is refunded to the card once it is received
+    (`device_renewal_return_receive`). Open while unpaid: a right of the customer
+    (billing.rules, arrears)."""
+    renewal = _locked_renewal(renewal)
+    order = renewal.order
+    deadline = device_renewal_withdrawal_deadline(renewal=renewal)
+    if order.status != OrderStatus.DELIVERED or deadline is None:
+        raise DeviceError(
+            code=DeviceErrorCode.WITHDRAWAL_NOT_OPEN,
+            message="La rétractation en ligne concerne un mobile payé par carte et livré.",
+            extra={"order": order.pk, "status": order.status},
+        )
+    if renewal.withdrawn_at is not None:
+        raise DeviceError(
+            code=DeviceErrorCode.WITHDRAWAL_NOT_OPEN,
+            message=f"La rétractation de la commande n° {order.pk} est déjà enregistrée.",
+            extra={"order": order.pk},
+        )
+    if paris_date(now) > deadline:
+        raise DeviceError(
+            code=DeviceErrorCode.WITHDRAWAL_NOT_OPEN,
+            message=f"Le délai de rétractation de 14 jours a pris fin le {deadline:%d/%m/%Y}"
+            " (CGVAD art. 6).",
+            extra={"deadline": deadline.isoformat()},
+        )
+    renewal.withdrawn_at = now
+    renewal.save(update_fields=["withdrawn_at"])
+    return_by = paris_date(now) + timedelta(days=rules.RETURN_AFTER_WITHDRAWAL_DAYS)
+    return_number = logistics.return_number(order_id=order.pk)
+    activity_record_and_notify(
+        customer=order.customer,
+        actor=actor,
+        act=Act.DEVICE_RENEWAL_WITHDRAW,
+        subject=order,
+        summary=f"Rétractation pour {renewal.label} (commande n° {order.pk}) : à renvoyer"
+        f" avant le {return_by:%d/%m/%Y}, retour n° {return_number}",
+        at=now,
+        new_values={"withdrawn_at": now, "return_by": return_by, "return_number": return_number},
+        template="device_renewal_withdrawn",
+        context={
+            "order": order.pk,
+            "device": renewal.label,
+            "deadline": f"{return_by:%d/%m/%Y}",
+            "return_number": return_number,
+            "price": euros(renewal.price_cents),
+        },
+    )
+    return renewal
+
+
+@transaction.atomic
+def device_renewal_return_receive(
+    *, renewal: DeviceRenewal, actor: Actor, now: datetime
+) -> tuple[DeviceRenewal, CardRefund]:
+    """The phone of a withdrawal is received back: its card payment is owed back (CGVAD
+    art. 6, within 14 days of the receipt). The refund is recorded here, in this transaction;
+    `guichet payments reconcile` sends it to the PSP (or the caller, once committed)."""
+    renewal = _locked_renewal(renewal)
+    if renewal.withdrawn_at is None or renewal.returned_at is not None:
+        raise DeviceError(
+            code=DeviceErrorCode.WITHDRAWAL_NOT_OPEN,
+            message=f"La commande n° {renewal.order_id} n'attend pas de retour.",
+            extra={"order": renewal.order_id},
+        )
+    renewal.returned_at = now
+    renewal.save(update_fields=["returned_at"])
+    refund = card_refund_create(
+        attempt=_card_attempt(renewal),
+        reason=f"rétractation, mobile de la commande n° {renewal.order_id} retourné",
+        actor=actor,
+        now=now,
+    )
+    activity_record_and_notify(
+        customer=renewal.order.customer,
+        actor=actor,
+        act=Act.DEVICE_RENEWAL_RETURN,
+        subject=renewal.order,
+        summary=f"{renewal.label} retourné : {euros(refund.amount_cents)} remboursés sur votre"
+        " carte",
+        at=now,
+        new_values={"returned_at": now, "refund": refund.pk},
+        template="device_renewal_returned",
+        context={
+            "order": renewal.order_id,
+            "device": renewal.label,
+            "price": euros(refund.amount_cents),
+        },
+    )
     return renewal, refund
 
 
@@ -803,8 +910,10 @@ def after_sales_sync(
     *, logistics: Logistics, insurer: Insurer, repairer: Repairer, now: datetime
 ) -> SyncReport:
     """Ask the partners where each open case is and advance it: orders prepared, shipped and
-    delivered; claims examined and settled; refund claims checked and paid; repairs through
-    their stages. Each case in its own transaction; running it again changes nothing."""
+    delivered, phones sent back after a withdrawal received (their refund recorded, sent by
+    `guichet payments reconcile`); claims examined and settled; refund claims checked and
+    paid; repairs through their stages. Each case in its own transaction; running it again
+    changes nothing."""
     system = Actor.system()
     orders = claims = refunds = repairs = 0
     # An order awaiting its card payment is not passed to the carrier until it is paid.
@@ -821,6 +930,13 @@ def after_sales_sync(
     )
     for renewal in open_renewals:
         orders += _sync_renewal(renewal=renewal, logistics=logistics, actor=system, now=now)
+    for renewal in DeviceRenewal.objects.filter(
+        withdrawn_at__isnull=False, returned_at__isnull=True
+    ).select_related("order__customer"):
+        assert renewal.withdrawn_at is not None
+        if working_days_since(renewal.withdrawn_at, now) >= logistics.days_to_return():
+            device_renewal_return_receive(renewal=renewal, actor=system, now=now)
+            orders += 1
     for request in Request.objects.filter(
         kind__in=[RequestKind.INSURANCE_CLAIM, RequestKind.REFUND_OFFER],
         status__in=OPEN_REQUEST_STATUSES,

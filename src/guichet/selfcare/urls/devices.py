@@ -13,6 +13,11 @@ urlpatterns: list[URLPattern] = [
         name="device_renewal_cancel",
     ),
     path(
+        "lignes/<int:line_id>/nouveau-mobile/<int:order_id>/retractation/",
+        devices.device_renewal_withdraw,
+        name="device_renewal_withdraw",
+    ),
+    path(
         "lignes/<int:line_id>/nouveau-mobile/<int:order_id>/justificatif/",
         devices.device_order_receipt,
         name="device_order_receipt",

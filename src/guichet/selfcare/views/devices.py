@@ -26,8 +26,8 @@ from guichet.devices.card_orders import (
     device_renewal_pending_attempt,
 )
 from guichet.devices.errors import DeviceError
-from guichet.devices.models import RenewalPayment
-from guichet.devices.partners import insurer
+from guichet.devices.models import DeviceRenewal, RenewalPayment
+from guichet.devices.partners import insurer, logistics
 from guichet.devices.selectors import (
     device_catalogue_with_stock,
     insurable_phones,
@@ -41,11 +41,13 @@ from guichet.devices.services import (
     CLAIM_KINDS,
     claim_deadline,
     device_renewal_order,
+    device_renewal_withdrawal_deadline,
     instalment_first_cents,
     insurance_claim_declare,
     refund_claim_submit,
 )
 from guichet.devices.services import device_renewal_cancel as device_renewal_cancel_act
+from guichet.devices.services import device_renewal_withdraw as device_renewal_withdraw_act
 from guichet.devices.services import insurance_subscribe as insurance_subscribe_act
 from guichet.lines.errors import EquipmentError
 from guichet.lines.models import Line
@@ -86,6 +88,16 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> Htt
     form = context.get("form")
     status = 400 if form is not None and form.is_bound and form.errors else 200
     return render(request, template, context, status=status)
+
+
+def _renewal_or_404(customer: Customer, line: Line, order_id: int) -> DeviceRenewal:
+    renewal = next(
+        (r for r in renewals_for_line(customer=customer, line=line) if r.order_id == order_id),
+        None,
+    )
+    if renewal is None:
+        raise Http404
+    return renewal
 
 
 def _order_renewal(
@@ -166,10 +178,13 @@ def device_renewal(request: HttpRequest, customer: Customer, line_id: int) -> Ht
                     "receipt": renewal.payment == RenewalPayment.CARD
                     and device_order_receipt_attempt(renewal=renewal) is not None,
                     "cancellable": renewal.order.status == OrderStatus.RECEIVED,
+                    "withdrawal_deadline": device_renewal_withdrawal_deadline(renewal=renewal),
+                    "return_number": logistics().return_number(order_id=renewal.order_id),
                 }
                 for renewal in renewals
             ],
             "unpaid": unpaid,
+            "today": paris_date(timezone.now()),
         },
     )
 
@@ -181,12 +196,7 @@ def device_renewal_cancel(
 ) -> HttpResponse:
     """Cancel an order not shipped yet; one paid by card is refunded to the card."""
     line = line_or_404(customer, line_id, Market.MOBILE)
-    renewal = next(
-        (r for r in renewals_for_line(customer=customer, line=line) if r.order_id == order_id),
-        None,
-    )
-    if renewal is None:
-        raise Http404
+    renewal = _renewal_or_404(customer, line, order_id)
     actor = Actor.customer(request.user)  # type: ignore[arg-type]
     try:
         if renewal.payment == RenewalPayment.CARD:
@@ -208,6 +218,34 @@ def device_renewal_cancel(
                 "amount": euros(cancelled.refund.amount_cents)
             }
         messages.success(request, text)
+    return redirect("selfcare:device_renewal", line_id=line.pk)
+
+
+@require_POST
+@customer_view
+def device_renewal_withdraw(
+    request: HttpRequest, customer: Customer, line_id: int, order_id: int
+) -> HttpResponse:
+    """Withdraw from a phone paid by card within 14 days of its delivery (CGVAD art. 6)."""
+    line = line_or_404(customer, line_id, Market.MOBILE)
+    renewal = _renewal_or_404(customer, line, order_id)
+    try:
+        device_renewal_withdraw_act(
+            renewal=renewal,
+            logistics=logistics(),
+            actor=Actor.customer(request.user),  # type: ignore[arg-type]
+            now=timezone.now(),
+        )
+    except ACT_ERRORS as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "Your withdrawal is recorded: send the phone back with the return number we"
+                " sent you; its payment is refunded to your card once we receive it."
+            ),
+        )
     return redirect("selfcare:device_renewal", line_id=line.pk)
 
 
