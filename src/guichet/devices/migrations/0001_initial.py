@@ -5,204 +5,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("care", "0003_alter_request_kind_advisormessage"),
-        ("customers", "0003_alter_contactpreference_channel_identityproof_and_more"),
-        ("lines", "0003_boxlinedetails_boxwifi_provisioningcommand_simswap_and_more"),
-        ("payments", "0001_initial"),
+        ('care', '0003_alter_request_kind_advisormessage'),
+        ('customers', '0003_alter_contactpreference_channel_identityproof_and_more'),
+        ('lines', '0003_boxlinedetails_boxwifi_provisioningcommand_simswap_and_more'),
+        ('payments', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="DeviceRenewal",
+            name='DeviceRenewal',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("sku", models.CharField(max_length=40)),
-                ("label", models.CharField(max_length=200)),
-                ("price_cents", models.PositiveIntegerField(help_text="Including VAT, in cents.")),
-                ("instalment_count", models.PositiveSmallIntegerField()),
-                (
-                    "equipment",
-                    models.OneToOneField(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="lines.equipment",
-                    ),
-                ),
-                (
-                    "instalment_plan",
-                    models.OneToOneField(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="payments.instalmentplan",
-                    ),
-                ),
-                (
-                    "order",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="renewal",
-                        to="care.order",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('sku', models.CharField(max_length=40)),
+                ('label', models.CharField(max_length=200)),
+                ('price_cents', models.PositiveIntegerField(help_text='Including VAT, in cents.')),
+                ('instalment_count', models.PositiveSmallIntegerField()),
+                ('equipment', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='lines.equipment')),
+                ('instalment_plan', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='payments.instalmentplan')),
+                ('order', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='renewal', to='care.order')),
             ],
         ),
         migrations.CreateModel(
-            name="NetworkIncident",
+            name='NetworkIncident',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("reference", models.CharField(max_length=40, unique=True)),
-                ("postcode", models.CharField(max_length=5)),
-                ("commune", models.CharField(max_length=120)),
-                (
-                    "service",
-                    models.CharField(
-                        choices=[("mobile", "Mobile"), ("fixed", "Internet fixe")], max_length=10
-                    ),
-                ),
-                ("description", models.CharField(max_length=500)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("ongoing", "En cours"), ("resolved", "Résolu")],
-                        default="ongoing",
-                        max_length=10,
-                    ),
-                ),
-                ("started_at", models.DateTimeField()),
-                ("expected_end_at", models.DateTimeField(blank=True, null=True)),
-                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('reference', models.CharField(max_length=40, unique=True)),
+                ('postcode', models.CharField(max_length=5)),
+                ('commune', models.CharField(max_length=120)),
+                ('service', models.CharField(choices=[('mobile', 'Mobile'), ('fixed', 'Internet fixe')], max_length=10)),
+                ('description', models.CharField(max_length=500)),
+                ('status', models.CharField(choices=[('ongoing', 'En cours'), ('resolved', 'Résolu')], default='ongoing', max_length=10)),
+                ('started_at', models.DateTimeField()),
+                ('expected_end_at', models.DateTimeField(blank=True, null=True)),
+                ('resolved_at', models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                "ordering": ["-started_at", "-id"],
-                "indexes": [
-                    models.Index(fields=["postcode", "status"], name="network_incident_area")
-                ],
+                'ordering': ['-started_at', '-id'],
+                'indexes': [models.Index(fields=['postcode', 'status'], name='network_incident_area')],
             },
         ),
         migrations.CreateModel(
-            name="Repair",
+            name='Repair',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("deposit", "Dépôt SAV"), ("express", "Réparation express")],
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "stage",
-                    models.CharField(
-                        choices=[
-                            ("deposited", "Déposé"),
-                            ("diagnosed", "Diagnostiqué"),
-                            ("repaired", "Réparé"),
-                            ("returned", "Rendu"),
-                        ],
-                        default="deposited",
-                        max_length=12,
-                    ),
-                ),
-                ("device", models.CharField(max_length=120)),
-                ("fault", models.CharField(max_length=30)),
-                ("repairer_reference", models.CharField(max_length=40)),
-                ("shop", models.CharField(blank=True, max_length=200)),
-                ("appointment_at", models.DateTimeField(blank=True, null=True)),
-                ("quote_cents", models.PositiveIntegerField(blank=True, null=True)),
-                ("diagnosis", models.TextField(blank=True)),
-                ("stage_changed_at", models.DateTimeField()),
-                (
-                    "request",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="repair",
-                        to="care.request",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('deposit', 'Dépôt SAV'), ('express', 'Réparation express')], max_length=10)),
+                ('stage', models.CharField(choices=[('deposited', 'Déposé'), ('diagnosed', 'Diagnostiqué'), ('repaired', 'Réparé'), ('returned', 'Rendu')], default='deposited', max_length=12)),
+                ('device', models.CharField(max_length=120)),
+                ('fault', models.CharField(max_length=30)),
+                ('repairer_reference', models.CharField(max_length=40)),
+                ('shop', models.CharField(blank=True, max_length=200)),
+                ('appointment_at', models.DateTimeField(blank=True, null=True)),
+                ('quote_cents', models.PositiveIntegerField(blank=True, null=True)),
+                ('diagnosis', models.TextField(blank=True)),
+                ('stage_changed_at', models.DateTimeField()),
+                ('request', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='repair', to='care.request')),
             ],
         ),
         migrations.CreateModel(
-            name="InsuranceContract",
+            name='InsuranceContract',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("band_code", models.CharField(max_length=30)),
-                ("insured_value_cents", models.PositiveIntegerField()),
-                (
-                    "monthly_price_cents",
-                    models.PositiveIntegerField(help_text="Including VAT, in cents."),
-                ),
-                ("insurer_reference", models.CharField(max_length=40)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("active", "Active"), ("ended", "Résiliée")],
-                        default="active",
-                        max_length=10,
-                    ),
-                ),
-                ("started_at", models.DateTimeField()),
-                ("ended_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "customer",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="insurance_contracts",
-                        to="customers.customer",
-                    ),
-                ),
-                (
-                    "equipment",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="lines.equipment",
-                    ),
-                ),
-                (
-                    "line",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="lines.line",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('band_code', models.CharField(max_length=30)),
+                ('insured_value_cents', models.PositiveIntegerField()),
+                ('monthly_price_cents', models.PositiveIntegerField(help_text='Including VAT, in cents.')),
+                ('insurer_reference', models.CharField(max_length=40)),
+                ('status', models.CharField(choices=[('active', 'Active'), ('ended', 'Résiliée')], default='active', max_length=10)),
+                ('started_at', models.DateTimeField()),
+                ('ended_at', models.DateTimeField(blank=True, null=True)),
+                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='insurance_contracts', to='customers.customer')),
+                ('equipment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='lines.equipment')),
+                ('line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='lines.line')),
             ],
             options={
-                "ordering": ["-started_at", "-id"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        condition=models.Q(("status", "active")),
-                        fields=("equipment",),
-                        name="insurance_one_active_per_equipment",
-                    )
-                ],
+                'ordering': ['-started_at', '-id'],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('equipment',), name='insurance_one_active_per_equipment')],
             },
         ),
     ]
