@@ -26,6 +26,7 @@ from guichet.devices.models import (
     DeviceRenewal,
     InsuranceContract,
     NetworkIncident,
+    RenewalPayment,
     Repair,
     RepairStage,
 )
@@ -95,7 +96,13 @@ def test_a_renewal_is_ordered_shipped_delivered_and_paid_in_instalments(personas
     left = device_units_left(sku="SAM-A55-128-N")
 
     renewal = device_renewal_order(
-        customer=camille, line=line, sku="SAM-A55-128-N", instalment_count=12, actor=actor, now=NOW
+        customer=camille,
+        line=line,
+        sku="SAM-A55-128-N",
+        payment=RenewalPayment.INSTALMENTS,
+        instalment_count=12,
+        actor=actor,
+        now=NOW,
     )
 
     order = renewal.order
@@ -140,7 +147,12 @@ def test_a_renewal_paid_in_one_go_puts_its_price_on_the_invoice_of_delivery(pers
     line = _line(camille)
 
     renewal = device_renewal_order(
-        customer=camille, line=line, sku="SAM-A55-128-N", instalment_count=0, actor=actor, now=NOW
+        customer=camille,
+        line=line,
+        sku="SAM-A55-128-N",
+        payment=RenewalPayment.NEXT_INVOICE,
+        actor=actor,
+        now=NOW,
     )
 
     entry = Activity.objects.get(act="device_renewal.order", subject_id=renewal.order_id)
@@ -178,7 +190,12 @@ def test_a_renewal_paid_in_one_go_is_billed_even_if_the_line_ended_before_delive
     camille, actor = _persona("camille")
     line = _line(camille)
     device_renewal_order(
-        customer=camille, line=line, sku="SAM-A55-128-N", instalment_count=0, actor=actor, now=NOW
+        customer=camille,
+        line=line,
+        sku="SAM-A55-128-N",
+        payment=RenewalPayment.NEXT_INVOICE,
+        actor=actor,
+        now=NOW,
     )
     line_terminate(
         line=line,
@@ -205,6 +222,7 @@ def test_a_renewal_is_refused_while_unpaid_and_nothing_is_ordered(personas):
             customer=karim,
             line=_line(karim),
             sku="SAM-A55-128-N",
+            payment=RenewalPayment.INSTALMENTS,
             instalment_count=24,
             actor=actor,
             now=NOW,
@@ -231,6 +249,7 @@ def test_a_renewal_of_a_phone_out_of_stock_unknown_or_in_36_is_refused(personas,
             customer=camille,
             line=_line(camille),
             sku=sku,
+            payment=RenewalPayment.INSTALMENTS,
             instalment_count=count,
             actor=actor,
             now=NOW,
@@ -243,10 +262,14 @@ def test_a_renewal_of_a_phone_out_of_stock_unknown_or_in_36_is_refused(personas,
 def test_a_second_renewal_while_one_is_on_its_way_is_refused(personas):
     camille, actor = _persona("camille")
     args = {"customer": camille, "line": _line(camille), "actor": actor, "now": NOW}
-    device_renewal_order(sku="SAM-A55-128-N", instalment_count=24, **args)
+    device_renewal_order(
+        sku="SAM-A55-128-N", payment=RenewalPayment.INSTALMENTS, instalment_count=24, **args
+    )
 
     with pytest.raises(DeviceError) as refused:
-        device_renewal_order(sku="GOO-P8A-128-N", instalment_count=24, **args)
+        device_renewal_order(
+            sku="GOO-P8A-128-N", payment=RenewalPayment.INSTALMENTS, instalment_count=24, **args
+        )
 
     assert refused.value.code == DeviceErrorCode.RENEWAL_IN_PROGRESS
 
@@ -381,6 +404,7 @@ def _deliver_s24(camille, actor):
         customer=camille,
         line=_line(camille),
         sku="SAM-S24-256-N",
+        payment=RenewalPayment.INSTALMENTS,
         instalment_count=24,
         actor=actor,
         now=NOW,

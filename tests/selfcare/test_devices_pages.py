@@ -1,19 +1,27 @@
 """The pages of devices, insurance and after-sales, through HTTP as the demo personas."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.urls import reverse
 
+from guichet.care.actors import Actor
 from guichet.care.models import TicketNote, TroubleTicket
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.demo.services import DEMO_PASSWORD, demo_data_create
+from guichet.devices.card_orders import device_renewal_order_by_card
 from guichet.devices.models import DeviceRenewal, InsuranceContract
+from guichet.devices.partners import LocalInsurer, LocalLogistics, LocalRepairer
+from guichet.devices.services import after_sales_sync
 from guichet.lines.selectors import lines_for_customer
+from guichet.payments.models import CardRefund, PaymentAttempt
+from guichet.payments.psp import card_gateway
+from guichet.payments.services.card import card_payment_confirm
 from tests.devices.test_services import settle_all_but_karim
+from tests.payments.psp import CARD_OK, event_payload, hand_card, post_webhook
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
@@ -46,14 +54,19 @@ def _line(customer, market="mobile"):
 
 
 @pytest.mark.parametrize(
-    ("payment", "count", "shown"),
+    ("payment", "posted", "count", "shown"),
     [
-        ("24 mensualités", 24, r"399,00\s€ en 24 mensualités sur vos factures"),
-        ("En une fois", 0, r"399,00\s€ en une fois, sur la facture du mois de livraison"),
+        ("24 mensualités", "24", 24, r"399,00\s€ en 24 mensualités sur vos factures"),
+        (
+            "En une fois",
+            "next_invoice",
+            0,
+            r"399,00\s€ en une fois, sur la facture du mois de livraison",
+        ),
     ],
 )
 def test_a_renewal_is_ordered_from_the_catalogue_and_tracked_on_the_page(
-    client, personas, payment, count, shown
+    client, personas, payment, posted, count, shown
 ):
     camille = _log_in(client, "camille")
     url = reverse("selfcare:device_renewal", kwargs={"line_id": _line(camille).pk})
@@ -61,7 +74,7 @@ def test_a_renewal_is_ordered_from_the_catalogue_and_tracked_on_the_page(
     page = client.get(url).content.decode()
     assert "Apple iPhone 13 128 Go (reconditionné grade B)" in page
     assert payment in page
-    response = client.post(url, {"sku": "SAM-A55-128-N", "instalment_count": str(count)})
+    response = client.post(url, {"sku": "SAM-A55-128-N", "payment": posted})
 
     assert response.status_code == 302
     renewal = DeviceRenewal.objects.get(order__customer=camille)
@@ -76,7 +89,7 @@ def test_karim_sees_the_unpaid_refusal_and_a_way_to_pay_at_the_confirm_step(clie
     url = reverse("selfcare:device_renewal", kwargs={"line_id": _line(karim).pk})
 
     assert client.get(url).status_code == 200  # access is never blocked
-    response = client.post(url, {"sku": "SAM-A55-128-N", "instalment_count": "12"})
+    response = client.post(url, {"sku": "SAM-A55-128-N", "payment": "12"})
 
     assert response.status_code == 400
     page = response.content.decode()
@@ -191,3 +204,127 @@ def test_an_express_repair_is_booked_and_shown_with_the_repairs(client, personas
     repairs = client.get(reverse("selfcare:repairs")).content.decode()
     assert "Réparation express" in repairs and "79,00" in repairs
     assert "Apple iPhone 13" in repairs  # the demo's SAV deposit
+
+
+def test_a_renewal_paid_by_card_goes_through_the_card_page_then_is_refunded_on_cancel(
+    client, personas, stripe_settings
+):
+    camille = _log_in(client, "camille")
+    line = _line(camille)
+    url = reverse("selfcare:device_renewal", kwargs={"line_id": line.pk})
+    assert "Par carte maintenant" in client.get(url).content.decode()
+
+    response = client.post(url, {"sku": "SAM-A55-128-N", "payment": "card"})
+
+    renewal = DeviceRenewal.objects.get(order__customer=camille)
+    attempt = PaymentAttempt.objects.get(order=renewal.order)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("selfcare:card_payment", args=[attempt.pk])
+    page = client.get(url).content.decode()
+    assert "En attente de paiement" in page
+    assert reverse("selfcare:card_payment", args=[attempt.pk]) in page
+
+    gateway = card_gateway()
+    secrets = gateway.client_secrets(
+        payment_intent_id=attempt.psp_payment_intent_id,
+        setup_intent_id=attempt.psp_setup_intent_id,
+    )
+    hand_card(stripe_settings, setup_client_secret=secrets.setup_intent, number=CARD_OK)
+    client.post(reverse("selfcare:card_payment", args=[attempt.pk]))
+    payload = event_payload(
+        stripe_settings,
+        event_type="payment_intent.succeeded",
+        payment_intent_id=attempt.psp_payment_intent_id,
+    )
+    assert post_webhook(client, payload).status_code == 200
+
+    result = client.get(reverse("selfcare:card_payment_result", args=[attempt.pk]))
+    assert f"commande n° {renewal.order_id} est confirmée" in result.content.decode()
+    page = client.get(url).content.decode()
+    assert "payé par carte à la commande" in page
+    receipt_url = reverse("selfcare:device_order_receipt", args=[line.pk, renewal.order_id])
+    assert receipt_url in page
+    receipt = client.get(receipt_url)
+    assert (receipt.status_code, receipt["Content-Type"]) == (200, "application/pdf")
+    assert receipt.content.startswith(b"%PDF")
+
+    cancel = client.post(
+        reverse("selfcare:device_renewal_cancel", args=[line.pk, renewal.order_id]), follow=True
+    )
+    assert re.search(r"399,00\s€ vous seront remboursés sur votre carte", cancel.content.decode())
+    renewal.order.refresh_from_db()
+    assert renewal.order.status == "cancelled"
+    assert CardRefund.objects.get(attempt=attempt).status == "succeeded"
+
+
+def test_another_customer_gets_no_receipt_nor_cancel(client, personas, stripe_settings):
+    camille = _log_in(client, "camille")
+    line = _line(camille)
+    client.post(
+        reverse("selfcare:device_renewal", kwargs={"line_id": line.pk}),
+        {"sku": "SAM-A55-128-N", "payment": "next_invoice"},
+    )
+    renewal = DeviceRenewal.objects.get(order__customer=camille)
+    client.logout()
+    _log_in(client, "lea")
+
+    receipt = reverse("selfcare:device_order_receipt", args=[line.pk, renewal.order_id])
+    cancel = reverse("selfcare:device_renewal_cancel", args=[line.pk, renewal.order_id])
+    assert client.get(receipt).status_code == 404
+    assert client.post(cancel).status_code == 404
+    renewal.order.refresh_from_db()
+    assert renewal.order.status == "received"
+
+
+def test_a_phone_paid_by_card_and_delivered_is_withdrawn_from_the_page(
+    client, personas, stripe_settings
+):
+    camille = _log_in(client, "camille")
+    line = _line(camille)
+    ordered_at = NOW - timedelta(days=10)
+    gateway = card_gateway()
+    renewal, attempt = device_renewal_order_by_card(
+        customer=camille,
+        line=line,
+        sku="SAM-A55-128-N",
+        actor=Actor.customer(camille.user),
+        now=ordered_at,
+        gateway=gateway,
+    )
+    secrets = gateway.client_secrets(
+        payment_intent_id=attempt.psp_payment_intent_id,
+        setup_intent_id=attempt.psp_setup_intent_id,
+    )
+    hand_card(stripe_settings, setup_client_secret=secrets.setup_intent, number=CARD_OK)
+    card_payment_confirm(
+        attempt=attempt, actor=Actor.customer(camille.user), now=ordered_at, gateway=gateway
+    )
+    post_webhook(
+        client,
+        event_payload(
+            stripe_settings,
+            event_type="payment_intent.succeeded",
+            payment_intent_id=attempt.psp_payment_intent_id,
+        ),
+    )
+    for days in range(10):
+        after_sales_sync(
+            logistics=LocalLogistics(),
+            insurer=LocalInsurer(),
+            repairer=LocalRepairer(),
+            now=ordered_at + timedelta(days=days, hours=1),
+        )
+    url = reverse("selfcare:device_renewal", kwargs={"line_id": line.pk})
+    page = client.get(url).content.decode()
+    assert "Me rétracter" in page
+
+    response = client.post(
+        reverse("selfcare:device_renewal_withdraw", args=[line.pk, renewal.order_id]),
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "Votre rétractation est enregistrée" in page
+    assert f"RET{renewal.order_id:010d}FR" in page
+    renewal.refresh_from_db()
+    assert renewal.withdrawn_at == NOW

@@ -95,6 +95,8 @@ class Act(models.TextChoices):
         "Paiement par carte en attente de la réponse de la banque",
     )
     PAYMENT_ATTEMPT_SETTLE = "payment_attempt.settle", "Résultat d'un paiement par carte"
+    CARD_REFUND_CREATE = "card_refund.create", "Remboursement sur la carte demandé"
+    CARD_REFUND_SETTLE = "card_refund.settle", "Résultat d'un remboursement sur la carte"
     # The portal's acts, one block per part (issues 5 and 6).
     # -- portal: home and usage --
     LINE_SET_DATA_MODE = "line.set_data_mode", "Mode de consommation data"
@@ -156,6 +158,10 @@ class Act(models.TextChoices):
     # -- portal: devices, insurance and after-sales --
     DEVICE_RENEWAL_ORDER = "device_renewal.order", "Commande d'un nouveau mobile"
     DEVICE_RENEWAL_DELIVER = "device_renewal.deliver", "Nouveau mobile livré"
+    DEVICE_RENEWAL_PAID = "device_renewal.paid", "Commande de mobile payée par carte"
+    DEVICE_RENEWAL_CANCEL = "device_renewal.cancel", "Commande de mobile annulée"
+    DEVICE_RENEWAL_WITHDRAW = "device_renewal.withdraw", "Rétractation d'un achat de mobile"
+    DEVICE_RENEWAL_RETURN = "device_renewal.return", "Mobile retourné après rétractation"
     INSURANCE_SUBSCRIBE = "insurance.subscribe", "Souscription d'une assurance mobile"
     INSURANCE_CLAIM_DECLARE = "insurance_claim.declare", "Déclaration de sinistre"
     REFUND_CLAIM_SUBMIT = "refund_claim.submit", "Demande de remboursement (ODR)"

@@ -277,6 +277,35 @@ TEMPLATES: dict[str, NotificationTemplate] = {
         + _SIGNATURE,
         sms_body="Commande n° {order} reçue : {device}. Suivi dans votre espace client.",
     ),
+    "device_renewal_paid_by_card": NotificationTemplate(
+        subject="Votre commande n° {order} est confirmée : {device}",
+        email_body="Bonjour {first_name},\n\nNous avons bien reçu votre paiement par carte de"
+        " {price} pour votre commande n° {order} : {device}. Elle part en préparation ; son"
+        " justificatif de paiement est dans votre espace client." + _SIGNATURE,
+        sms_body="Commande n° {order} payée ({price}) : {device}. Suivi dans votre espace client.",
+    ),
+    "device_renewal_cancelled": NotificationTemplate(
+        subject="Votre commande n° {order} est annulée",
+        email_body="Bonjour {first_name},\n\nVotre commande n° {order} ({device}) est annulée :"
+        " {reason}" + _SIGNATURE,
+        sms_body="Commande n° {order} annulée : {reason}",
+    ),
+    "device_renewal_withdrawn": NotificationTemplate(
+        subject="Votre rétractation pour la commande n° {order}",
+        email_body="Bonjour {first_name},\n\nNous avons bien reçu votre rétractation pour"
+        " {device} (commande n° {order}). Renvoyez-le complet, dans son emballage d'origine,"
+        " avant le {deadline}, avec le numéro de retour {return_number} (frais de retour à"
+        " votre charge). Nous vous rembourserons {price} sur votre carte dès sa réception."
+        + _SIGNATURE,
+        sms_body="Rétractation reçue (commande n° {order}) : renvoyez le mobile avant le"
+        " {deadline}, retour n° {return_number}.",
+    ),
+    "device_renewal_returned": NotificationTemplate(
+        subject="Votre mobile retourné est reçu : {price} remboursés",
+        email_body="Bonjour {first_name},\n\nNous avons reçu le {device} de la commande n°"
+        " {order}. Nous vous remboursons {price} sur la carte utilisée pour le payer." + _SIGNATURE,
+        sms_body="Mobile de la commande n° {order} reçu : {price} remboursés sur votre carte.",
+    ),
     "insurance_subscribed": NotificationTemplate(
         subject="Votre mobile {device} est assuré",
         email_body="Bonjour {first_name},\n\nVotre assurance mobile pour {device} est active"

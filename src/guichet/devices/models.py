@@ -11,14 +11,35 @@ from typing import ClassVar
 from django.db import models
 
 
+class RenewalPayment(models.TextChoices):
+    """How the customer pays the phone, chosen at the order (devices.services)."""
+
+    # 12 or 24 monthly instalments on the invoices, the plan made at delivery.
+    INSTALMENTS = "instalments", "En mensualités sur les factures"
+    # In one go, a one-off charge on the invoice of the month of delivery.
+    NEXT_INVOICE = "next_invoice", "En une fois, sur la facture du mois de livraison"
+    # By card at the order (payments, purpose device_order): the order waits for the PSP's
+    # confirmation before it goes to the carrier, and is never billed on an invoice.
+    CARD = "card", "Par carte bancaire, à la commande"
+
+
 class DeviceRenewal(models.Model):
     order = models.OneToOneField("care.Order", on_delete=models.PROTECT, related_name="renewal")
     sku = models.CharField(max_length=40)  # devices.toml
     label = models.CharField(max_length=200)
     price_cents = models.PositiveIntegerField(help_text="Including VAT, in cents.")
-    # 12 or 24 monthly instalments (payments.instalment_rules), the plan made at delivery; 0
-    # when paid in one go, on the invoice of the month of delivery (devices.services).
+    payment = models.CharField(max_length=12, choices=RenewalPayment.choices)
+    # 12 or 24 with instalments (payments.instalment_rules), else 0.
     instalment_count = models.PositiveSmallIntegerField()
+    # Paid by card: when the PSP confirmed the payment, and the attempt's reference
+    # (`payment_attempt:{id}`). Until then the order is awaiting payment and is not sent to the
+    # carrier (`after_sales_sync` skips it).
+    paid_at = models.DateTimeField(null=True, blank=True)
+    payment_reference = models.CharField(max_length=60, blank=True)
+    # CGVAD art. 6, a phone paid by card: the withdrawal declared within 14 days of delivery,
+    # then the phone received back, which refunds its payment to the card.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
     equipment = models.OneToOneField(
         "lines.Equipment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -26,8 +47,36 @@ class DeviceRenewal(models.Model):
         "payments.InstalmentPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(payment=RenewalPayment.INSTALMENTS, instalment_count__gt=0)
+                | (
+                    models.Q(payment__in=[RenewalPayment.NEXT_INVOICE, RenewalPayment.CARD])
+                    & models.Q(instalment_count=0)
+                ),
+                name="device_renewal_instalments_fit_payment",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(paid_at__isnull=True) | models.Q(payment=RenewalPayment.CARD),
+                name="device_renewal_paid_at_only_by_card",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_at__isnull=True) | models.Q(paid_at__isnull=False),
+                name="device_renewal_withdrawn_only_when_paid_by_card",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(returned_at__isnull=True) | models.Q(withdrawn_at__isnull=False),
+                name="device_renewal_returned_only_when_withdrawn",
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"Renewal {self.order_id} {self.sku}"
+
+    @property
+    def awaiting_card_payment(self) -> bool:
+        return self.payment == RenewalPayment.CARD and self.paid_at is None
 
 
 class InsuranceStatus(models.TextChoices):

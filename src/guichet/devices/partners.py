@@ -29,10 +29,19 @@ class Logistics(Protocol):
     def tracking_number(self, *, order_id: int) -> str: ...
     def days_to_ship(self) -> int: ...
     def days_to_deliver(self) -> int: ...
+    def return_number(self, *, order_id: int) -> str: ...
+    def days_to_return(self) -> int: ...
 
 
 class LocalLogistics:
-    """Shipped the working day after the order, delivered two working days later."""
+    """Shipped the working day after the order, delivered two working days later; a phone
+    sent back after a withdrawal is received three working days after it is declared."""
+
+    def return_number(self, *, order_id: int) -> str:
+        return f"RET{order_id:010d}FR"
+
+    def days_to_return(self) -> int:
+        return 3
 
     def tracking_number(self, *, order_id: int) -> str:
         return f"GCH{order_id:010d}FR"

@@ -15,9 +15,9 @@ from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
 RENEWAL_INSTALMENT_COUNTS = (12, 24)
-# A renewal's `instalment_count` of 0: the phone paid in one go (devices.services).
-RENEWAL_PAID_IN_FULL = 0
-RENEWAL_PAYMENTS = (RENEWAL_PAID_IN_FULL, *RENEWAL_INSTALMENT_COUNTS)
+# CGVAD art. 6: after a withdrawal, the phone "devra(ont) ensuite être renvoyé(s) sous quatorze
+# (14) jours".
+RETURN_AFTER_WITHDRAWAL_DAYS = 14
 
 
 class Condition(StrEnum):

@@ -4,7 +4,7 @@ log, notified through the outbox, checked against the unpaid rules at its last s
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -26,7 +26,7 @@ from guichet.care.models import (
     RequestStatus,
 )
 from guichet.care.notifications import french_date
-from guichet.care.rules import add_working_days
+from guichet.care.rules import add_working_days, withdrawal_deadline
 from guichet.care.services import (
     OrderItemIn,
     activity_record,
@@ -49,6 +49,7 @@ from guichet.devices.models import (
     InsuranceStatus,
     NetworkIncident,
     NetworkService,
+    RenewalPayment,
     Repair,
     RepairKind,
     RepairStage,
@@ -65,7 +66,9 @@ from guichet.lines.models import Equipment, EquipmentKind, Line, LineStatus, Own
 from guichet.lines.selectors import line_get_for_customer
 from guichet.lines.services import equipment_register
 from guichet.payments.instalment_rules import schedule
+from guichet.payments.models import CardRefund, PaymentAttempt, PaymentAttemptStatus
 from guichet.payments.services.instalments import instalment_plan_create
+from guichet.payments.services.refunds import card_refund_create
 
 
 def _own_line(*, customer: Customer, line: Line, market: Market | None = None) -> Line:
@@ -81,26 +84,63 @@ def _own_line(*, customer: Customer, line: Line, market: Market | None = None) -
 # Device renewal --------------------------------------------------------------------------------
 
 
+def _renewal_terms(payment: RenewalPayment, instalment_count: int) -> None:
+    if payment == RenewalPayment.INSTALMENTS:
+        valid = instalment_count in rules.RENEWAL_INSTALMENT_COUNTS
+    else:
+        valid = payment in RenewalPayment.values and instalment_count == 0
+    if not valid:
+        raise DeviceError(
+            code=DeviceErrorCode.INSTALMENTS_INVALID,
+            message="Choisissez un paiement par carte, en une fois sur facture, en 12 ou en 24"
+            " mensualités.",
+            extra={"payment": payment, "instalment_count": instalment_count},
+        )
+
+
+def _renewal_notice(renewal: DeviceRenewal) -> tuple[str, str, dict[str, Any]]:
+    """How the order's payment is said in the activity log, and the notice sent (none for a
+    card payment: the confirmation goes once the bank has paid, device_renewal_card_paid)."""
+    price = euros(renewal.price_cents)
+    if renewal.payment == RenewalPayment.CARD:
+        return f"{price} par carte, à la commande", "", {}
+    if renewal.payment == RenewalPayment.NEXT_INVOICE:
+        return f"{price} en une fois", "device_renewal_ordered_in_full", {"price": price}
+    count = renewal.instalment_count
+    first = instalment_first_cents(price_cents=renewal.price_cents, count=count)
+    return (
+        f"{price} en {count} mensualités",
+        "device_renewal_ordered",
+        {"instalments": count, "instalment": euros(first)},
+    )
+
+
 @transaction.atomic
 def device_renewal_order(
     *,
     customer: Customer,
     line: Line,
     sku: str,
-    instalment_count: int,
+    payment: RenewalPayment,
     actor: Actor,
     now: datetime,
+    instalment_count: int = 0,
 ) -> DeviceRenewal:
-    """Order the catalogue's `sku` for `line`, paid in 12 or 24 monthly instalments on the
-    invoices from the month of delivery, or in one go (`instalment_count` 0). Refused while
-    unpaid (care.order_create's check).
+    """Order the catalogue's `sku` for `line`. Refused while unpaid (care.order_create's check,
+    ArrearsAct.DEVICE_RENEWAL, the act registry's `unpaid` of device_renewal), whatever the
+    payment chosen:
 
-    Paid in one go, the price goes on the invoice of the month of delivery as a one-off charge
-    (`device_renewal_deliver`), like the instalments it replaces: the order model records what
-    is ordered, not a payment, and the card flow of `payments` pays only its own purposes
-    (invoices, arrears, an instalment plan, a top-up), none of which is an order. That invoice
-    can then be paid by card like any other. Nothing is charged for an order cancelled before
-    delivery."""
+    - INSTALMENTS: 12 or 24 monthly instalments on the invoices from the month of delivery;
+    - NEXT_INVOICE: in one go, a one-off charge on the invoice of the month of delivery
+      (`device_renewal_deliver`); that invoice can then be paid by card like any other;
+    - CARD: paid now by card (CGVAD art. 4, "payables à la commande"). The order is recorded
+      awaiting its payment and is not sent to the carrier (`after_sales_sync` skips it) until
+      the PSP confirms the payment (payments purpose device_order →
+      `device_renewal_card_paid`); a failed or abandoned payment cancels it
+      (`device_renewal_card_unpaid`). The caller starts the card payment:
+      devices.card_orders.device_renewal_order_by_card.
+
+    Nothing is charged for an order cancelled before delivery."""
     line = _own_line(customer=customer, line=line, market=Market.MOBILE)
     device = rules.device_by_sku(sku)
     if device is None:
@@ -109,12 +149,7 @@ def device_renewal_order(
             message=f"Le modèle « {sku} » n'est pas au catalogue.",
             extra={"sku": sku},
         )
-    if instalment_count not in rules.RENEWAL_PAYMENTS:
-        raise DeviceError(
-            code=DeviceErrorCode.INSTALMENTS_INVALID,
-            message="Choisissez un paiement en une fois, en 12 ou en 24 mensualités.",
-            extra={"instalment_count": instalment_count},
-        )
+    _renewal_terms(payment, instalment_count)
     if line.status == LineStatus.SUSPENDED:
         # A line suspended for arrears: the unpaid refusal says what to do (pay).
         unpaid_check(customer=customer, act=ArrearsAct.DEVICE_RENEWAL, today=paris_date(now))
@@ -153,29 +188,252 @@ def device_renewal_order(
         sku=device.sku,
         label=device.label,
         price_cents=device.price_cents,
+        payment=RenewalPayment(payment),
         instalment_count=instalment_count,
     )
-    context: dict[str, Any]
-    if instalment_count == rules.RENEWAL_PAID_IN_FULL:
-        payment = f"{euros(device.price_cents)} en une fois"
-        template, context = "device_renewal_ordered_in_full", {"price": euros(device.price_cents)}
+    said, template, context = _renewal_notice(renewal)
+    entry = {
+        "customer": customer,
+        "actor": actor,
+        "act": Act.DEVICE_RENEWAL_ORDER,
+        "subject": order,
+        "summary": f"Nouveau mobile commandé : {device.label}, {said}",
+        "at": now,
+        "new_values": {"sku": device.sku, "payment": payment, "instalment_count": instalment_count},
+    }
+    if template:
+        activity_record_and_notify(
+            **entry,
+            template=template,
+            context={"order": order.pk, "device": device.label, **context},
+        )
     else:
-        first = instalment_first_cents(price_cents=device.price_cents, count=instalment_count)
-        payment = f"{euros(device.price_cents)} en {instalment_count} mensualités"
-        template = "device_renewal_ordered"
-        context = {"instalments": instalment_count, "instalment": euros(first)}
+        activity_record(**entry)
+    return renewal
+
+
+def _locked_renewal(renewal: DeviceRenewal) -> DeviceRenewal:
+    return (
+        DeviceRenewal.objects.select_for_update(of=("self",))
+        .select_related("order__customer", "order__line")
+        .get(pk=renewal.pk)
+    )
+
+
+@transaction.atomic
+def device_renewal_card_paid(
+    *, renewal: DeviceRenewal, payment_reference: str, actor: Actor, now: datetime
+) -> DeviceRenewal:
+    """The PSP confirmed the card payment of an order awaiting it: the order is confirmed and
+    goes to the carrier at the next partners' feed (`after_sales_sync`); the customer is told,
+    and the payment's receipt is on the order (payments.receipts). The phone is never put on
+    an invoice (`device_renewal_deliver`)."""
+    renewal = _locked_renewal(renewal)
+    order = renewal.order
+    if not renewal.awaiting_card_payment or order.status != OrderStatus.RECEIVED:
+        raise DeviceError(
+            code=DeviceErrorCode.ORDER_NOT_AWAITING_PAYMENT,
+            message=f"La commande n° {order.pk} n'attend pas de paiement par carte (elle est"
+            f" « {order.get_status_display().lower()} ») : le paiement est à rembourser.",
+            extra={"order": order.pk, "status": order.status},
+        )
+    renewal.paid_at, renewal.payment_reference = now, payment_reference
+    renewal.save(update_fields=["paid_at", "payment_reference"])
     activity_record_and_notify(
-        customer=customer,
+        customer=order.customer,
         actor=actor,
-        act=Act.DEVICE_RENEWAL_ORDER,
+        act=Act.DEVICE_RENEWAL_PAID,
         subject=order,
-        summary=f"Nouveau mobile commandé : {device.label}, {payment}",
+        summary=f"Commande n° {order.pk} payée par carte ({euros(renewal.price_cents)}) :"
+        f" {renewal.label}",
         at=now,
-        new_values={"sku": device.sku, "instalment_count": instalment_count},
-        template=template,
-        context={"order": order.pk, "device": device.label, **context},
+        new_values={"paid_at": now, "payment_reference": payment_reference},
+        template="device_renewal_paid_by_card",
+        context={
+            "order": order.pk,
+            "device": renewal.label,
+            "price": euros(renewal.price_cents),
+        },
     )
     return renewal
+
+
+def _cancel(renewal: DeviceRenewal, *, reason: str, actor: Actor, now: datetime) -> None:
+    order = renewal.order
+    old_status = order.status
+    order_advance(order=order, to_status=OrderStatus.CANCELLED, actor=actor, now=now)
+    activity_record_and_notify(
+        customer=order.customer,
+        actor=actor,
+        act=Act.DEVICE_RENEWAL_CANCEL,
+        subject=order,
+        summary=f"Commande n° {order.pk} annulée ({renewal.label}) : {reason}"[:300],
+        at=now,
+        old_values={"status": old_status},
+        new_values={"status": order.status},
+        template="device_renewal_cancelled",
+        context={"order": order.pk, "device": renewal.label, "reason": reason},
+    )
+
+
+@transaction.atomic
+def device_renewal_card_unpaid(
+    *, renewal: DeviceRenewal, reason: str, actor: Actor, now: datetime
+) -> DeviceRenewal:
+    """The card payment of an order awaiting it failed or was abandoned: the order is
+    cancelled, its phone back in stock; nothing was shipped, nothing is billed."""
+    renewal = _locked_renewal(renewal)
+    if renewal.awaiting_card_payment and renewal.order.status == OrderStatus.RECEIVED:
+        _cancel(
+            renewal,
+            reason=f"le paiement par carte n'a pas abouti. {reason}".strip(),
+            actor=actor,
+            now=now,
+        )
+    return renewal
+
+
+@transaction.atomic
+def device_renewal_cancel(
+    *, renewal: DeviceRenewal, actor: Actor, now: datetime
+) -> tuple[DeviceRenewal, CardRefund | None]:
+    """Cancel an order before it ships: the customer while it is received, the operator until
+    it is prepared (care.rules.ORDER_CUSTOMER_TRANSITIONS; afterwards the withdrawal right of
+    CGVAD art. 6 applies once delivered). An order paid by card owes its payment back: the
+    refund is recorded here, in the cancellation's transaction, and the caller sends it to the
+    PSP once committed (devices.card_orders.device_renewal_cancel_and_refund). An order
+    awaiting its card payment is cancelled by abandoning that payment instead."""
+    renewal = _locked_renewal(renewal)
+    if renewal.awaiting_card_payment and renewal.order.status == OrderStatus.RECEIVED:
+        raise DeviceError(
+            code=DeviceErrorCode.ORDER_AWAITING_PAYMENT,
+            message=f"La commande n° {renewal.order_id} attend son paiement : abandonnez le"
+            " paiement pour l'annuler.",
+            extra={"order": renewal.order_id},
+        )
+    _cancel(renewal, reason="annulée à votre demande avant expédition", actor=actor, now=now)
+    refund = None
+    if renewal.payment == RenewalPayment.CARD and renewal.paid_at is not None:
+        refund = card_refund_create(
+            attempt=_card_attempt(renewal),
+            reason=f"commande n° {renewal.order_id} annulée avant expédition",
+            actor=actor,
+            now=now,
+        )
+    return renewal, refund
+
+
+def device_renewal_withdrawal_deadline(*, renewal: DeviceRenewal) -> date | None:
+    """The last day of the withdrawal right of CGVAD art. 6 (14 days from delivery) for a
+    phone paid by card and delivered; None otherwise (billed on the invoices, or not
+    delivered yet)."""
+    delivered_at = renewal.order.delivered_at
+    if renewal.paid_at is None or delivered_at is None:
+        return None
+    return withdrawal_deadline(paris_date(delivered_at))
+
+
+@transaction.atomic
+def device_renewal_withdraw(
+    *, renewal: DeviceRenewal, logistics: Logistics, actor: Actor, now: datetime
+) -> DeviceRenewal:
+    """The customer withdraws from the purchase of a phone paid by card, within 14 days of its
+    delivery (CGVAD art. 6, no reason needed); they send it back within 14 days with the
+    return number, and its payment is refunded to the card once it is received
+    (`device_renewal_return_receive`). Open while unpaid: a right of the customer
+    (billing.rules, arrears)."""
+    renewal = _locked_renewal(renewal)
+    order = renewal.order
+    deadline = device_renewal_withdrawal_deadline(renewal=renewal)
+    if order.status != OrderStatus.DELIVERED or deadline is None:
+        raise DeviceError(
+            code=DeviceErrorCode.WITHDRAWAL_NOT_OPEN,
+            message="La rétractation en ligne concerne un mobile payé par carte et livré.",
+            extra={"order": order.pk, "status": order.status},
+        )
+    if renewal.withdrawn_at is not None:
+        raise DeviceError(
+            code=DeviceErrorCode.WITHDRAWAL_NOT_OPEN,
+            message=f"La rétractation de la commande n° {order.pk} est déjà enregistrée.",
+            extra={"order": order.pk},
+        )
+    if paris_date(now) > deadline:
+        raise DeviceError(
+            code=DeviceErrorCode.WITHDRAWAL_NOT_OPEN,
+            message=f"Le délai de rétractation de 14 jours a pris fin le {deadline:%d/%m/%Y}"
+            " (CGVAD art. 6).",
+            extra={"deadline": deadline.isoformat()},
+        )
+    renewal.withdrawn_at = now
+    renewal.save(update_fields=["withdrawn_at"])
+    return_by = paris_date(now) + timedelta(days=rules.RETURN_AFTER_WITHDRAWAL_DAYS)
+    return_number = logistics.return_number(order_id=order.pk)
+    activity_record_and_notify(
+        customer=order.customer,
+        actor=actor,
+        act=Act.DEVICE_RENEWAL_WITHDRAW,
+        subject=order,
+        summary=f"Rétractation pour {renewal.label} (commande n° {order.pk}) : à renvoyer"
+        f" avant le {return_by:%d/%m/%Y}, retour n° {return_number}",
+        at=now,
+        new_values={"withdrawn_at": now, "return_by": return_by, "return_number": return_number},
+        template="device_renewal_withdrawn",
+        context={
+            "order": order.pk,
+            "device": renewal.label,
+            "deadline": f"{return_by:%d/%m/%Y}",
+            "return_number": return_number,
+            "price": euros(renewal.price_cents),
+        },
+    )
+    return renewal
+
+
+@transaction.atomic
+def device_renewal_return_receive(
+    *, renewal: DeviceRenewal, actor: Actor, now: datetime
+) -> tuple[DeviceRenewal, CardRefund]:
+    """The phone of a withdrawal is received back: its card payment is owed back (CGVAD
+    art. 6, within 14 days of the receipt). The refund is recorded here, in this transaction;
+    `guichet payments reconcile` sends it to the PSP (or the caller, once committed)."""
+    renewal = _locked_renewal(renewal)
+    if renewal.withdrawn_at is None or renewal.returned_at is not None:
+        raise DeviceError(
+            code=DeviceErrorCode.WITHDRAWAL_NOT_OPEN,
+            message=f"La commande n° {renewal.order_id} n'attend pas de retour.",
+            extra={"order": renewal.order_id},
+        )
+    renewal.returned_at = now
+    renewal.save(update_fields=["returned_at"])
+    refund = card_refund_create(
+        attempt=_card_attempt(renewal),
+        reason=f"rétractation, mobile de la commande n° {renewal.order_id} retourné",
+        actor=actor,
+        now=now,
+    )
+    activity_record_and_notify(
+        customer=renewal.order.customer,
+        actor=actor,
+        act=Act.DEVICE_RENEWAL_RETURN,
+        subject=renewal.order,
+        summary=f"{renewal.label} retourné : {euros(refund.amount_cents)} remboursés sur votre"
+        " carte",
+        at=now,
+        new_values={"returned_at": now, "refund": refund.pk},
+        template="device_renewal_returned",
+        context={
+            "order": renewal.order_id,
+            "device": renewal.label,
+            "price": euros(refund.amount_cents),
+        },
+    )
+    return renewal, refund
+
+
+def _card_attempt(renewal: DeviceRenewal) -> PaymentAttempt:
+    return PaymentAttempt.objects.get(
+        order_id=renewal.order_id, status=PaymentAttemptStatus.SUCCEEDED
+    )
 
 
 def instalment_first_cents(*, price_cents: int, count: int) -> int:
@@ -192,7 +450,8 @@ def device_renewal_deliver(
     """The carrier delivered: the order is delivered, the phone becomes the customer's
     equipment, and its instalment plan starts on the invoice of the month of delivery, or its
     price goes on that invoice when paid in one go (a one-off charge of no catalog product:
-    the catalog sells no phones; its label and rule name the phone)."""
+    the catalog sells no phones; its label and rule name the phone). A phone paid by card at
+    the order is on no invoice: its document is the payment's receipt (payments.receipts)."""
     order = renewal.order
     order_advance(order=order, to_status=OrderStatus.DELIVERED, actor=actor, now=now)
     assert order.line is not None  # a renewal is for a line
@@ -208,7 +467,8 @@ def device_renewal_deliver(
         imei=imei,
     )
     renewal.equipment = equipment
-    if renewal.instalment_count == rules.RENEWAL_PAID_IN_FULL:
+    # Paid by card at the order: neither a charge nor a plan, the invoices never carry it.
+    if renewal.payment == RenewalPayment.NEXT_INVOICE:
         one_off_charge_add_amount(
             billing_account=order.line.billing_account,
             product=None,
@@ -219,7 +479,7 @@ def device_renewal_deliver(
             actor=actor,
             now=now,
         )
-    else:
+    elif renewal.payment == RenewalPayment.INSTALMENTS:
         renewal.instalment_plan = instalment_plan_create(
             billing_account=order.line.billing_account,
             equipment=equipment,
@@ -650,15 +910,33 @@ def after_sales_sync(
     *, logistics: Logistics, insurer: Insurer, repairer: Repairer, now: datetime
 ) -> SyncReport:
     """Ask the partners where each open case is and advance it: orders prepared, shipped and
-    delivered; claims examined and settled; refund claims checked and paid; repairs through
-    their stages. Each case in its own transaction; running it again changes nothing."""
+    delivered, phones sent back after a withdrawal received (their refund recorded, sent by
+    `guichet payments reconcile`); claims examined and settled; refund claims checked and
+    paid; repairs through their stages. Each case in its own transaction; running it again
+    changes nothing."""
     system = Actor.system()
     orders = claims = refunds = repairs = 0
-    open_renewals = DeviceRenewal.objects.select_related("order__line", "order__customer").filter(
-        order__status__in=[OrderStatus.RECEIVED, OrderStatus.IN_PREPARATION, OrderStatus.SHIPPED]
+    # An order awaiting its card payment is not passed to the carrier until it is paid.
+    open_renewals = (
+        DeviceRenewal.objects.select_related("order__line", "order__customer")
+        .filter(
+            order__status__in=[
+                OrderStatus.RECEIVED,
+                OrderStatus.IN_PREPARATION,
+                OrderStatus.SHIPPED,
+            ]
+        )
+        .exclude(payment=RenewalPayment.CARD, paid_at__isnull=True)
     )
     for renewal in open_renewals:
         orders += _sync_renewal(renewal=renewal, logistics=logistics, actor=system, now=now)
+    for renewal in DeviceRenewal.objects.filter(
+        withdrawn_at__isnull=False, returned_at__isnull=True
+    ).select_related("order__customer"):
+        assert renewal.withdrawn_at is not None
+        if working_days_since(renewal.withdrawn_at, now) >= logistics.days_to_return():
+            device_renewal_return_receive(renewal=renewal, actor=system, now=now)
+            orders += 1
     for request in Request.objects.filter(
         kind__in=[RequestKind.INSURANCE_CLAIM, RequestKind.REFUND_OFFER],
         status__in=OPEN_REQUEST_STATUSES,

@@ -18,6 +18,8 @@ class PaymentErrorCode(StrEnum):
     ATTEMPT_NOT_OPEN = "payment_attempt_not_open"
     TOP_UP_NOT_AVAILABLE = "payment_top_up_not_available"
     REFUSED_WHILE_UNPAID = "payment_refused_while_unpaid"
+    ORDER_NOT_AWAITING_PAYMENT = "payment_order_not_awaiting_payment"
+    NOT_REFUNDABLE = "payment_not_refundable"
     WEBHOOK_SIGNATURE_INVALID = "payment_webhook_signature_invalid"
     # SEPA direct debit (payments.services.direct_debit)
     IBAN_INVALID = "payments_iban_invalid"

@@ -65,6 +65,17 @@ class IntentState:
 
 
 @dataclass(frozen=True)
+class RefundState:
+    """A refund as the PSP sees it: `succeeded`, `pending` (the card network has not confirmed
+    yet), `failed` or `canceled`."""
+
+    refund_id: str
+    status: str
+    amount_cents: int
+    failure_code: str = ""
+
+
+@dataclass(frozen=True)
 class CardSetupState:
     """Where the card collection stands: `succeeded` with the PaymentMethod to charge, or not."""
 
@@ -122,6 +133,12 @@ class CardGateway(Protocol):
         self, *, payment_intent_id: str, idempotency_key: str
     ) -> IntentState: ...
 
+    def refund_create(
+        self, *, payment_intent_id: str, amount_cents: int, idempotency_key: str
+    ) -> RefundState: ...
+
+    def refund_retrieve(self, *, refund_id: str) -> RefundState: ...
+
     def webhook_event(self, *, payload: bytes, signature: str) -> WebhookEvent: ...
 
 
@@ -146,6 +163,16 @@ def _intent_state(intent: Any) -> IntentState:
         amount_cents=int(values["amount"]),
         currency=str(values["currency"]),
         failure_code=_failure_code(values.get("last_payment_error")),
+    )
+
+
+def _refund_state(refund: Any) -> RefundState:
+    values = refund if isinstance(refund, dict) else refund.to_dict()
+    return RefundState(
+        refund_id=str(values["id"]),
+        status=str(values["status"]),
+        amount_cents=int(values["amount"]),
+        failure_code=str(values.get("failure_reason") or ""),
     )
 
 
@@ -305,6 +332,21 @@ class StripeGateway:
             options={"idempotency_key": f"{idempotency_key}:cancel"},
         )
         return _intent_state(intent)
+
+    def refund_create(
+        self, *, payment_intent_id: str, amount_cents: int, idempotency_key: str
+    ) -> RefundState:
+        """Refund `amount_cents` of the intent's charge to its card. The key makes a request
+        asked again (after a timeout) the same refund at the PSP, never a second one."""
+        refund = self._call(
+            self._client.v1.refunds.create,
+            params={"payment_intent": payment_intent_id, "amount": amount_cents},
+            options={"idempotency_key": idempotency_key},
+        )
+        return _refund_state(refund)
+
+    def refund_retrieve(self, *, refund_id: str) -> RefundState:
+        return _refund_state(self._call(self._client.v1.refunds.retrieve, refund_id))
 
     def webhook_event(self, *, payload: bytes, signature: str) -> WebhookEvent:
         try:

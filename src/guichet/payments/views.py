@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from guichet.payments.errors import PaymentError, PaymentErrorCode
 from guichet.payments.psp import WebhookSignatureInvalid, card_gateway
 from guichet.payments.services.card import psp_event_receive
+from guichet.payments.services.refunds import card_refunds_send_for
 
 logger = logging.getLogger("guichet.payments")
 
@@ -42,4 +43,6 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
             status=400,
         )
     row = psp_event_receive(event=event, now=timezone.now())
+    if row is not None and row.attempt is not None:
+        card_refunds_send_for(attempt=row.attempt, now=timezone.now(), gateway=gateway)
     return JsonResponse({"received": event.event_id, "replayed": row is None})

@@ -4,6 +4,8 @@ instalment plans, dunning); each is imported here so that Django finds its model
 from guichet.payments.models import dunning  # noqa: F401 (registers its models)
 from guichet.payments.models.card import (
     CardPaymentPurpose,
+    CardRefund,
+    CardRefundStatus,
     PaymentAllocation,
     PaymentAttempt,
     PaymentAttemptStatus,
@@ -28,6 +30,8 @@ from guichet.payments.models.sepa import (
 
 __all__ = [
     "CardPaymentPurpose",
+    "CardRefund",
+    "CardRefundStatus",
     "DirectDebit",
     "DirectDebitBatch",
     "DirectDebitStatus",

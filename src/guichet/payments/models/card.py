@@ -18,6 +18,9 @@ class CardPaymentPurpose(models.TextChoices):
     # The outstanding principal of an instalment plan, settled early.
     INSTALMENT_PLAN = "instalment_plan", "Solde d'une facilité de paiement"
     TOP_UP = "top_up", "Achat d'une recharge"
+    # A phone ordered at a device renewal, paid at the order (CGVAD art. 4: "Les Produits sont
+    # payables à la commande"); the order waits for this payment before it goes to the carrier.
+    DEVICE_ORDER = "device_order", "Paiement d'une commande de mobile"
 
 
 class PaymentAttemptStatus(models.TextChoices):
@@ -62,7 +65,7 @@ class PaymentAttempt(models.Model):
     purpose = models.CharField(max_length=20, choices=CardPaymentPurpose.choices)
     amount_cents = models.BigIntegerField()
     # What is paid, by purpose: the invoice; nothing for arrears (all the customer's unpaid
-    # invoices); the line and the top-up product; the instalment plan.
+    # invoices); the line and the top-up product; the instalment plan; the device order.
     invoice = models.ForeignKey(
         "billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -78,6 +81,9 @@ class PaymentAttempt(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    order = models.ForeignKey(
+        "care.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField(
         max_length=12, choices=PaymentAttemptStatus.choices, default=PaymentAttemptStatus.CREATED
@@ -117,18 +123,21 @@ class PaymentAttempt(models.Model):
                         invoice__isnull=False,
                         line__isnull=True,
                         instalment_plan__isnull=True,
+                        order__isnull=True,
                     )
                     | models.Q(
                         purpose=CardPaymentPurpose.ARREARS,
                         invoice__isnull=True,
                         line__isnull=True,
                         instalment_plan__isnull=True,
+                        order__isnull=True,
                     )
                     | models.Q(
                         purpose=CardPaymentPurpose.INSTALMENT_PLAN,
                         invoice__isnull=True,
                         line__isnull=True,
                         instalment_plan__isnull=False,
+                        order__isnull=True,
                     )
                     | models.Q(
                         purpose=CardPaymentPurpose.TOP_UP,
@@ -136,6 +145,14 @@ class PaymentAttempt(models.Model):
                         line__isnull=False,
                         product__isnull=False,
                         instalment_plan__isnull=True,
+                        order__isnull=True,
+                    )
+                    | models.Q(
+                        purpose=CardPaymentPurpose.DEVICE_ORDER,
+                        invoice__isnull=True,
+                        line__isnull=True,
+                        instalment_plan__isnull=True,
+                        order__isnull=False,
                     )
                 ),
                 name="payment_attempt_target_fits_purpose",
@@ -179,6 +196,70 @@ class PaymentAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount_cents} c of payment_attempt:{self.attempt_id} → {self.invoice_id}"
+
+
+class CardRefundStatus(models.TextChoices):
+    """created → succeeded | pending | failed | unknown; pending → succeeded | failed when the
+    PSP says so; unknown (no answer) → asked again with the same idempotency key, so the PSP
+    makes one refund however often it is asked (`guichet payments reconcile`)."""
+
+    CREATED = "created", "Demandé"
+    PENDING = "pending", "En cours auprès de la banque"
+    SUCCEEDED = "succeeded", "Remboursé"
+    FAILED = "failed", "Échoué"
+    UNKNOWN = "unknown", "En attente de la réponse de la banque"
+
+
+# Refunds the PSP may still make or is making: asked again by the reconciliation.
+REFUND_OPEN_STATUSES = (
+    CardRefundStatus.CREATED,
+    CardRefundStatus.PENDING,
+    CardRefundStatus.UNKNOWN,
+)
+
+
+class CardRefund(models.Model):
+    """The refund of a succeeded card payment, to the card it came from, through the PSP.
+
+    Its row is written in the transaction of the act that owes the money back (a device order
+    cancelled before shipping), before the PSP is called; its id is the PSP idempotency key
+    (`card_refund:{id}`). One live refund per attempt, of the whole amount: a failed one may
+    be followed by another."""
+
+    attempt = models.ForeignKey(PaymentAttempt, on_delete=models.PROTECT, related_name="refunds")
+    amount_cents = models.BigIntegerField()
+    reason = models.CharField(max_length=300)
+    status = models.CharField(
+        max_length=10, choices=CardRefundStatus.choices, default=CardRefundStatus.CREATED
+    )
+    psp_refund_id = models.CharField(max_length=255, blank=True)
+    failure_code = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField()
+    status_changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["created_at", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gt=0), name="card_refund_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=CardRefundStatus.values),
+                name="card_refund_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["attempt"],
+                condition=~models.Q(status=CardRefundStatus.FAILED),
+                name="card_refund_one_live_per_attempt",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"card_refund:{self.pk} of payment_attempt:{self.attempt_id} ({self.status})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"card_refund:{self.pk}"
 
 
 class PspEventOutcome(models.TextChoices):

@@ -19,7 +19,7 @@ def payment_attempt_get_for_customer(
     """The attempt if it is `customer`'s, with what it paid and where the money went."""
     return (
         PaymentAttempt.objects.filter(customer=customer, pk=attempt_id)
-        .select_related("customer", "invoice", "line", "product")
+        .select_related("customer", "invoice", "line", "product", "order")
         .prefetch_related("allocations__invoice")
         .first()
     )

@@ -1,4 +1,5 @@
-"""Card payments: an invoice, the arrears, an instalment plan's outstanding principal, a top-up.
+"""Card payments: an invoice, the arrears, an instalment plan's outstanding principal, a top-up,
+a device order.
 
 One attempt per payment (`PaymentAttempt`), and never a PSP call inside a transaction:
 
@@ -12,9 +13,11 @@ One attempt per payment (`PaymentAttempt`), and never a PSP call inside a transa
   as failed; a timeout leaves it unknown (`payment_attempt_mark_unknown`).
 - The PSP's webhook (`psp_event_receive`, deduplicated on the event id) or the reconciliation
   (`card_payments_reconcile`, which asks the PSP) settles it: `payment_attempt_settle` credits
-  the money once, through `billing.settlement` or `lines.services.subscription_add`.
+  the money once, through `billing.settlement`, `lines.services.subscription_add` or
+  `devices.services.device_renewal_card_paid`.
 
-What each purpose owes and how its money is credited is one `Purpose` in `PURPOSES`.
+What each purpose owes, how its money is credited and what a failure undoes is one `Purpose` in
+`PURPOSES`. Refunds are services.refunds.
 """
 
 import logging
@@ -36,11 +39,15 @@ from guichet.billing.selectors import (
 from guichet.billing.settlement import invoice_payment_record
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
+from guichet.care.models import Order, OrderStatus
 from guichet.care.services import activity_record
 from guichet.catalog.models import Product, ProductKind
 from guichet.catalog.rendering import euros
 from guichet.catalog.selectors import catalog_current, top_ups_for_plan
 from guichet.customers.models import Customer
+from guichet.devices.errors import DeviceError
+from guichet.devices.models import DeviceRenewal
+from guichet.devices.services import device_renewal_card_paid, device_renewal_card_unpaid
 from guichet.lines.errors import SubscriptionError
 from guichet.lines.models import Line, LineStatus
 from guichet.lines.selectors import active_plan, line_get_for_customer
@@ -76,6 +83,7 @@ from guichet.payments.selectors.card import (
 from guichet.payments.selectors.instalments import instalment_plan_outstanding_cents
 from guichet.payments.services.dunning import dunning_case_resolve_if_paid
 from guichet.payments.services.instalments import instalment_plan_settle
+from guichet.payments.services.refunds import card_refund_create
 
 logger = logging.getLogger("guichet.payments")
 
@@ -102,12 +110,17 @@ class Purpose:
     `owed_cents(attempt, now)` is what the customer may pay now (or the price, when `exact`);
     it raises PaymentError when the target cannot be paid at all. `credit(attempt, now)` applies
     the money of a succeeded attempt, inside `payment_attempt_settle`'s transaction; it raises
-    the owning context's error when it cannot, and then nothing of it is kept.
+    the owning context's error when it cannot, and then nothing of it is kept. `on_failure`,
+    when set, undoes in the same transaction what waited for a payment that failed.
     """
 
     label: Callable[[PaymentAttempt], str]
     owed_cents: Callable[[PaymentAttempt, datetime], int]
     credit: Callable[[PaymentAttempt, datetime], None]
+    on_failure: Callable[[PaymentAttempt, datetime], None] | None = None
+    # A purchase whose money cannot be credited (the order was cancelled meanwhile) is owed
+    # back at once: a refund is recorded, sent by the webhook view or the reconciliation.
+    refund_if_not_credited: bool = False
     # A debt can be paid in part; a purchase is paid at its price.
     exact: bool = False
     # Debts of one customer are paid one card payment at a time (see _check_nothing_in_flight).
@@ -264,6 +277,54 @@ def _instalment_plan_credit(attempt: PaymentAttempt, now: datetime) -> None:
     )
 
 
+def _awaiting_renewal(attempt: PaymentAttempt) -> DeviceRenewal:
+    """The device renewal of the attempt's order, if it still waits for its card payment."""
+    assert attempt.order is not None
+    renewal = DeviceRenewal.objects.filter(order=attempt.order).select_related("order").first()
+    if (
+        renewal is None
+        or not renewal.awaiting_card_payment
+        or renewal.order.status != OrderStatus.RECEIVED
+    ):
+        raise _refuse(
+            PaymentErrorCode.ORDER_NOT_AWAITING_PAYMENT,
+            f"La commande n° {attempt.order.pk} n'attend pas de paiement par carte.",
+            order=attempt.order.pk,
+        )
+    return renewal
+
+
+def _device_order_label(attempt: PaymentAttempt) -> str:
+    assert attempt.order is not None
+    return f"Commande n° {attempt.order.pk}"
+
+
+def _device_order_price(attempt: PaymentAttempt, now: datetime) -> int:
+    return _awaiting_renewal(attempt).price_cents
+
+
+def _device_order_credit(attempt: PaymentAttempt, now: datetime) -> None:
+    device_renewal_card_paid(
+        renewal=_awaiting_renewal(attempt),
+        payment_reference=attempt.idempotency_key,
+        actor=SYSTEM,
+        now=now,
+    )
+
+
+def _device_order_failed(attempt: PaymentAttempt, now: datetime) -> None:
+    """A failed or abandoned payment cancels the order it was for: nothing is shipped and
+    nothing billed (CGVAD art. 4, the products are payable at the order)."""
+    renewal = DeviceRenewal.objects.filter(order_id=attempt.order_id).first()
+    if renewal is not None and renewal.awaiting_card_payment:
+        device_renewal_card_unpaid(
+            renewal=renewal,
+            reason=card_rules.refusal_message(attempt.failure_code),
+            actor=SYSTEM,
+            now=now,
+        )
+
+
 PURPOSES: dict[str, Purpose] = {
     CardPaymentPurpose.INVOICE: Purpose(
         label=lambda attempt: f"Facture {attempt.invoice}",
@@ -279,6 +340,15 @@ PURPOSES: dict[str, Purpose] = {
         label=_top_up_label,
         owed_cents=_top_up_price,
         credit=_top_up_credit,
+        exact=True,
+        is_debt=False,
+    ),
+    CardPaymentPurpose.DEVICE_ORDER: Purpose(
+        label=_device_order_label,
+        owed_cents=_device_order_price,
+        credit=_device_order_credit,
+        on_failure=_device_order_failed,
+        refund_if_not_credited=True,
         exact=True,
         is_debt=False,
     ),
@@ -368,6 +438,12 @@ def _check_target_of_customer(attempt: PaymentAttempt) -> None:
             "Cette facture n'est pas dans votre espace client.",
             invoice=attempt.invoice.number,
         )
+    if attempt.order is not None and attempt.order.customer_id != customer.pk:
+        raise _refuse(
+            PaymentErrorCode.TARGET_NOT_FOUND,
+            "Cette commande n'est pas dans votre espace client.",
+            order=attempt.order.pk,
+        )
     if (
         attempt.line is not None
         and line_get_for_customer(customer=customer, line_id=attempt.line.pk) is None
@@ -416,6 +492,7 @@ def payment_attempt_create(
     line: Line | None = None,
     product: Product | None = None,
     instalment_plan_id: int | None = None,
+    order: Order | None = None,
 ) -> PaymentAttempt:
     """Write the attempt (status created) once what it pays is checked: the customer's own
     target, an amount within what is owed (or the price), no other payment of the customer's
@@ -428,6 +505,7 @@ def payment_attempt_create(
         line=line,
         product=product,
         instalment_plan_id=instalment_plan_id,
+        order=order,
         status=PaymentAttemptStatus.CREATED,
         created_at=now,
         status_changed_at=now,
@@ -490,6 +568,7 @@ def card_payment_start(
     line: Line | None = None,
     product: Product | None = None,
     instalment_plan_id: int | None = None,
+    order: Order | None = None,
 ) -> PaymentAttempt:
     """Start a card payment: the attempt is committed, then the PSP prepares it (no transaction
     open). If the PSP cannot, the attempt fails at once: no card was collected, nothing can be
@@ -504,6 +583,7 @@ def card_payment_start(
         line=line,
         product=product,
         instalment_plan_id=instalment_plan_id,
+        order=order,
     )
     try:
         psp_customer_id = _psp_customer(customer, gateway=gateway, now=now)
@@ -614,7 +694,7 @@ def _credit(attempt: PaymentAttempt, now: datetime) -> str:
     try:
         with transaction.atomic():
             _purpose(attempt).credit(attempt, now)
-    except (BillingError, SubscriptionError, PaymentError) as refused:
+    except (BillingError, SubscriptionError, PaymentError, DeviceError) as refused:
         logger.error(
             "payment_attempt:%s succeeded at the PSP but could not be credited (%s): %s",
             attempt.pk,
@@ -644,7 +724,7 @@ def payment_attempt_settle(
     attempt = (
         # Only the attempt's row is locked; what it pays is locked by the act that credits it.
         PaymentAttempt.objects.select_for_update(of=("self",))
-        .select_related("customer", "invoice", "line__billing_account", "product")
+        .select_related("customer", "invoice", "line__billing_account", "product", "order")
         .get(pk=attempt.pk)
     )
     if attempt.status in FINAL_STATUSES:
@@ -664,6 +744,9 @@ def payment_attempt_settle(
     else:
         attempt.status = PaymentAttemptStatus.FAILED
         attempt.failure_code = (failure_code or "card_declined")[:60]
+        on_failure = _purpose(attempt).on_failure
+        if on_failure is not None:
+            on_failure(attempt, now)
         summary = f"Paiement par carte de {euros(attempt.amount_cents)} refusé : " + (
             card_rules.refusal_message(attempt.failure_code)
         )
@@ -671,6 +754,10 @@ def payment_attempt_settle(
     attempt.save(
         update_fields=["status", "status_changed_at", "failure_code", "credited_at", "credit_error"]
     )
+    if attempt.credit_error and _purpose(attempt).refund_if_not_credited:
+        card_refund_create(
+            attempt=attempt, reason=f"non attribué : {attempt.credit_error}", actor=SYSTEM, now=now
+        )
     _record(
         attempt,
         actor=actor,
@@ -704,6 +791,50 @@ def _cancel_quietly(attempt: PaymentAttempt, gateway: CardGateway) -> None:
         )
     except (PspOutcomeUnknown, PspRefused, PspDeclined) as error:
         logger.warning("payment_attempt:%s intent not cancelled: %s", attempt.pk, error)
+
+
+def card_payment_abandon(
+    *, attempt: PaymentAttempt, actor: Actor, now: datetime, gateway: CardGateway
+) -> PaymentAttempt:
+    """The customer gives up a payment whose card was never submitted: its intent is cancelled
+    at the PSP first, so that it can never be charged, then it fails as abandoned (what waited
+    for it is undone: `Purpose.on_failure`). Refused once submitted: the bank may be charging
+    the card, and only its answer settles the attempt."""
+    attempt = PaymentAttempt.objects.get(pk=attempt.pk)
+    if attempt.status in FINAL_STATUSES:
+        return attempt
+    if attempt.status != PaymentAttemptStatus.CREATED:
+        raise _refuse(
+            PaymentErrorCode.PAYMENT_IN_PROGRESS,
+            "Votre paiement par carte est en cours de confirmation par votre banque : attendez"
+            " son résultat.",
+            attempt=attempt.pk,
+        )
+    if attempt.psp_payment_intent_id:
+        try:
+            cancelled = gateway.payment_intent_cancel(
+                payment_intent_id=attempt.psp_payment_intent_id,
+                idempotency_key=attempt.idempotency_key,
+            )
+        except (PspOutcomeUnknown, PspRefused, PspDeclined) as error:
+            raise _refuse(
+                PaymentErrorCode.PAYMENT_IN_PROGRESS,
+                "Le paiement n'a pas pu être annulé auprès de la banque : réessayez dans un"
+                " instant.",
+                attempt=attempt.pk,
+                error=str(error),
+            ) from None
+        if cancelled.status != "canceled":
+            raise _refuse(
+                PaymentErrorCode.PAYMENT_IN_PROGRESS,
+                "Votre paiement par carte est en cours auprès de votre banque : attendez son"
+                " résultat.",
+                attempt=attempt.pk,
+                psp_status=cancelled.status,
+            )
+    return payment_attempt_settle(
+        attempt=attempt, outcome=PspOutcome.FAILED, failure_code="abandoned", actor=actor, now=now
+    )
 
 
 def _fail(

@@ -6,31 +6,35 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guichet.devices.rules import RENEWAL_PAID_IN_FULL, RENEWAL_PAYMENTS
+from guichet.devices.models import RenewalPayment
+from guichet.devices.rules import RENEWAL_INSTALMENT_COUNTS
 
 
 class DeviceRenewalForm(forms.Form):
     sku = forms.ChoiceField(label=_("Phone"), widget=forms.RadioSelect)
-    instalment_count = forms.TypedChoiceField(
-        label=_("Payment"),
-        coerce=int,
-        choices=[(count, count) for count in RENEWAL_PAYMENTS],
-        widget=forms.RadioSelect,
-        initial=24,
-    )
+    payment = forms.ChoiceField(label=_("Payment"), widget=forms.RadioSelect, initial="card")
 
     def __init__(self, *args, skus: list[tuple[str, str]], **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["sku"].choices = skus
-        self.fields["instalment_count"].choices = [
+        self.fields["payment"].choices = [
+            (RenewalPayment.CARD.value, _("By card now (the order is confirmed once paid)")),
             (
-                count,
-                _("In one go, on the invoice of the month of delivery")
-                if count == RENEWAL_PAID_IN_FULL
-                else _("%(count)s monthly instalments") % {"count": count},
-            )
-            for count in RENEWAL_PAYMENTS
+                RenewalPayment.NEXT_INVOICE.value,
+                _("In one go, on the invoice of the month of delivery"),
+            ),
+            *(
+                (str(count), _("%(count)s monthly instalments") % {"count": count})
+                for count in RENEWAL_INSTALMENT_COUNTS
+            ),
         ]
+
+    def payment_terms(self) -> tuple[RenewalPayment, int]:
+        """The payment chosen and its number of instalments (0 unless in instalments)."""
+        chosen = self.cleaned_data["payment"]
+        if chosen.isdigit():
+            return RenewalPayment.INSTALMENTS, int(chosen)
+        return RenewalPayment(chosen), 0
 
 
 class InsuranceForm(forms.Form):

@@ -8,6 +8,21 @@ from guichet.selfcare.views import aftersales, devices
 urlpatterns: list[URLPattern] = [
     path("lignes/<int:line_id>/nouveau-mobile/", devices.device_renewal, name="device_renewal"),
     path(
+        "lignes/<int:line_id>/nouveau-mobile/<int:order_id>/annuler/",
+        devices.device_renewal_cancel,
+        name="device_renewal_cancel",
+    ),
+    path(
+        "lignes/<int:line_id>/nouveau-mobile/<int:order_id>/retractation/",
+        devices.device_renewal_withdraw,
+        name="device_renewal_withdraw",
+    ),
+    path(
+        "lignes/<int:line_id>/nouveau-mobile/<int:order_id>/justificatif/",
+        devices.device_order_receipt,
+        name="device_order_receipt",
+    ),
+    path(
         "lignes/<int:line_id>/assurance/", devices.insurance_subscribe, name="insurance_subscribe"
     ),
     path(

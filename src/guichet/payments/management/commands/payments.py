@@ -1,4 +1,5 @@
-"""`guichet payments reconcile`: settle the card payments whose outcome we do not know."""
+"""`guichet payments reconcile`: settle the card payments whose outcome we do not know, and
+ask again for the refunds the PSP has not confirmed."""
 
 from argparse import ArgumentParser
 from datetime import timedelta
@@ -10,12 +11,14 @@ from django.utils import timezone
 from guichet.payments.errors import PaymentError
 from guichet.payments.psp import card_gateway
 from guichet.payments.services.card import card_payments_reconcile
+from guichet.payments.services.refunds import card_refunds_reconcile
 
 
 class Command(BaseCommand):
     help = (
         "Payments: `reconcile` asks the PSP about card payments left unknown (a timeout) or"
-        " open too long, and settles them (idempotent)."
+        " open too long, and settles them; then asks again for the refunds not confirmed"
+        " (idempotent)."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -45,3 +48,7 @@ class Command(BaseCommand):
             limit=options["limit"],
         )
         self.stdout.write(report.summary())
+        refunds = card_refunds_reconcile(
+            now=timezone.now(), gateway=gateway, limit=options["limit"]
+        )
+        self.stdout.write(refunds.summary())
