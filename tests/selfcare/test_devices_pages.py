@@ -223,6 +223,8 @@ def test_a_renewal_paid_by_card_goes_through_the_card_page_then_is_refunded_on_c
     page = client.get(url).content.decode()
     assert "En attente de paiement" in page
     assert reverse("selfcare:card_payment", args=[attempt.pk]) in page
+    for tracking in (reverse("selfcare:orders"), reverse("selfcare:account")):
+        assert "En attente de paiement" in client.get(tracking).content.decode()
 
     gateway = card_gateway()
     secrets = gateway.client_secrets(

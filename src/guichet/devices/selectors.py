@@ -17,6 +17,7 @@ from guichet.devices.models import (
     InsuranceContract,
     InsuranceStatus,
     NetworkIncident,
+    RenewalPayment,
     Repair,
 )
 from guichet.lines.models import Equipment, EquipmentKind, Line, Ownership
@@ -53,6 +54,19 @@ def renewals_for_line(*, customer: Customer, line: Line) -> list[DeviceRenewal]:
         DeviceRenewal.objects.filter(order__customer=customer, order__line=line)
         .select_related("order", "instalment_plan")
         .order_by("-order__created_at", "-order_id")
+    )
+
+
+def orders_awaiting_card_payment(*, order_ids: Sequence[int]) -> set[int]:
+    """Which of these orders are renewals waiting for their card payment (still "received" in
+    the order's lifecycle: nothing goes to the carrier before the PSP confirms)."""
+    return set(
+        DeviceRenewal.objects.filter(
+            order_id__in=order_ids,
+            payment=RenewalPayment.CARD,
+            paid_at__isnull=True,
+            order__status=OrderStatus.RECEIVED,
+        ).values_list("order_id", flat=True)
     )
 
 

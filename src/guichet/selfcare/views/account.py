@@ -30,6 +30,7 @@ from guichet.customers.services import (
     customer_request_name_change,
     directory_listing_set,
 )
+from guichet.devices.selectors import orders_awaiting_card_payment
 from guichet.lines.contract_documents import (
     contract_for_line,
     contract_summary_pdf,
@@ -91,6 +92,9 @@ def account(request: HttpRequest, customer: Customer) -> HttpResponse:
             "completion": completion,
             "missing": [(_gap_label(gap), _GAP_PAGES[gap]) for gap in completion.missing],
             "orders_in_progress": orders,
+            "awaiting_payment": orders_awaiting_card_payment(
+                order_ids=[order.pk for order in orders]
+            ),
             "requests_open": requests_for_customer(customer=customer, open_only=True),
             "section_acts": act_links(
                 lines=lines_for_customer(customer=customer), section=Section.ACCOUNT

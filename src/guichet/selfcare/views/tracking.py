@@ -19,6 +19,7 @@ from guichet.care.selectors import (
 )
 from guichet.care.services import advisor_message_post
 from guichet.customers.models import Customer
+from guichet.devices.selectors import orders_awaiting_card_payment
 from guichet.selfcare.forms.account import AdvisorMessageForm
 from guichet.selfcare.views.common import customer_view
 
@@ -48,8 +49,16 @@ def _steps(steps: tuple[str, ...], status: str) -> list[tuple[str, str]]:
 
 @customer_view
 def orders(request: HttpRequest, customer: Customer) -> HttpResponse:
+    orders = orders_for_customer(customer=customer)
     return render(
-        request, "selfcare/account/orders.html", {"orders": orders_for_customer(customer=customer)}
+        request,
+        "selfcare/account/orders.html",
+        {
+            "orders": orders,
+            "awaiting_payment": orders_awaiting_card_payment(
+                order_ids=[order.pk for order in orders]
+            ),
+        },
     )
 
 
@@ -63,6 +72,7 @@ def order_detail(request: HttpRequest, customer: Customer, order_id: int) -> Htt
         "selfcare/account/order_detail.html",
         {
             "order": order,
+            "awaiting_payment": orders_awaiting_card_payment(order_ids=[order.pk]),
             "steps": _steps(ORDER_STEPS, order.status),
             "history": list(reversed(activities_for_subject(subject=order))),
         },
