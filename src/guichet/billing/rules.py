@@ -8,13 +8,15 @@ Rules chosen (each pinned by tests/billing/test_rules.py):
 - **Money** is integer cents including VAT on invoices (brochure prices include VAT).
 - **Rounding** (`round_to_cents`): half away from zero, to the cent, from an exact `Fraction`,
   `Decimal` or integer micro-euros. Symmetric, so a discount line mirrors its fee line.
-- **Periods** are calendar months of Europe/Paris dates: `period_start` is the 1st,
-  `period_end` the last day (included).
+- **Periods** are months of Europe/Paris dates from the account's cycle day (the calendar
+  month for cycle day 1, the default), or a shorter transition period after a change of cycle
+  day (billing.cycle_rules); `period_end` is the last day (included).
 - **Days in service**: a line or subscription covers the days from the date it starts
   (included) to the date it ends (excluded); a line terminated on the 20th is billed up to the
   19th. A day is charged for a subscription only when the line is in service that day too.
-- **Prorata** of a monthly fee: `round_to_cents(fee × days / days_in_month)`, per invoice line
-  (the plan fee and its discount are rounded separately). A full month is exactly the fee.
+- **Prorata** of a monthly fee: `round_to_cents(fee × days / month_days)`, per invoice line
+  (the plan fee and its discount are rounded separately), `month_days` being the days of the
+  month-long period from the period's start (`period_days`). A full period is exactly the fee.
 - **VAT** is extracted per line from the amount incl. VAT: `round_to_cents(amount × rate /
   (100 + rate))`, then summed over the invoice; excl. VAT = amount − VAT.
 - **Plan / box offer**: two lines, the list price and the discount (negative), each prorated.
@@ -256,12 +258,24 @@ def _first_start(line: LineFacts, code: str) -> date:
     return min(s.span.start for s in line.subscriptions if s.code == code)
 
 
+def period_days(period_start: date, period_stop: date | None = None) -> tuple[date, int]:
+    """The stop (excluded) of the period starting on `period_start` (a month later unless a
+    shorter transition period's `period_stop` is given, see billing.cycle_rules) and the days
+    a monthly fee is prorated over: those of the month-long period from `period_start`."""
+    month_stop = add_months(period_start, 1)
+    return period_stop or month_stop, (month_stop - period_start).days
+
+
 def line_charges(
-    *, line: LineFacts, period_start: date, prices: Mapping[str, Price]
+    *,
+    line: LineFacts,
+    period_start: date,
+    prices: Mapping[str, Price],
+    period_stop: date | None = None,
 ) -> list[Charge]:
-    """The charges of one line for the calendar month starting on `period_start`."""
-    stop = next_period_start(period_start)
-    month_days = days_in_month(period_start)
+    """The charges of one line for the period from `period_start` to `period_stop` (excluded;
+    by default a month: the calendar month for a period starting on the 1st)."""
+    stop, month_days = period_days(period_start, period_stop)
     in_service = line.in_service.clip(period_start, stop)
     if in_service is None:
         return []
@@ -356,7 +370,7 @@ def line_charges(
                     rule=f"Recharge ponctuelle {price.price_cents} c TTC ({price.source})",
                 )
             )
-    activation = _activation_charge(line=line, period_start=period_start, prices=prices)
+    activation = _activation_charge(line=line, period_start=period_start, stop=stop, prices=prices)
     if activation is not None:
         charges.insert(0, activation)
     return charges
@@ -372,10 +386,10 @@ def _intersect(span: Span, service: Span, start: date, stop: date) -> tuple[date
 
 
 def _activation_charge(
-    *, line: LineFacts, period_start: date, prices: Mapping[str, Price]
+    *, line: LineFacts, period_start: date, stop: date, prices: Mapping[str, Price]
 ) -> Charge | None:
     activated_on = line.in_service.start
-    if not period_start <= activated_on < next_period_start(period_start):
+    if not period_start <= activated_on < stop:
         return None
     main_offers = [s for s in line.subscriptions if prices[s.code].kind == PriceKind.MAIN_OFFER]
     if not main_offers:
@@ -528,7 +542,11 @@ class InsuranceFacts:
 
 
 def insurance_charges(
-    *, line: LineFacts, insurances: Iterable[InsuranceFacts], period_start: date
+    *,
+    line: LineFacts,
+    insurances: Iterable[InsuranceFacts],
+    period_start: date,
+    period_stop: date | None = None,
 ) -> list[Charge]:
     """The premiums of the line's phone insurances for the month, billed like an option: per
     day of cover on which the line is in service, prorated over the month's days.
@@ -538,11 +556,11 @@ def insurance_charges(
     (brochure Options note (3)), without a free month. Insurance premiums are exempt from VAT
     (Code général des impôts, art. 261 C, 2°; the premium includes the tax on insurance
     contracts instead): their lines carry no VAT."""
-    stop = next_period_start(period_start)
+    stop, month_days = period_days(period_start, period_stop)
     in_service = line.in_service.clip(period_start, stop)
     if in_service is None:
         return []
-    service, month_days = Span(*in_service), days_in_month(period_start)
+    service = Span(*in_service)
     charges = []
     for insurance in insurances:
         days = _intersect(insurance.span, service, period_start, stop)
