@@ -2,8 +2,11 @@
 run on a cycle day, and the box's purchases routed to the account's periods."""
 
 from datetime import UTC, date, datetime
+from io import StringIO
 
 import pytest
+import time_machine
+from django.core.management import call_command
 
 from guichet.billing.errors import BillingError, BillingErrorCode
 from guichet.billing.models import BillingAccount, BillingCycleChange, Invoice
@@ -222,6 +225,19 @@ def test_the_transition_invoice_prorates_the_box_and_the_next_periods_start_on_t
     assert Activity.objects.get(act=Act.INVOICE_ISSUE, subject_id=invoices[1].pk).summary == (
         "Facture F2027-000001 du 01/12/2026 au 14/12/2026 : 17.99 €"
     )
+
+
+def test_the_command_bills_the_periods_starting_on_a_day() -> None:
+    account = open_account()
+    box_line(account, activated_at=paris(2026, 10, 1))
+    billing_account_set_billing_cycle(
+        billing_account=account, billing_cycle_day=15, actor=SYSTEM, now=CHOSEN_AT
+    )
+    out = StringIO()
+    with time_machine.travel(datetime(2027, 1, 16, 8, 0, tzinfo=UTC), tick=False):
+        call_command("bill-run", "--period", "2026-12-15", stdout=out)
+    assert out.getvalue() == "accounts=1 created=1 existing=0 total_eur=30.99\n"
+    assert Invoice.objects.get().period_end == date(2027, 1, 14)
 
 
 def test_a_run_before_the_month_from_the_cycle_day_is_over_is_refused() -> None:

@@ -285,6 +285,38 @@ class InvoiceLine(models.Model):
         return self.label
 
 
+class UsageBilled(models.Model):
+    """What an invoice billed of a line's out-of-bundle usage of one usage period (the calendar
+    month the usage was routed to, usage.routing) and usage group (`usage_key`), written in the
+    invoice's transaction. The bill run bills, for each group, its current total rounded to the
+    cent less what earlier invoices billed of it: usage rated after its period was invoiced
+    goes on the next invoice, and nothing is billed twice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="usage_billed")
+    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="+")
+    usage_period_start = models.DateField()
+    usage_key = models.CharField(max_length=40)
+    # The group's rated total (micro-euros, as rating made it) when the invoice billed it, and
+    # the cents this invoice billed of it.
+    micro_eur = models.BigIntegerField()
+    amount_cents = models.BigIntegerField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["invoice", "line", "usage_period_start", "usage_key"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["invoice", "line", "usage_period_start", "usage_key"],
+                name="usage_billed_once_per_invoice",
+            ),
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["line", "usage_period_start"], name="usage_billed_line_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {self.usage_period_start:%Y-%m} {self.usage_key}"
+
+
 class CreditNote(models.Model):
     """An avoir that wholly cancels one invoice; its own gapless sequence ("A2026-000001")."""
 

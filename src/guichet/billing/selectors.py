@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import Page
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 
 from guichet.billing import advance_rules, cycle_rules, rules
 from guichet.billing.errors import BillingError, BillingErrorCode
@@ -27,6 +27,7 @@ from guichet.billing.models import (
     PaymentMethod,
     SecurityDeposit,
     SecurityDepositStatus,
+    UsageBilled,
 )
 from guichet.billing.rules import ARREARS_ACT_LABELS, ArrearsAct
 from guichet.care.acts import Act
@@ -229,6 +230,26 @@ def open_mobile_line_numbers(*, billing_account: BillingAccount) -> tuple[str, .
         for line in lines_for_billing_account(billing_account=billing_account)
         if line.market == Market.MOBILE and line.status != LineStatus.TERMINATED
     )
+
+
+def usage_billed_by_group(
+    *, line_ids: Sequence[int], since: date
+) -> dict[tuple[int, date, str], tuple[int, int]]:
+    """What invoices billed of these lines' usage groups of the usage periods from `since`:
+    (rated total when last billed, cents billed in all) by (line id, period, usage key). One
+    query (none without lines)."""
+    if not line_ids:
+        return {}
+    return {
+        (line, period, key): (micro, cents)
+        for line, period, key, micro, cents in UsageBilled.objects.filter(
+            line_id__in=line_ids, usage_period_start__gte=since
+        )
+        .values("line_id", "usage_period_start", "usage_key")
+        .annotate(micro=Max("micro_eur"), cents=Sum("amount_cents"))
+        .values_list("line_id", "usage_period_start", "usage_key", "micro", "cents")
+        .order_by()
+    }
 
 
 def invoiced_account_ids(*, account_ids: Sequence[int], period_start: date) -> set[int]:
@@ -632,9 +653,16 @@ def invoice_line_usage_records(*, invoice_line: InvoiceLine, page: int = 1) -> P
     None for an invoice line of another kind."""
     if not invoice_line.usage_key or invoice_line.line_id is None:
         return None
+    # The usage period the line billed (another month than the invoice's for late usage or an
+    # account on another billing cycle), as recorded when it was issued.
+    billed = UsageBilled.objects.filter(
+        invoice_id=invoice_line.invoice_id,
+        line_id=invoice_line.line_id,
+        usage_key=invoice_line.usage_key,
+    ).values_list("usage_period_start", flat=True)
     return line_usage_records(
         line_id=invoice_line.line_id,
-        period_start=invoice_line.invoice.period_start,
+        period_start=next(iter(billed), invoice_line.invoice.period_start),
         key=UsageGroupKey.parse(invoice_line.usage_key),
         out_of_bundle_only=True,
         page=page,

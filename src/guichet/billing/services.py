@@ -33,6 +33,7 @@ from guichet.billing.models import (
     NumberSequence,
     OneOffCharge,
     PaymentMethod,
+    UsageBilled,
 )
 from guichet.billing.selectors import (
     accounts_for_bill_run,
@@ -45,6 +46,7 @@ from guichet.billing.selectors import (
     invoices_total_cents,
     open_mobile_line_numbers,
     security_deposits_held_cents,
+    usage_billed_by_group,
 )
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
@@ -69,10 +71,12 @@ from guichet.payments.errors import InstalmentError
 from guichet.payments.models import Instalment
 from guichet.payments.selectors.instalments import instalment_plans_open_for_billing_account
 from guichet.payments.services.instalments import instalments_bill
+from guichet.usage.bill_services import purchases_bill
 from guichet.usage.selectors import (
     PurchaseOnBill,
     UsageGroup,
-    out_of_bundle_usage,
+    out_of_bundle_totals,
+    out_of_bundle_usage_of_periods,
     purchases_on_bill,
 )
 
@@ -562,6 +566,53 @@ def _bill_one_off_charges(issued: Sequence[tuple[Invoice, Sequence[rules.Charge]
         )
 
 
+USAGE_BILLED_COLUMNS = (
+    "invoice_id",
+    "line_id",
+    "usage_period_start",
+    "usage_key",
+    "micro_eur",
+    "amount_cents",
+)
+
+
+def _record_usage_billed(issued: Sequence[tuple[Invoice, Sequence[rules.Charge]]]) -> None:
+    """Record what the invoices just issued billed of each usage group (one bulk insert)."""
+    rows = [
+        (
+            invoice.pk,
+            charge.line_id,
+            charge.usage_period_start,
+            charge.usage_key,
+            charge.usage_micro_eur,
+            charge.amount_cents,
+        )
+        for invoice, charges in issued
+        for charge in charges
+        if charge.kind == rules.ChargeKind.USAGE and charge.usage_period_start is not None
+    ]
+    if rows:
+        rows_insert(model=UsageBilled, columns=USAGE_BILLED_COLUMNS, rows=rows)
+
+
+def _bill_purchases(issued: Sequence[tuple[Invoice, Sequence[rules.Charge]]]) -> None:
+    """Link the purchases on the bill of the invoices just issued to them; refused (and the
+    invoices rolled back) when another run billed one of them meanwhile."""
+    invoice_of = {
+        charge.purchase: invoice.pk
+        for invoice, charges in issued
+        for charge in charges
+        if charge.purchase is not None
+    }
+    if invoice_of and purchases_bill(invoice_of=invoice_of) != len(invoice_of):
+        raise BillingError(
+            code=BillingErrorCode.PURCHASE_ALREADY_BILLED,
+            message="Des achats sur facture ont été facturés entre-temps par une autre"
+            " facturation : relancez la facturation.",
+            extra={"purchases": sorted(f"{kind}:{pk}" for kind, pk in invoice_of)},
+        )
+
+
 # Invoices -------------------------------------------------------------------------------------
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -810,6 +861,8 @@ def _invoices_write(
     )
     issued = [(invoice, charges) for invoice, (_, charges) in zip(invoices, drafts, strict=True)]
     _bill_one_off_charges(issued)
+    _bill_purchases(issued)
+    _record_usage_billed(issued)
     _record_what_charges_settle(issued, now=now)
     return invoices
 
@@ -1106,7 +1159,7 @@ def _instalment_facts(instalment: Instalment) -> rules.InstalmentFacts:
     )
 
 
-def _usage_facts(group: UsageGroup) -> rules.UsageFacts:
+def _usage_facts(group: UsageGroup, billed_cents: int = 0) -> rules.UsageFacts:
     return rules.UsageFacts(
         service=group.key.service,
         direction=group.key.direction,
@@ -1117,7 +1170,40 @@ def _usage_facts(group: UsageGroup) -> rules.UsageFacts:
         total_micro_eur=group.total_micro_eur,
         first_day=_paris_date(group.first_at),
         last_day=_paris_date(group.last_at),
+        period_start=group.period_start,
+        billed_cents=billed_cents,
     )
+
+
+# Interpretation: usage rated more than 12 months after its month is not billed any more (the
+# one-year limitation of operators' claims, Code des postes et des communications
+# électroniques, art. L34-2); it bounds what each run reads.
+LATE_USAGE_MONTHS = 12
+
+
+def _usage_to_bill(
+    *, line_ids: Sequence[int], period: cycle_rules.BillingPeriod
+) -> dict[int, list[rules.UsageFacts]]:
+    """The out-of-bundle usage groups an invoice for `period` bills, by line: those of the
+    usage periods (calendar months) ended by the period's end, within LATE_USAGE_MONTHS, whose
+    rated total is more than what earlier invoices billed of them. Three queries at most: the
+    stored totals, what was billed of them, the groups of the (line, month) pairs left."""
+    last = rules.add_months(period.stop.replace(day=1), -1)
+    since = rules.add_months(last, -LATE_USAGE_MONTHS)
+    totals = out_of_bundle_totals(line_ids=line_ids, since=since, until=last)
+    billed = usage_billed_by_group(line_ids=sorted({line for line, _ in totals}), since=since)
+    billed_micro: dict[tuple[int, date], int] = {}
+    for (line, month, _), (micro, _) in billed.items():
+        billed_micro[(line, month)] = billed_micro.get((line, month), 0) + micro
+    pairs = [pair for pair, micro in totals.items() if micro > billed_micro.get(pair, 0)]
+    usage: dict[int, list[rules.UsageFacts]] = {}
+    groups = out_of_bundle_usage_of_periods(line_periods=pairs)
+    for (line, month), line_groups in sorted(groups.items(), key=lambda item: item[0][1]):
+        usage.setdefault(line, []).extend(
+            _usage_facts(group, billed.get((line, month, group.key.text()), (0, 0))[1])
+            for group in line_groups
+        )
+    return usage
 
 
 def _insurance_facts(insurance: InsuranceOnBill) -> rules.InsuranceFacts:
@@ -1139,6 +1225,7 @@ def _purchase_facts(purchase: PurchaseOnBill) -> rules.PurchaseFacts:
         seller=purchase.seller,
         amount_cents=purchase.amount_cents,
         day=_paris_date(purchase.purchased_at),
+        purchase_id=purchase.purchase_id,
     )
 
 
@@ -1152,7 +1239,7 @@ def _account_charges(
     period: cycle_rules.BillingPeriod,
     prices: dict[str, rules.Price],
     catalog: Catalog,
-    usage: Mapping[int, Sequence[UsageGroup]],
+    usage: Mapping[int, Sequence[rules.UsageFacts]],
     purchases: Mapping[int, Sequence[PurchaseOnBill]],
     insurances: Mapping[int, Sequence[InsuranceOnBill]],
 ) -> list[rules.Charge]:
@@ -1183,14 +1270,16 @@ def _account_charges(
         charges.extend(
             rules.usage_charges(
                 line=facts,
-                usage=[_usage_facts(group) for group in usage.get(line.pk, ())],
+                usage=usage.get(line.pk, ()),
                 zone_labels=_zone_labels(catalog),
+                period_start=period.start,
             )
         )
         charges.extend(
             rules.purchase_charges(
                 line=facts,
                 purchases=[_purchase_facts(purchase) for purchase in purchases.get(line.pk, ())],
+                period_start=period.start,
             )
         )
     charges.extend(_one_off_charge(charge) for charge in billing_account.pending_charges)  # type: ignore[attr-defined]
@@ -1266,13 +1355,11 @@ def _bill_accounts(
     run: _BillRun, *, account_ids: Sequence[int], period: cycle_rules.BillingPeriod
 ) -> None:
     """Invoice `account_ids`, all billed for `period`: one transaction for all of them."""
-    start, stop = (
-        datetime.combine(day, time(0), tzinfo=PARIS) for day in (period.start, period.stop)
-    )
+    stop = datetime.combine(period.stop, time(0), tzinfo=PARIS)
     accounts = accounts_for_bill_run(account_ids=account_ids, period=period.start, stop=stop)
     line_ids = [line.pk for account in accounts for line in account.lines_in_service]
-    usage = out_of_bundle_usage(line_ids=line_ids, period_start=period.start)
-    purchases = purchases_on_bill(line_ids=line_ids, start=start, stop=stop)
+    usage = _usage_to_bill(line_ids=line_ids, period=period)
+    purchases = purchases_on_bill(line_ids=line_ids, stop=stop)
     insurances = insurances_on_bill(line_ids=line_ids, stop=stop)
     drafts = []
     for account in accounts:
