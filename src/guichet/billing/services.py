@@ -1317,8 +1317,9 @@ def bill_run(
     lock), so a second run creates nothing and a run stopped halfway is finished by running it
     again. Accounts with none of these get no invoice. Reads are in bulk, a fixed number of
     queries per chunk of `chunk_size` accounts and period length (among them the lines'
-    out-of-bundle usage of the period, stored by `guichet usage import`: import a period's
-    usage before billing it), then one transaction per such group of new invoices.
+    out-of-bundle usage not billed yet of the calendar months ended by the period's end, stored
+    by `guichet usage import`: import a month's usage before billing it; what comes later goes
+    on the next invoice), then one transaction per such group of new invoices.
     """
     _check_period(period=period, now=now)
     start, stop = _period_bounds(period)
