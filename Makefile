@@ -77,7 +77,8 @@ lint: install
 	$(VENV)/bin/mypy src/guichet/rating src/guichet/catalog/schema.py src/guichet/billing/rules.py \
 		src/guichet/payments/sepa_rules.py src/guichet/payments/dunning_rules.py \
 		src/guichet/billing/advance_rules.py src/guichet/payments/instalment_rules.py \
-		src/guichet/payments/card_rules.py src/guichet/usage/routing.py
+		src/guichet/payments/card_rules.py src/guichet/usage/routing.py \
+		src/guichet/billing/cycle_rules.py src/guichet/billing/preference_rules.py
 	env -u DATABASE_URL GUICHET_DEBUG=1 $(GUICHET) makemigrations --check --dry-run
 	@# The production configuration (debug off) must pass Django's deployment checks.
 	env -u DATABASE_URL -u GUICHET_DEBUG GUICHET_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \

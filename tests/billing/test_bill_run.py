@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from guichet.billing import services
+from guichet.billing.cycle_rules import BillingPeriod
 from guichet.billing.errors import BillingError, BillingErrorCode
 from guichet.billing.models import (
     CreditNote,
@@ -321,10 +322,19 @@ def test_a_period_ends_at_midnight_in_paris() -> None:
     assert report.created == 1
 
 
-def test_a_period_not_starting_on_the_first_is_refused() -> None:
+@pytest.mark.parametrize("day", [29, 30, 31])
+def test_a_period_starting_after_the_28th_is_refused(day: int) -> None:
+    # Cycle days are 1–28 (billing.cycle_rules): no period starts on the 29th–31st.
     with pytest.raises(BillingError) as refused:
-        bill_run(period=date(2026, 11, 2), now=RUN_AT)
+        bill_run(period=date(2026, 10, day), now=RUN_AT)
     assert refused.value.code == BillingErrorCode.PERIOD_INVALID
+
+
+def test_a_run_on_another_day_leaves_the_calendar_month_accounts_alone() -> None:
+    make_accounts(1)
+    report = bill_run(period=date(2026, 10, 2), now=RUN_AT)
+    assert (report.accounts, report.created) == (0, 0)
+    assert Invoice.objects.count() == 0
 
 
 def test_credit_note_cancels_an_invoice_wholly() -> None:
@@ -384,10 +394,11 @@ def test_bill_run_reads_in_bulk() -> None:
     # for 2 or 4 accounts (release, ids with lines, ids with one-off charges, ids with
     # instalments due, existing, accounts, lines, subscriptions, one-off charges, instalments,
     # advance credits, deposits held, out-of-bundle usage, Internet+ and VOD purchases,
-    # insurance contracts, total). A run with nothing left to issue: release, the three lists
-    # of ids, existing, total.
+    # insurance contracts, total), and the accounts' cycle days and cycle changes (the periods
+    # starting that day). A run with nothing left to issue: release, the three lists of ids,
+    # cycle days, cycle changes, existing, total.
     assert two == four
-    assert again == 6
+    assert again == 8
 
 
 def test_invoices_for_billing_account_newest_first() -> None:
@@ -473,7 +484,7 @@ def test_an_account_invoiced_meanwhile_is_skipped_without_losing_a_number() -> N
             account,
             services._account_charges(
                 billing_account=account,
-                period=NOVEMBER,
+                period=BillingPeriod(start=NOVEMBER, stop=DECEMBER),
                 prices={},
                 catalog=services.catalog_current(),
                 usage={},

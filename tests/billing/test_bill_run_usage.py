@@ -107,10 +107,16 @@ def test_usage_is_grouped_by_service_and_zone(tmp_path: Path) -> None:
         ],
     )
 
+    bill_run(period=date(2026, 10, 1), now=RUN_AT)
     bill_run(period=NOVEMBER, now=RUN_AT)
 
+    october = Invoice.objects.get(billing_account=account, period_start=date(2026, 10, 1))
     invoice = Invoice.objects.get(billing_account=account, period_start=NOVEMBER)
     number = "ligne 06 11 11 11 11"
+    # 75 s from zone 2 to zone 1: 1.20 € + 15 s × 1.20 €/min = 1.50 €.
+    assert usage_lines(october) == [
+        (f"Appels hors forfait depuis la zone 2 vers la zone 1 — {number}", 150, "voice:out:2:1")
+    ]
     assert usage_lines(invoice) == [
         # 100 Ko × 15.40 €/Mo / 1,024 = 1.503906 € → 1.50 €.
         (f"Internet mobile hors forfait en zone 2 — {number}", 150, "data:out:2:"),

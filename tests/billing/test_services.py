@@ -15,7 +15,6 @@ from guichet.billing.services import (
     billing_account_close,
     billing_account_open,
     billing_account_set_billing_address,
-    billing_account_set_billing_cycle,
     billing_account_set_debit_day,
     billing_account_set_invoice_delivery,
     billing_account_set_payment_method,
@@ -199,25 +198,6 @@ def test_setting_the_same_debit_day_logs_nothing(account: BillingAccount) -> Non
 def test_the_database_refuses_a_debit_day_of_29(account: BillingAccount) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         BillingAccount.objects.filter(pk=account.pk).update(debit_day=29)
-
-
-def test_set_billing_cycle(account: BillingAccount) -> None:
-    billing_account_set_billing_cycle(
-        billing_account=account, billing_cycle_day=15, actor=SYSTEM, now=LATER
-    )
-
-    account.refresh_from_db()
-    assert account.billing_cycle_day == 15
-    activity = Activity.objects.get(act=Act.BILLING_ACCOUNT_SET_BILLING_CYCLE)
-    assert activity.summary == "Cycle de facturation : à partir du 15 du mois"
-
-    before = _snapshot(account)
-    with pytest.raises(BillingError) as refused:
-        billing_account_set_billing_cycle(
-            billing_account=account, billing_cycle_day=29, actor=SYSTEM, now=LATER
-        )
-    assert refused.value.code == BillingErrorCode.BILLING_CYCLE_DAY_INVALID
-    assert _snapshot(account) == before
 
 
 def test_paper_invoices_need_a_billing_address_cgs_7(account: BillingAccount) -> None:

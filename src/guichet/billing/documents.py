@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -171,6 +171,15 @@ def _fr(day: date) -> str:
 
 def _format_whole_euros(euros: int) -> str:
     return f"{euros:,}".replace(",", rules.NBSP) + f"{rules.NBSP}€"
+
+
+def _invoice_period(invoice: Invoice) -> str:
+    """ "01/04/2026 au 30/04/2026"; a transition period, shorter than a month after a change
+    of billing cycle (billing.cycle_rules), says so."""
+    text = f"{_fr(invoice.period_start)} au {_fr(invoice.period_end)}"
+    if invoice.period_end + timedelta(days=1) != rules.add_months(invoice.period_start, 1):
+        text += " (période de transition vers votre nouveau cycle de facturation)"
+    return text
 
 
 def _service_period(line: InvoiceLine) -> str:
@@ -412,7 +421,7 @@ def invoice_document(
         number=invoice.number,
         issued_on=_fr(invoice.issued_on),
         created_at=created_at.astimezone(PARIS).isoformat(timespec="seconds"),
-        period=f"{_fr(invoice.period_start)} au {_fr(invoice.period_end)}",
+        period=_invoice_period(invoice),
         due_on=_fr(invoice.due_on),
         customer_number=account.customer.number,
         billing_account_number=account.number,

@@ -49,7 +49,8 @@ class BillingAccount(models.Model):
     payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices)
     # Day of the month of the direct debit, or the due day of a card payment (1–28).
     debit_day = models.PositiveSmallIntegerField()
-    # Day of the month on which each monthly billing period starts (1–28).
+    # Day of the month on which each monthly billing period starts (1–28), the last one chosen:
+    # a change takes effect after a transition period (BillingCycleChange, cycle_rules).
     billing_cycle_day = models.PositiveSmallIntegerField(default=1)
     invoice_delivery = models.CharField(
         max_length=20, choices=InvoiceDelivery.choices, default=InvoiceDelivery.ELECTRONIC
@@ -93,6 +94,43 @@ class BillingAccount(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class BillingCycleChange(models.Model):
+    """A change of the account's cycle day (billing.cycle_rules): the period running when it
+    was chosen stays as it was; the transition period runs from `transition_start` to
+    `new_cycle_from` (excluded), then periods start on `new_day`. Append-only: the account's
+    periods follow from its changes, oldest first, and from the first one's `old_day`."""
+
+    billing_account = models.ForeignKey(
+        BillingAccount, on_delete=models.PROTECT, related_name="cycle_changes"
+    )
+    old_day = models.PositiveSmallIntegerField()
+    new_day = models.PositiveSmallIntegerField()
+    transition_start = models.DateField()
+    new_cycle_from = models.DateField()
+    requested_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["transition_start", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["billing_account", "transition_start"],
+                name="billing_cycle_change_one_per_boundary",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(new_cycle_from__gt=models.F("transition_start")),
+                name="billing_cycle_change_transition_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(new_day__gte=MONTH_DAY_MIN, new_day__lte=MONTH_DAY_MAX)
+                & ~models.Q(new_day=models.F("old_day")),
+                name="billing_cycle_change_new_day_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.billing_account_id}: {self.old_day} → {self.new_day}"
 
 
 class InvoiceStatus(models.TextChoices):
@@ -141,7 +179,8 @@ class Invoice(models.Model):
         BillingAccount, on_delete=models.PROTECT, related_name="invoices"
     )
     number = models.CharField(max_length=20, unique=True)
-    # Calendar month billed, in Europe/Paris dates: the 1st and the last day (included).
+    # Period billed, in Europe/Paris dates: its first and last day (included); a month from
+    # the account's cycle day, or a shorter transition period (billing.cycle_rules).
     period_start = models.DateField()
     period_end = models.DateField()
     issued_on = models.DateField()
@@ -244,6 +283,38 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class UsageBilled(models.Model):
+    """What an invoice billed of a line's out-of-bundle usage of one usage period (the calendar
+    month the usage was routed to, usage.routing) and usage group (`usage_key`), written in the
+    invoice's transaction. The bill run bills, for each group, its current total rounded to the
+    cent less what earlier invoices billed of it: usage rated after its period was invoiced
+    goes on the next invoice, and nothing is billed twice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="usage_billed")
+    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="+")
+    usage_period_start = models.DateField()
+    usage_key = models.CharField(max_length=40)
+    # The group's rated total (micro-euros, as rating made it) when the invoice billed it, and
+    # the cents this invoice billed of it.
+    micro_eur = models.BigIntegerField()
+    amount_cents = models.BigIntegerField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["invoice", "line", "usage_period_start", "usage_key"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["invoice", "line", "usage_period_start", "usage_key"],
+                name="usage_billed_once_per_invoice",
+            ),
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["line", "usage_period_start"], name="usage_billed_line_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {self.usage_period_start:%Y-%m} {self.usage_key}"
 
 
 class CreditNote(models.Model):

@@ -8,13 +8,15 @@ Rules chosen (each pinned by tests/billing/test_rules.py):
 - **Money** is integer cents including VAT on invoices (brochure prices include VAT).
 - **Rounding** (`round_to_cents`): half away from zero, to the cent, from an exact `Fraction`,
   `Decimal` or integer micro-euros. Symmetric, so a discount line mirrors its fee line.
-- **Periods** are calendar months of Europe/Paris dates: `period_start` is the 1st,
-  `period_end` the last day (included).
+- **Periods** are months of Europe/Paris dates from the account's cycle day (the calendar
+  month for cycle day 1, the default), or a shorter transition period after a change of cycle
+  day (billing.cycle_rules); `period_end` is the last day (included).
 - **Days in service**: a line or subscription covers the days from the date it starts
   (included) to the date it ends (excluded); a line terminated on the 20th is billed up to the
   19th. A day is charged for a subscription only when the line is in service that day too.
-- **Prorata** of a monthly fee: `round_to_cents(fee × days / days_in_month)`, per invoice line
-  (the plan fee and its discount are rounded separately). A full month is exactly the fee.
+- **Prorata** of a monthly fee: `round_to_cents(fee × days / month_days)`, per invoice line
+  (the plan fee and its discount are rounded separately), `month_days` being the days of the
+  month-long period from the period's start (`period_days`). A full period is exactly the fee.
 - **VAT** is extracted per line from the amount incl. VAT: `round_to_cents(amount × rate /
   (100 + rate))`, then summed over the invoice; excl. VAT = amount − VAT.
 - **Plan / box offer**: two lines, the list price and the discount (negative), each prorated.
@@ -34,12 +36,16 @@ Rules chosen (each pinned by tests/billing/test_rules.py):
   which the line is in service, like an option (neither the brochure nor the insurance data
   gives another prorata rule).
 - **Purchases on the bill** (Internet+ purchases and VOD on the box, recorded by `usage`): one
-  line each, at the amount charged (VAT included), on the invoice of the month of the purchase
-  (Europe/Paris date), so each is billed exactly once (one invoice per account and month).
+  line each, at the amount charged (VAT included), on the invoice of the period of the purchase
+  (Europe/Paris date); one recorded after that invoice goes on the next one, labelled with its
+  day. Each is linked to the invoice that bills it, so it is billed exactly once.
 - **Out-of-bundle usage** (rating's charges, integer micro-euros, never rounded per record):
   one line per line of service and usage group (service, direction, where the line was, where
   to), the group's total rounded once to the cent by `round_to_cents` (half away from zero:
-  3.375 € → 3.38 €); a group whose total rounds to 0 c gives no line.
+  3.375 € → 3.38 €); a group whose total rounds to 0 c gives no line. Usage periods are calendar
+  months (usage.routing); an invoice bills those ended by the end of its period, each group
+  less what earlier invoices billed of it: usage rated after its month was invoiced goes on the
+  next invoice, labelled with its month.
 """
 
 from __future__ import annotations
@@ -200,10 +206,17 @@ class Charge:
     # instalment it bills, or the paid bill advance it deducts.
     instalment_id: int | None = None
     bill_advance_id: int | None = None
+    # The purchase on the bill it charges, (kind, id) (usage.selectors.PurchaseOnBill), linked
+    # to the invoice in its transaction so that it is billed once.
+    purchase: tuple[str, int] | None = None
     # The VAT the rule that made the charge set, when it is not extracted from the amount (a
     # bill-advance credit: see advance_rules.advance_credit_charges).
     fixed_vat_cents: int | None = None
     usage_key: str = ""  # usage charges: the group of records it totals (usage.selectors)
+    # Usage charges: the usage period of the group and its rated total when billed, recorded
+    # as billed (billing.models.UsageBilled) in the invoice's transaction.
+    usage_period_start: date | None = None
+    usage_micro_eur: int = 0
     vat_rate_percent: int = VAT_RATE_PERCENT  # 0: exempt (insurance premiums)
 
     @property
@@ -256,12 +269,24 @@ def _first_start(line: LineFacts, code: str) -> date:
     return min(s.span.start for s in line.subscriptions if s.code == code)
 
 
+def period_days(period_start: date, period_stop: date | None = None) -> tuple[date, int]:
+    """The stop (excluded) of the period starting on `period_start` (a month later unless a
+    shorter transition period's `period_stop` is given, see billing.cycle_rules) and the days
+    a monthly fee is prorated over: those of the month-long period from `period_start`."""
+    month_stop = add_months(period_start, 1)
+    return period_stop or month_stop, (month_stop - period_start).days
+
+
 def line_charges(
-    *, line: LineFacts, period_start: date, prices: Mapping[str, Price]
+    *,
+    line: LineFacts,
+    period_start: date,
+    prices: Mapping[str, Price],
+    period_stop: date | None = None,
 ) -> list[Charge]:
-    """The charges of one line for the calendar month starting on `period_start`."""
-    stop = next_period_start(period_start)
-    month_days = days_in_month(period_start)
+    """The charges of one line for the period from `period_start` to `period_stop` (excluded;
+    by default a month: the calendar month for a period starting on the 1st)."""
+    stop, month_days = period_days(period_start, period_stop)
     in_service = line.in_service.clip(period_start, stop)
     if in_service is None:
         return []
@@ -356,7 +381,7 @@ def line_charges(
                     rule=f"Recharge ponctuelle {price.price_cents} c TTC ({price.source})",
                 )
             )
-    activation = _activation_charge(line=line, period_start=period_start, prices=prices)
+    activation = _activation_charge(line=line, period_start=period_start, stop=stop, prices=prices)
     if activation is not None:
         charges.insert(0, activation)
     return charges
@@ -372,10 +397,10 @@ def _intersect(span: Span, service: Span, start: date, stop: date) -> tuple[date
 
 
 def _activation_charge(
-    *, line: LineFacts, period_start: date, prices: Mapping[str, Price]
+    *, line: LineFacts, period_start: date, stop: date, prices: Mapping[str, Price]
 ) -> Charge | None:
     activated_on = line.in_service.start
-    if not period_start <= activated_on < next_period_start(period_start):
+    if not period_start <= activated_on < stop:
         return None
     main_offers = [s for s in line.subscriptions if prices[s.code].kind == PriceKind.MAIN_OFFER]
     if not main_offers:
@@ -445,6 +470,10 @@ class UsageFacts:
     total_micro_eur: int
     first_day: date
     last_day: date
+    # The usage period (calendar month) of the records, and the cents earlier invoices billed
+    # of this group (billing.models.UsageBilled).
+    period_start: date | None = None
+    billed_cents: int = 0
 
 
 SERVICE_LABELS: Mapping[str, str] = {
@@ -488,18 +517,41 @@ def usage_label(usage: UsageFacts, zone_labels: Mapping[str, str]) -> str:
 
 
 def usage_charges(
-    *, line: LineFacts, usage: Sequence[UsageFacts], zone_labels: Mapping[str, str]
+    *,
+    line: LineFacts,
+    usage: Sequence[UsageFacts],
+    zone_labels: Mapping[str, str],
+    period_start: date | None = None,
 ) -> list[Charge]:
-    """The out-of-bundle usage lines of one line, one per group, in the groups' order."""
+    """The out-of-bundle usage lines of one line, one per group, in the groups' order: each
+    group's total rounded once, less what earlier invoices billed of it. A group of another
+    usage period than the invoice's own month (usage rated after its period was invoiced, or the
+    calendar months an account on another billing cycle is billed) names its month."""
     charges = []
     for group in usage:
-        amount = round_to_cents(group.total_micro_eur, unit="micro_eur")
-        if amount == 0:
+        total = round_to_cents(group.total_micro_eur, unit="micro_eur")
+        amount = total - group.billed_cents
+        if amount <= 0:
             continue
+        own = group.period_start is None or group.period_start == period_start
+        month = "" if own else f" de {group.period_start:%m/%Y}"
+        rule = (
+            f"{group.records} consommation(s) hors forfait du {_fr(group.first_day)} au"
+            f" {_fr(group.last_day)}, tarifées au tarif de la brochure (International §2,"
+            f" numéros spéciaux) : {_micro_eur_text(group.total_micro_eur)} €, arrondi une fois"
+            " au centime (demi-centime arrondi au centime supérieur)"
+        )
+        if group.billed_cents:
+            rule += (
+                f", soit {total} c dont {group.billed_cents} c déjà facturés : reste {amount} c"
+                " (consommations enregistrées après la facture de leur période)"
+            )
         charges.append(
             Charge(
                 kind=ChargeKind.USAGE,
-                label=f"{usage_label(group, zone_labels)} — ligne {line.label}",
+                label=f"{usage_label(group, zone_labels)}{month}"
+                + (" (complément)" if group.billed_cents else "")
+                + f" — ligne {line.label}",
                 line_id=line.line_id,
                 product_code="",
                 quantity=1,
@@ -507,11 +559,10 @@ def usage_charges(
                 amount_cents=amount,
                 service_start=group.first_day,
                 service_end=group.last_day,
-                rule=f"{group.records} consommation(s) hors forfait du {_fr(group.first_day)} au"
-                f" {_fr(group.last_day)}, tarifées au tarif de la brochure (International §2,"
-                f" numéros spéciaux) : {_micro_eur_text(group.total_micro_eur)} €, arrondi une"
-                " fois au centime (demi-centime arrondi au centime supérieur)",
+                rule=rule,
                 usage_key=group.key,
+                usage_period_start=group.period_start,
+                usage_micro_eur=group.total_micro_eur,
             )
         )
     return charges
@@ -528,7 +579,11 @@ class InsuranceFacts:
 
 
 def insurance_charges(
-    *, line: LineFacts, insurances: Iterable[InsuranceFacts], period_start: date
+    *,
+    line: LineFacts,
+    insurances: Iterable[InsuranceFacts],
+    period_start: date,
+    period_stop: date | None = None,
 ) -> list[Charge]:
     """The premiums of the line's phone insurances for the month, billed like an option: per
     day of cover on which the line is in service, prorated over the month's days.
@@ -538,11 +593,11 @@ def insurance_charges(
     (brochure Options note (3)), without a free month. Insurance premiums are exempt from VAT
     (Code général des impôts, art. 261 C, 2°; the premium includes the tax on insurance
     contracts instead): their lines carry no VAT."""
-    stop = next_period_start(period_start)
+    stop, month_days = period_days(period_start, period_stop)
     in_service = line.in_service.clip(period_start, stop)
     if in_service is None:
         return []
-    service, month_days = Span(*in_service), days_in_month(period_start)
+    service = Span(*in_service)
     charges = []
     for insurance in insurances:
         days = _intersect(insurance.span, service, period_start, stop)
@@ -574,6 +629,7 @@ class PurchaseFacts:
     seller: str  # the merchant, or "location" / "achat" for a film
     amount_cents: int  # incl. VAT, as the merchant or the TV platform charged it
     day: date
+    purchase_id: int = 0
 
 
 PURCHASE_LABELS: Mapping[ChargeKind, str] = {
@@ -582,26 +638,39 @@ PURCHASE_LABELS: Mapping[ChargeKind, str] = {
 }
 
 
-def purchase_charges(*, line: LineFacts, purchases: Iterable[PurchaseFacts]) -> list[Charge]:
-    """One line per purchase on the bill, at the amount charged (VAT 20 % included, extracted
-    per line like every other charge), on the invoice of the period of the purchase's day."""
-    return [
-        Charge(
-            kind=purchase.kind,
-            label=f"{PURCHASE_LABELS[purchase.kind]} : {purchase.what} ({purchase.seller}) du"
-            f" {_fr(purchase.day)} — ligne {line.label}",
-            line_id=line.line_id,
-            product_code="",
-            quantity=1,
-            unit_price_cents=purchase.amount_cents,
-            amount_cents=purchase.amount_cents,
-            service_start=purchase.day,
-            service_end=purchase.day,
-            rule=f"{PURCHASE_LABELS[purchase.kind]} du {_fr(purchase.day)} : montant fixé par le"
-            " vendeur, TVA 20 % incluse, porté sur la facture du mois de l'achat",
-        )
-        for purchase in purchases
-    ]
+def purchase_charges(
+    *, line: LineFacts, purchases: Iterable[PurchaseFacts], period_start: date
+) -> list[Charge]:
+    """One line per purchase on the bill not billed yet, at the amount charged (VAT 20 %
+    included, extracted per line like every other charge): on the invoice of the period of the
+    purchase's day, or, when it was recorded after that period was invoiced, on the first
+    invoice after it, labelled with its own day and period."""
+    return [_purchase_charge(line, purchase, period_start) for purchase in purchases]
+
+
+def _purchase_charge(line: LineFacts, purchase: PurchaseFacts, period_start: date) -> Charge:
+    what = PURCHASE_LABELS[purchase.kind]
+    late = purchase.day < period_start
+    return Charge(
+        kind=purchase.kind,
+        label=f"{what} : {purchase.what} ({purchase.seller}) du {_fr(purchase.day)}"
+        + (" (enregistré après la facture de sa période)" if late else "")
+        + f" — ligne {line.label}",
+        line_id=line.line_id,
+        product_code="",
+        quantity=1,
+        unit_price_cents=purchase.amount_cents,
+        amount_cents=purchase.amount_cents,
+        service_start=purchase.day,
+        service_end=purchase.day,
+        rule=f"{what} du {_fr(purchase.day)} : montant fixé par le vendeur, TVA 20 % incluse,"
+        + (
+            " enregistré après la facture de sa période : porté sur la facture suivante"
+            if late
+            else " porté sur la facture de la période de l'achat"
+        ),
+        purchase=(purchase.kind.value, purchase.purchase_id),
+    )
 
 
 def _micro_eur_text(amount: int) -> str:

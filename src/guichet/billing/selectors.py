@@ -3,15 +3,15 @@
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import Page
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 
-from guichet.billing import advance_rules, rules
+from guichet.billing import advance_rules, cycle_rules, rules
 from guichet.billing.errors import BillingError, BillingErrorCode
 from guichet.billing.models import (
     BillAdvance,
@@ -19,6 +19,7 @@ from guichet.billing.models import (
     BillAdvanceStatus,
     BillAdvanceWarning,
     BillingAccount,
+    BillingCycleChange,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
@@ -26,16 +27,20 @@ from guichet.billing.models import (
     PaymentMethod,
     SecurityDeposit,
     SecurityDepositStatus,
+    UsageBilled,
 )
 from guichet.billing.rules import ARREARS_ACT_LABELS, ArrearsAct
 from guichet.care.acts import Act
 from guichet.care.selectors import last_activity_at
+from guichet.catalog.models import Market
 from guichet.catalog.rendering import euros
 from guichet.customers.models import Customer
 from guichet.customers.rules import paris_date
+from guichet.lines.models import LineStatus
 from guichet.lines.selectors import (
     activated_lines_by_billing_account,
     billing_account_ids_with_lines_in_service,
+    lines_for_billing_account,
 )
 from guichet.payments.dunning_rules import STEP_LABELS, StepCode, step_reached
 from guichet.payments.models import DirectDebitStatus
@@ -149,6 +154,102 @@ def accounts_for_bill_run(
         account.instalments_due = instalments.get(account.pk, [])
         account.advance_credits = credits.get(account.pk, [])
     return accounts
+
+
+def billing_cycle_changes_for_accounts(
+    *, account_ids: Sequence[int]
+) -> dict[int, list[cycle_rules.CycleChange]]:
+    """The cycle changes of these accounts, oldest first, by account id. One query."""
+    changes: dict[int, list[cycle_rules.CycleChange]] = {}
+    for account_id, *values in (
+        BillingCycleChange.objects.filter(billing_account_id__in=account_ids)
+        .order_by("transition_start", "id")
+        .values_list(
+            "billing_account_id", "old_day", "new_day", "transition_start", "new_cycle_from"
+        )
+    ):
+        changes.setdefault(account_id, []).append(cycle_rules.CycleChange(*values))
+    return changes
+
+
+def billing_periods_starting(
+    *, account_ids: Sequence[int], start: date
+) -> dict[int, cycle_rules.BillingPeriod]:
+    """The period of each of these accounts that starts on `start`, by account id; accounts
+    with no period starting that day are left out. Two queries."""
+    changes = billing_cycle_changes_for_accounts(account_ids=account_ids)
+    periods = {}
+    for account_id, cycle_day in BillingAccount.objects.filter(pk__in=account_ids).values_list(
+        "pk", "billing_cycle_day"
+    ):
+        period = cycle_rules.period_starting(
+            start, cycle_day=cycle_day, changes=changes.get(account_id, ())
+        )
+        if period is not None:
+            periods[account_id] = period
+    return periods
+
+
+@dataclass(frozen=True)
+class BillingCycleState:
+    """Where an account's billing cycle stands (Factures > Préférences)."""
+
+    previous: cycle_rules.BillingPeriod
+    current: cycle_rules.BillingPeriod
+    next: cycle_rules.BillingPeriod
+    # The change whose transition has not ended yet, if any.
+    in_progress: cycle_rules.CycleChange | None
+    # The account's open mobile lines (their numbers): the cycle stays on calendar months
+    # while it holds one (billing.cycle_rules).
+    mobile_lines: tuple[str, ...]
+
+
+def billing_cycle_state(*, billing_account: BillingAccount, today: date) -> BillingCycleState:
+    """The period running on `today`, the one before and the next one, the change in
+    progress and the open mobile lines. Two queries."""
+    changes = billing_cycle_changes_for_accounts(account_ids=[billing_account.pk]).get(
+        billing_account.pk, []
+    )
+    cycle_day = billing_account.billing_cycle_day
+    current = cycle_rules.period_containing(today, cycle_day=cycle_day, changes=changes)
+    return BillingCycleState(
+        previous=cycle_rules.period_containing(
+            current.start - timedelta(days=1), cycle_day=cycle_day, changes=changes
+        ),
+        current=current,
+        next=cycle_rules.next_period(today, cycle_day=cycle_day, changes=changes),
+        in_progress=changes[-1] if changes and today < changes[-1].new_cycle_from else None,
+        mobile_lines=open_mobile_line_numbers(billing_account=billing_account),
+    )
+
+
+def open_mobile_line_numbers(*, billing_account: BillingAccount) -> tuple[str, ...]:
+    """The numbers of the account's mobile lines not terminated, in order. One query."""
+    return tuple(
+        line.display_number
+        for line in lines_for_billing_account(billing_account=billing_account)
+        if line.market == Market.MOBILE and line.status != LineStatus.TERMINATED
+    )
+
+
+def usage_billed_by_group(
+    *, line_ids: Sequence[int], since: date
+) -> dict[tuple[int, date, str], tuple[int, int]]:
+    """What invoices billed of these lines' usage groups of the usage periods from `since`:
+    (rated total when last billed, cents billed in all) by (line id, period, usage key). One
+    query (none without lines)."""
+    if not line_ids:
+        return {}
+    return {
+        (line, period, key): (micro, cents)
+        for line, period, key, micro, cents in UsageBilled.objects.filter(
+            line_id__in=line_ids, usage_period_start__gte=since
+        )
+        .values("line_id", "usage_period_start", "usage_key")
+        .annotate(micro=Max("micro_eur"), cents=Sum("amount_cents"))
+        .values_list("line_id", "usage_period_start", "usage_key", "micro", "cents")
+        .order_by()
+    }
 
 
 def invoiced_account_ids(*, account_ids: Sequence[int], period_start: date) -> set[int]:
@@ -552,9 +653,16 @@ def invoice_line_usage_records(*, invoice_line: InvoiceLine, page: int = 1) -> P
     None for an invoice line of another kind."""
     if not invoice_line.usage_key or invoice_line.line_id is None:
         return None
+    # The usage period the line billed (another month than the invoice's for late usage or an
+    # account on another billing cycle), as recorded when it was issued.
+    billed = UsageBilled.objects.filter(
+        invoice_id=invoice_line.invoice_id,
+        line_id=invoice_line.line_id,
+        usage_key=invoice_line.usage_key,
+    ).values_list("usage_period_start", flat=True)
     return line_usage_records(
         line_id=invoice_line.line_id,
-        period_start=invoice_line.invoice.period_start,
+        period_start=next(iter(billed), invoice_line.invoice.period_start),
         key=UsageGroupKey.parse(invoice_line.usage_key),
         out_of_bundle_only=True,
         page=page,

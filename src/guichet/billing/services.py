@@ -6,14 +6,14 @@ acts: one `invoice_issue` transaction per account, so it resumes where it stoppe
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import Case, Value, When
 
-from guichet.billing import advance_rules, rules
+from guichet.billing import advance_rules, cycle_rules, rules
 from guichet.billing.bulk_writes import rows_insert
 from guichet.billing.errors import BillingError, BillingErrorCode
 from guichet.billing.models import (
@@ -24,6 +24,7 @@ from guichet.billing.models import (
     BillAdvanceDeduction,
     BillingAccount,
     BillingAccountStatus,
+    BillingCycleChange,
     CreditNote,
     Invoice,
     InvoiceDelivery,
@@ -32,25 +33,35 @@ from guichet.billing.models import (
     NumberSequence,
     OneOffCharge,
     PaymentMethod,
+    UsageBilled,
 )
 from guichet.billing.selectors import (
     accounts_for_bill_run,
     advance_remaining_cents,
     billable_account_ids,
+    billing_cycle_changes_for_accounts,
+    billing_periods_starting,
     invoice_ids_by_account,
     invoiced_account_ids,
     invoices_total_cents,
+    open_mobile_line_numbers,
     security_deposits_held_cents,
+    usage_billed_by_group,
 )
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
-from guichet.care.services import ActivityEntry, activity_record, activity_record_many
+from guichet.care.services import (
+    ActivityEntry,
+    activity_record,
+    activity_record_many,
+    outbox_notify_customer,
+)
 from guichet.catalog.errors import CatalogError
 from guichet.catalog.models import Product, ProductKind
 from guichet.catalog.rendering import euros
 from guichet.catalog.schema import BoxOffer, Catalog, Channel, Fee, Option, Plan, TopUp
 from guichet.catalog.selectors import catalog_current, product_get
-from guichet.customers.models import Address, AddressKind, Civility, Customer
+from guichet.customers.models import Address, AddressKind, Civility, ContactTopic, Customer
 from guichet.customers.selectors import address_get
 from guichet.customers.services import address_set
 from guichet.devices.selectors import InsuranceOnBill, insurances_on_bill
@@ -60,10 +71,12 @@ from guichet.payments.errors import InstalmentError
 from guichet.payments.models import Instalment
 from guichet.payments.selectors.instalments import instalment_plans_open_for_billing_account
 from guichet.payments.services.instalments import instalments_bill
+from guichet.usage.bill_services import purchases_bill
 from guichet.usage.selectors import (
     PurchaseOnBill,
     UsageGroup,
-    out_of_bundle_usage,
+    out_of_bundle_totals,
+    out_of_bundle_usage_of_periods,
     purchases_on_bill,
 )
 
@@ -251,31 +264,105 @@ def billing_account_set_debit_day(
     return billing_account
 
 
-@transaction.atomic
-def billing_account_set_billing_cycle(
-    *, billing_account: BillingAccount, billing_cycle_day: int, actor: Actor, now: datetime
-) -> BillingAccount:
-    """ "Changer cycle de facturation": the day each monthly billing period starts."""
+def _check_no_mobile_line(billing_account: BillingAccount) -> None:
+    mobiles = open_mobile_line_numbers(billing_account=billing_account)
+    if mobiles:
+        raise BillingError(
+            code=BillingErrorCode.BILLING_CYCLE_MOBILE_LINE,
+            message="Le cycle de facturation ne se change que pour les comptes de lignes fixes :"
+            f" ce compte a une ligne mobile ({', '.join(mobiles)}), dont les forfaits et leurs"
+            " enveloppes (Internet mobile en France et en Europe…) se décomptent par mois"
+            " calendaire. Ses factures couvrent donc chaque mois du 1er au dernier jour.",
+            extra={"lines": mobiles},
+        )
+
+
+def _check_no_change_in_progress(billing_account: BillingAccount, today: date) -> None:
+    last = billing_cycle_changes_for_accounts(account_ids=[billing_account.pk]).get(
+        billing_account.pk, []
+    )
+    if last and today < last[-1].new_cycle_from:
+        raise BillingError(
+            code=BillingErrorCode.BILLING_CYCLE_CHANGE_IN_PROGRESS,
+            message="Un changement de cycle de facturation est déjà en cours : votre nouveau"
+            f" cycle commence le {last[-1].new_cycle_from:%d/%m/%Y}. Vous pourrez en choisir un"
+            " autre à partir de cette date.",
+            extra={"new_cycle_from": last[-1].new_cycle_from.isoformat()},
+        )
+
+
+def billing_cycle_change_preview(
+    *, billing_account: BillingAccount, billing_cycle_day: int, today: date
+) -> cycle_rules.CycleChange:
+    """What choosing `billing_cycle_day` on `today` would do, refused as the act would be."""
     _check_active(billing_account)
     _check_month_day(
         billing_cycle_day,
         code=BillingErrorCode.BILLING_CYCLE_DAY_INVALID,
         what="Le début du cycle de facturation",
     )
-    old = billing_account.billing_cycle_day
-    if old == billing_cycle_day:
-        return billing_account
+    if billing_cycle_day == billing_account.billing_cycle_day:
+        raise BillingError(
+            code=BillingErrorCode.BILLING_CYCLE_UNCHANGED,
+            message=f"Vos factures commencent déjà le {billing_cycle_day} du mois.",
+            extra={"day": billing_cycle_day},
+        )
+    _check_no_mobile_line(billing_account)
+    _check_no_change_in_progress(billing_account, today)
+    return cycle_rules.cycle_change_plan(
+        today=today, old_day=billing_account.billing_cycle_day, new_day=billing_cycle_day
+    )
+
+
+@transaction.atomic
+def billing_account_set_billing_cycle(
+    *, billing_account: BillingAccount, billing_cycle_day: int, actor: Actor, now: datetime
+) -> BillingCycleChange:
+    """ "Changer cycle de facturation" (fixed lines): the day each monthly period starts, from
+    the end of the period running now, after a transition invoice (billing.cycle_rules).
+    Refused for an account holding a mobile line, and while a change is still in progress."""
+    billing_account = BillingAccount.objects.select_for_update().get(pk=billing_account.pk)
+    plan = billing_cycle_change_preview(
+        billing_account=billing_account, billing_cycle_day=billing_cycle_day, today=_paris_date(now)
+    )
+    change = BillingCycleChange.objects.create(
+        billing_account=billing_account,
+        old_day=plan.old_day,
+        new_day=plan.new_day,
+        transition_start=plan.transition_start,
+        new_cycle_from=plan.new_cycle_from,
+        requested_at=now,
+    )
     billing_account.billing_cycle_day = billing_cycle_day
+    transition_end = plan.new_cycle_from - timedelta(days=1)
+    summary = (
+        f"Cycle de facturation : vos factures commenceront le {billing_cycle_day} du mois à"
+        f" partir du {plan.new_cycle_from:%d/%m/%Y} ; une facture de transition couvrira du"
+        f" {plan.transition_start:%d/%m/%Y} au {transition_end:%d/%m/%Y}"
+    )
     _log_change(
         account=billing_account,
         act=Act.BILLING_ACCOUNT_SET_BILLING_CYCLE,
-        summary=f"Cycle de facturation : à partir du {billing_cycle_day} du mois",
-        old={"billing_cycle_day": old},
+        summary=summary,
+        old={"billing_cycle_day": plan.old_day},
         new={"billing_cycle_day": billing_cycle_day},
         actor=actor,
         now=now,
     )
-    return billing_account
+    outbox_notify_customer(
+        customer=billing_account.customer,
+        topic=ContactTopic.INVOICES,
+        template="billing_cycle_changed",
+        context={
+            "account": billing_account.number,
+            "day": billing_cycle_day,
+            "transition_start": f"{plan.transition_start:%d/%m/%Y}",
+            "transition_end": f"{transition_end:%d/%m/%Y}",
+            "new_cycle_from": f"{plan.new_cycle_from:%d/%m/%Y}",
+        },
+        now=now,
+    )
+    return change
 
 
 @transaction.atomic
@@ -479,6 +566,53 @@ def _bill_one_off_charges(issued: Sequence[tuple[Invoice, Sequence[rules.Charge]
         )
 
 
+USAGE_BILLED_COLUMNS = (
+    "invoice_id",
+    "line_id",
+    "usage_period_start",
+    "usage_key",
+    "micro_eur",
+    "amount_cents",
+)
+
+
+def _record_usage_billed(issued: Sequence[tuple[Invoice, Sequence[rules.Charge]]]) -> None:
+    """Record what the invoices just issued billed of each usage group (one bulk insert)."""
+    rows = [
+        (
+            invoice.pk,
+            charge.line_id,
+            charge.usage_period_start,
+            charge.usage_key,
+            charge.usage_micro_eur,
+            charge.amount_cents,
+        )
+        for invoice, charges in issued
+        for charge in charges
+        if charge.kind == rules.ChargeKind.USAGE and charge.usage_period_start is not None
+    ]
+    if rows:
+        rows_insert(model=UsageBilled, columns=USAGE_BILLED_COLUMNS, rows=rows)
+
+
+def _bill_purchases(issued: Sequence[tuple[Invoice, Sequence[rules.Charge]]]) -> None:
+    """Link the purchases on the bill of the invoices just issued to them; refused (and the
+    invoices rolled back) when another run billed one of them meanwhile."""
+    invoice_of = {
+        charge.purchase: invoice.pk
+        for invoice, charges in issued
+        for charge in charges
+        if charge.purchase is not None
+    }
+    if invoice_of and purchases_bill(invoice_of=invoice_of) != len(invoice_of):
+        raise BillingError(
+            code=BillingErrorCode.PURCHASE_ALREADY_BILLED,
+            message="Des achats sur facture ont été facturés entre-temps par une autre"
+            " facturation : relancez la facturation.",
+            extra={"purchases": sorted(f"{kind}:{pk}" for kind, pk in invoice_of)},
+        )
+
+
 # Invoices -------------------------------------------------------------------------------------
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -513,26 +647,29 @@ def _paris_date(at: datetime) -> date:
 
 
 def _period_bounds(period: date) -> tuple[datetime, datetime]:
-    """The period's first and next period's first instants, midnight in Paris."""
-    stop = rules.next_period_start(period)
+    """The first instant of the month from `period` and of the next one, midnight in Paris."""
+    stop = rules.add_months(period, 1)
     return (
         datetime.combine(period, time(0), tzinfo=PARIS),
         datetime.combine(stop, time(0), tzinfo=PARIS),
     )
 
 
-def _check_period(*, period: date, now: datetime) -> None:
-    if period.day != 1:
+def _check_period(*, period: date, now: datetime, period_stop: date | None = None) -> None:
+    """`period` starts on a cycle day (1–28); the period (a month unless `period_stop`) is over."""
+    if not cycle_rules.check_cycle_day(period.day):
         raise BillingError(
             code=BillingErrorCode.PERIOD_INVALID,
-            message="Une période de facturation commence le 1er du mois.",
+            message=f"Une période de facturation commence un jour entre le"
+            f" {cycle_rules.CYCLE_DAY_MIN} et le {cycle_rules.CYCLE_DAY_MAX} du mois.",
             extra={"period": period.isoformat()},
         )
-    if _paris_date(now) <= rules.period_end_of(period):
+    stop = period_stop or rules.add_months(period, 1)
+    if _paris_date(now) < stop:
         raise BillingError(
             code=BillingErrorCode.PERIOD_NOT_ENDED,
-            message=f"La période {period:%m/%Y} n'est pas terminée : elle sera facturée à partir"
-            f" du {rules.next_period_start(period):%d/%m/%Y}.",
+            message=f"La période du {period:%d/%m/%Y} n'est pas terminée : elle sera facturée à"
+            f" partir du {stop:%d/%m/%Y}.",
             extra={"period": period.isoformat()},
         )
 
@@ -545,15 +682,17 @@ def invoice_issue(
     charges: Sequence[rules.Charge],
     actor: Actor,
     now: datetime,
+    period_stop: date | None = None,
 ) -> Invoice:
-    """Issue the account's invoice for the month starting on `period`, with `charges`.
+    """Issue the account's invoice for the month starting on `period` (or the transition
+    period up to `period_stop`, excluded), with `charges`.
 
     Refused when the period has not ended, when the account already has its invoice for the
     period (the bill run is idempotent on that), or when there is nothing to invoice.
     Issue date: today in Paris. Due date: `rules.due_date` (card +15 days; direct debit on the
     first debit day at least 10 days later, CGS 7.1).
     """
-    _check_period(period=period, now=now)
+    _check_period(period=period, now=now, period_stop=period_stop)
     if not charges:
         raise BillingError(
             code=BillingErrorCode.NOTHING_TO_INVOICE,
@@ -571,7 +710,11 @@ def invoice_issue(
             extra={"number": billing_account.number, "period": period.isoformat()},
         )
     [invoice] = _invoices_write(
-        drafts=[(billing_account, charges)], numbers=[number], period=period, now=now
+        drafts=[(billing_account, charges)],
+        numbers=[number],
+        period=period,
+        period_stop=period_stop,
+        now=now,
     )
     activity_record(
         customer=billing_account.customer,
@@ -592,11 +735,12 @@ def invoices_issue(
     period: date,
     actor: Actor,
     now: datetime,
+    period_stop: date | None = None,
 ) -> list[Invoice]:
     """`invoice_issue` for many accounts at once (the bill run): one transaction, a block of
     numbers, bulk inserts. Accounts that already have their invoice for the period, or have
     nothing to invoice, are skipped; the invoices issued are returned."""
-    _check_period(period=period, now=now)
+    _check_period(period=period, now=now, period_stop=period_stop)
     issued_on = _paris_date(now)
     drafts = [(account, charges) for account, charges in drafts if charges]
     # The counter is locked first: invoice creations are serialised, so the check below
@@ -613,7 +757,9 @@ def invoices_issue(
     numbers = _reserve_document_numbers(
         sequence_name=INVOICE_SEQUENCE, prefix="F", year=issued_on.year, count=len(drafts)
     )
-    invoices = _invoices_write(drafts=drafts, numbers=numbers, period=period, now=now)
+    invoices = _invoices_write(
+        drafts=drafts, numbers=numbers, period=period, period_stop=period_stop, now=now
+    )
     activity_record_many(
         actor=actor,
         act=Act.INVOICE_ISSUE,
@@ -674,6 +820,7 @@ def _invoices_write(
     numbers: Sequence[str],
     period: date,
     now: datetime,
+    period_stop: date | None = None,
 ) -> list[Invoice]:
     """Write the invoices of `drafts` (accounts without an invoice for `period`), numbered
     `numbers`, with their lines, and record what their charges settle: a few statements
@@ -683,6 +830,7 @@ def _invoices_write(
         _invoice_for(
             billing_account=account,
             period=period,
+            period_end=(period_stop or rules.add_months(period, 1)) - timedelta(days=1),
             charges=charges,
             number=number,
             now=now,
@@ -713,6 +861,8 @@ def _invoices_write(
     )
     issued = [(invoice, charges) for invoice, (_, charges) in zip(invoices, drafts, strict=True)]
     _bill_one_off_charges(issued)
+    _bill_purchases(issued)
+    _record_usage_billed(issued)
     _record_what_charges_settle(issued, now=now)
     return invoices
 
@@ -761,6 +911,7 @@ def _invoice_for(
     *,
     billing_account: BillingAccount,
     period: date,
+    period_end: date,
     charges: Sequence[rules.Charge],
     number: str,
     now: datetime,
@@ -772,7 +923,7 @@ def _invoice_for(
         billing_account=billing_account,
         number=number,
         period_start=period,
-        period_end=rules.period_end_of(period),
+        period_end=period_end,
         issued_on=issued_on,
         due_on=rules.due_date(
             issued_on=issued_on,
@@ -833,10 +984,13 @@ def _invoice_line_rows(
 
 
 def _issue_summary(invoice: Invoice) -> str:
-    return (
-        f"Facture {invoice.number} de {invoice.period_start:%m/%Y} :"
-        f" {rules.format_eur(invoice.total_cents)} €"
-    )
+    if invoice.period_start.day == 1 and invoice.period_end == rules.period_end_of(
+        invoice.period_start
+    ):
+        period = f"de {invoice.period_start:%m/%Y}"
+    else:
+        period = f"du {invoice.period_start:%d/%m/%Y} au {invoice.period_end:%d/%m/%Y}"
+    return f"Facture {invoice.number} {period} : {rules.format_eur(invoice.total_cents)} €"
 
 
 def _issue_values(invoice: Invoice) -> dict[str, object]:
@@ -1005,7 +1159,7 @@ def _instalment_facts(instalment: Instalment) -> rules.InstalmentFacts:
     )
 
 
-def _usage_facts(group: UsageGroup) -> rules.UsageFacts:
+def _usage_facts(group: UsageGroup, billed_cents: int = 0) -> rules.UsageFacts:
     return rules.UsageFacts(
         service=group.key.service,
         direction=group.key.direction,
@@ -1016,7 +1170,40 @@ def _usage_facts(group: UsageGroup) -> rules.UsageFacts:
         total_micro_eur=group.total_micro_eur,
         first_day=_paris_date(group.first_at),
         last_day=_paris_date(group.last_at),
+        period_start=group.period_start,
+        billed_cents=billed_cents,
     )
+
+
+# Interpretation: usage rated more than 12 months after its month is not billed any more (the
+# one-year limitation of operators' claims, Code des postes et des communications
+# électroniques, art. L34-2); it bounds what each run reads.
+LATE_USAGE_MONTHS = 12
+
+
+def _usage_to_bill(
+    *, line_ids: Sequence[int], period: cycle_rules.BillingPeriod
+) -> dict[int, list[rules.UsageFacts]]:
+    """The out-of-bundle usage groups an invoice for `period` bills, by line: those of the
+    usage periods (calendar months) ended by the period's end, within LATE_USAGE_MONTHS, whose
+    rated total is more than what earlier invoices billed of them. Three queries at most: the
+    stored totals, what was billed of them, the groups of the (line, month) pairs left."""
+    last = rules.add_months(period.stop.replace(day=1), -1)
+    since = rules.add_months(last, -LATE_USAGE_MONTHS)
+    totals = out_of_bundle_totals(line_ids=line_ids, since=since, until=last)
+    billed = usage_billed_by_group(line_ids=sorted({line for line, _ in totals}), since=since)
+    billed_micro: dict[tuple[int, date], int] = {}
+    for (line, month, _), (micro, _) in billed.items():
+        billed_micro[(line, month)] = billed_micro.get((line, month), 0) + micro
+    pairs = [pair for pair, micro in totals.items() if micro > billed_micro.get(pair, 0)]
+    usage: dict[int, list[rules.UsageFacts]] = {}
+    groups = out_of_bundle_usage_of_periods(line_periods=pairs)
+    for (line, month), line_groups in sorted(groups.items(), key=lambda item: item[0][1]):
+        usage.setdefault(line, []).extend(
+            _usage_facts(group, billed.get((line, month, group.key.text()), (0, 0))[1])
+            for group in line_groups
+        )
+    return usage
 
 
 def _insurance_facts(insurance: InsuranceOnBill) -> rules.InsuranceFacts:
@@ -1038,6 +1225,7 @@ def _purchase_facts(purchase: PurchaseOnBill) -> rules.PurchaseFacts:
         seller=purchase.seller,
         amount_cents=purchase.amount_cents,
         day=_paris_date(purchase.purchased_at),
+        purchase_id=purchase.purchase_id,
     )
 
 
@@ -1048,10 +1236,10 @@ def _zone_labels(catalog: Catalog) -> dict[str, str]:
 def _account_charges(
     *,
     billing_account: BillingAccount,
-    period: date,
+    period: cycle_rules.BillingPeriod,
     prices: dict[str, rules.Price],
     catalog: Catalog,
-    usage: Mapping[int, Sequence[UsageGroup]],
+    usage: Mapping[int, Sequence[rules.UsageFacts]],
     purchases: Mapping[int, Sequence[PurchaseOnBill]],
     insurances: Mapping[int, Sequence[InsuranceOnBill]],
 ) -> list[rules.Charge]:
@@ -1066,25 +1254,32 @@ def _account_charges(
             if subscription.product_code not in prices:
                 prices[subscription.product_code] = _price(subscription, catalog)
         facts = _line_facts(line)
-        charges.extend(rules.line_charges(line=facts, period_start=period, prices=prices))
+        charges.extend(
+            rules.line_charges(
+                line=facts, period_start=period.start, period_stop=period.stop, prices=prices
+            )
+        )
         charges.extend(
             rules.insurance_charges(
                 line=facts,
                 insurances=[_insurance_facts(i) for i in insurances.get(line.pk, ())],
-                period_start=period,
+                period_start=period.start,
+                period_stop=period.stop,
             )
         )
         charges.extend(
             rules.usage_charges(
                 line=facts,
-                usage=[_usage_facts(group) for group in usage.get(line.pk, ())],
+                usage=usage.get(line.pk, ()),
                 zone_labels=_zone_labels(catalog),
+                period_start=period.start,
             )
         )
         charges.extend(
             rules.purchase_charges(
                 line=facts,
                 purchases=[_purchase_facts(purchase) for purchase in purchases.get(line.pk, ())],
+                period_start=period.start,
             )
         )
     charges.extend(_one_off_charge(charge) for charge in billing_account.pending_charges)  # type: ignore[attr-defined]
@@ -1097,8 +1292,8 @@ def _account_charges(
                 charges_total_cents=before.total_cents,
                 charges_vat_cents=before.vat_cents,
                 credits=billing_account.advance_credits,  # type: ignore[attr-defined]
-                period_start=period,
-                period_end=rules.period_end_of(period),
+                period_start=period.start,
+                period_end=period.end,
             )
         )
     return charges
@@ -1111,68 +1306,100 @@ def bill_run(
     account_id: int | None = None,
     chunk_size: int = BILL_RUN_CHUNK,
 ) -> BillRunReport:
-    """Invoice every account with a line in service during the month starting on `period`, or
-    with a one-off charge not billed yet dated before the period's end.
+    """Invoice every account whose billing period starts on `period` (the 1st for the accounts
+    on calendar months; cycle day `period.day` for the others, and the transition periods
+    starting that day: billing.cycle_rules) and that had a line in service during it, or a
+    one-off charge not billed yet dated before its end.
 
-    Idempotent and resumable: each chunk's invoices are issued in one transaction, each at most
-    once per period (unique constraint, checked under the counter lock), so a second run
-    creates nothing and a run stopped halfway is finished by running it again. Accounts with
-    none of these get no invoice. Reads are in bulk, a fixed number of queries per chunk of
-    `chunk_size` accounts (among them the lines' out-of-bundle usage of the period, stored by
-    `guichet usage import`: import a period's usage before billing it), then one transaction per
-    chunk of new invoices.
+    Runs once the month from `period` is over (a transition period is shorter, so it is over
+    too). Idempotent and resumable: each chunk's invoices are issued in one transaction, each
+    at most once per account and period start (unique constraint, checked under the counter
+    lock), so a second run creates nothing and a run stopped halfway is finished by running it
+    again. Accounts with none of these get no invoice. Reads are in bulk, a fixed number of
+    queries per chunk of `chunk_size` accounts and period length (among them the lines'
+    out-of-bundle usage not billed yet of the calendar months ended by the period's end, stored
+    by `guichet usage import`: import a month's usage before billing it; what comes later goes
+    on the next invoice), then one transaction per such group of new invoices.
     """
     _check_period(period=period, now=now)
     start, stop = _period_bounds(period)
-    catalog = catalog_current()
-    prices: dict[str, rules.Price] = {}
-    actor = Actor.system()
-    report = BillRunReport(period=period)
+    run = _BillRun(
+        catalog=catalog_current(), prices={}, report=BillRunReport(period=period), now=now
+    )
     ids = billable_account_ids(period=period, start=start, stop=stop, account_id=account_id)
-    report.accounts = len(ids)
     for offset in range(0, len(ids), chunk_size):
         chunk = ids[offset : offset + chunk_size]
+        periods = billing_periods_starting(account_ids=chunk, start=period)
+        chunk = [pk for pk in chunk if pk in periods]
+        run.report.accounts += len(chunk)
         done = invoiced_account_ids(account_ids=chunk, period_start=period)
-        report.existing += len(done)
-        to_invoice = [pk for pk in chunk if pk not in done]
-        drafts = []
-        accounts = accounts_for_bill_run(account_ids=to_invoice, period=period, stop=stop)
-        line_ids = [line.pk for account in accounts for line in account.lines_in_service]
-        usage = out_of_bundle_usage(line_ids=line_ids, period_start=period)
-        purchases = purchases_on_bill(line_ids=line_ids, start=start, stop=stop)
-        insurances = insurances_on_bill(line_ids=line_ids, stop=stop)
-        for account in accounts:
-            try:
-                charges = _account_charges(
-                    billing_account=account,
-                    period=period,
-                    prices=prices,
-                    catalog=catalog,
-                    usage=usage,
-                    purchases=purchases,
-                    insurances=insurances,
-                )
-            except BillingError as error:
-                report.failed.append((account.pk, error.code.value))
-                continue
-            if charges:
-                drafts.append((account, charges))
-            else:
-                report.empty += 1
-        # One transaction per chunk: a run killed mid-chunk loses that chunk only, which the
-        # next run issues again; an account invoiced meanwhile by another run is skipped.
-        if drafts:
-            try:
-                issued = invoices_issue(drafts=drafts, period=period, actor=actor, now=now)
-            except (BillingError, InstalmentError) as error:
-                # Another run billed an instalment or used a credit of this chunk meanwhile:
-                # nothing of the chunk was written; running again issues it afresh.
-                report.failed.extend((account.pk, error.code.value) for account, _ in drafts)
-                continue
-            report.created += len(issued)
-            report.existing += len(drafts) - len(issued)
-    report.total_cents = invoices_total_cents(period_start=period, account_id=account_id)
-    return report
+        run.report.existing += len(done)
+        by_stop: dict[date, list[int]] = {}
+        for pk in chunk:
+            if pk not in done:
+                by_stop.setdefault(periods[pk].stop, []).append(pk)
+        for _, account_ids in sorted(by_stop.items()):
+            _bill_accounts(run, account_ids=account_ids, period=periods[account_ids[0]])
+    run.report.total_cents = invoices_total_cents(period_start=period, account_id=account_id)
+    return run.report
+
+
+@dataclass
+class _BillRun:
+    catalog: Catalog
+    prices: dict[str, rules.Price]
+    report: BillRunReport
+    now: datetime
+
+
+def _bill_accounts(
+    run: _BillRun, *, account_ids: Sequence[int], period: cycle_rules.BillingPeriod
+) -> None:
+    """Invoice `account_ids`, all billed for `period`: one transaction for all of them."""
+    stop = datetime.combine(period.stop, time(0), tzinfo=PARIS)
+    accounts = accounts_for_bill_run(account_ids=account_ids, period=period.start, stop=stop)
+    line_ids = [line.pk for account in accounts for line in account.lines_in_service]
+    usage = _usage_to_bill(line_ids=line_ids, period=period)
+    purchases = purchases_on_bill(line_ids=line_ids, stop=stop)
+    insurances = insurances_on_bill(line_ids=line_ids, stop=stop)
+    drafts = []
+    for account in accounts:
+        try:
+            charges = _account_charges(
+                billing_account=account,
+                period=period,
+                prices=run.prices,
+                catalog=run.catalog,
+                usage=usage,
+                purchases=purchases,
+                insurances=insurances,
+            )
+        except BillingError as error:
+            run.report.failed.append((account.pk, error.code.value))
+            continue
+        if charges:
+            drafts.append((account, charges))
+        else:
+            run.report.empty += 1
+    if not drafts:
+        return
+    # One transaction per group: a run killed midway loses that group only, which the next
+    # run issues again; an account invoiced meanwhile by another run is skipped.
+    try:
+        issued = invoices_issue(
+            drafts=drafts,
+            period=period.start,
+            period_stop=period.stop,
+            actor=Actor.system(),
+            now=run.now,
+        )
+    except (BillingError, InstalmentError) as error:
+        # Another run billed an instalment or used a credit of this group meanwhile: nothing
+        # of the group was written; running again issues it afresh.
+        run.report.failed.extend((account.pk, error.code.value) for account, _ in drafts)
+        return
+    run.report.created += len(issued)
+    run.report.existing += len(drafts) - len(issued)
 
 
 # -- portal: personal information and tracking --

@@ -374,6 +374,18 @@ TEMPLATES["advisor_message_answered"] = NotificationTemplate(
 )
 
 
+# -- billing: cycle change (billing.services.billing_account_set_billing_cycle) --
+TEMPLATES["billing_cycle_changed"] = NotificationTemplate(
+    subject="Votre nouveau cycle de facturation",
+    email_body="Bonjour {first_name},\n\nÀ partir du {new_cycle_from}, les factures de votre"
+    " compte {account} couvriront chaque mois à partir du {day}. Une facture de transition"
+    " couvrira la période du {transition_start} au {transition_end}, abonnements calculés au"
+    " prorata des jours." + _SIGNATURE,
+    sms_body="Compte {account} : factures du {day} de chaque mois à partir du {new_cycle_from},"
+    " après une facture de transition du {transition_start} au {transition_end}.",
+)
+
+
 # -- portal: offer management --
 TEMPLATES.update(
     {

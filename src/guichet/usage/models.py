@@ -340,11 +340,21 @@ class CarrierBillingPurchase(models.Model):
     service = models.CharField(max_length=200)
     amount_cents = models.PositiveIntegerField()
     purchased_at = models.DateTimeField()
+    # The invoice that billed it (set by the bill run in the invoice's transaction: billed once,
+    # on the first invoice after it was recorded, however late). Billing's column.
+    invoice = models.ForeignKey(
+        "billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering: ClassVar[list[str]] = ["purchased_at", "id"]
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["line", "purchased_at"], name="carrier_purchase_line_time"),
+            models.Index(
+                fields=["line", "purchased_at"],
+                condition=models.Q(invoice__isnull=True),
+                name="carrier_purchase_to_bill",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -378,9 +388,20 @@ class VodPurchase(models.Model):
     kind = models.CharField(max_length=10, choices=VodKind.choices)
     amount_cents = models.PositiveIntegerField()
     purchased_at = models.DateTimeField()
+    # As CarrierBillingPurchase.invoice: the invoice that billed it.
+    invoice = models.ForeignKey(
+        "billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-purchased_at", "-id"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(
+                fields=["line", "purchased_at"],
+                condition=models.Q(invoice__isnull=True),
+                name="vod_purchase_to_bill",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.kind})"

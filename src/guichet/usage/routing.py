@@ -5,8 +5,11 @@ A record names its line by number (`line`, E.164). The line it belongs to is the
 that number when the record started (a terminated line's number may have gone to a new line),
 in service then (activated, not yet terminated: a suspended line is still in service). Its plan
 is the plan that line had at that instant; its billing period the Europe/Paris calendar month of
-`started_at` (every billing account's `billing_cycle_day` is 1 today: billing periods are
-calendar months, as the bill run bills them).
+`started_at`. The lines routed are mobile lines (`rating_lines_frame` selects lines by number; a
+fixed line has none, and its billed usage, the box's VOD, is read by the bill run over the
+account's own period), and a mobile line's period is always the calendar month: its allowances
+are monthly, and an account holding a mobile line keeps billing cycle day 1
+(billing.cycle_rules).
 
 A record that reaches no plan gets a `route_reason`; it is still checked by the rating core,
 which names a malformed value first (a bad record is rejected for what is wrong with it).

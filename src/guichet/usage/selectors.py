@@ -1,14 +1,14 @@
 """Reads of stored usage: a line's counters for the Conso page, the out-of-bundle usage that the
 bill run invoices, and the record detail behind both. Money in integer micro-euros."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, Max, Min, Q, Sum, Value, When
+from django.db.models import Case, Count, F, Max, Min, Q, QuerySet, Sum, Value, When
 
 from guichet.billing.models import BillingAccount
 from guichet.catalog.errors import CatalogError
@@ -144,6 +144,35 @@ class UsageGroup:
     total_micro_eur: int
     first_at: datetime
     last_at: datetime
+    period_start: date | None = None  # the usage period (set by out_of_bundle_usage_of_periods)
+
+
+def _grouped_charged_records(records: QuerySet[UsageRecord]) -> QuerySet[UsageRecord, dict]:
+    destination = Case(When(direction="in", then=Value("")), default=F("destination_zone"))
+    return (
+        records.filter(charge_micro_eur__gt=0)
+        .annotate(destination=destination)
+        .values("line_id", "period_start", "service", "direction", "origin_zone", "destination")
+        .annotate(
+            records=Count("record_id"),
+            total=Sum("charge_micro_eur"),
+            first_at=Min("started_at"),
+            last_at=Max("started_at"),
+        )
+        .order_by("line_id", "period_start", "service", "direction", "origin_zone", "destination")
+    )
+
+
+def _usage_group(row: dict) -> UsageGroup:
+    return UsageGroup(
+        line_id=row["line_id"],
+        key=UsageGroupKey(row["service"], row["direction"], row["origin_zone"], row["destination"]),
+        records=row["records"],
+        total_micro_eur=row["total"],
+        first_at=row["first_at"],
+        last_at=row["last_at"],
+        period_start=row["period_start"],
+    )
 
 
 def out_of_bundle_usage(
@@ -153,36 +182,48 @@ def out_of_bundle_usage(
     order of the keys. One query (none without lines), through the (line, period) index."""
     if not line_ids:
         return {}
-    destination = Case(When(direction="in", then=Value("")), default=F("destination_zone"))
-    rows = (
-        UsageRecord.objects.filter(
-            line_id__in=line_ids, period_start=period_start, charge_micro_eur__gt=0
-        )
-        .annotate(destination=destination)
-        .values("line_id", "service", "direction", "origin_zone", "destination")
-        .annotate(
-            records=Count("record_id"),
-            total=Sum("charge_micro_eur"),
-            first_at=Min("started_at"),
-            last_at=Max("started_at"),
-        )
-        .order_by("line_id", "service", "direction", "origin_zone", "destination")
-    )
     groups: dict[int, list[UsageGroup]] = {}
-    for row in rows:
-        key = UsageGroupKey(
-            row["service"], row["direction"], row["origin_zone"], row["destination"]
-        )
-        groups.setdefault(row["line_id"], []).append(
-            UsageGroup(
-                line_id=row["line_id"],
-                key=key,
-                records=row["records"],
-                total_micro_eur=row["total"],
-                first_at=row["first_at"],
-                last_at=row["last_at"],
-            )
-        )
+    records = UsageRecord.objects.filter(line_id__in=line_ids, period_start=period_start)
+    for row in _grouped_charged_records(records):
+        groups.setdefault(row["line_id"], []).append(_usage_group(row))
+    return groups
+
+
+def out_of_bundle_totals(
+    *, line_ids: Sequence[int], since: date, until: date
+) -> dict[tuple[int, date], int]:
+    """The out-of-bundle total (micro-euros, as rated so far) of each of these lines in each
+    usage period from `since` to `until` (both included) that has some, by (line id, period).
+    One query on the stored counters (the bill run's check for usage to bill)."""
+    if not line_ids:
+        return {}
+    return {
+        (line_id, period): total
+        for line_id, period, total in LineUsageTotals.objects.filter(
+            line_id__in=line_ids,
+            period_start__gte=since,
+            period_start__lte=until,
+            out_of_bundle_micro_eur__gt=0,
+        ).values_list("line_id", "period_start", "out_of_bundle_micro_eur")
+    }
+
+
+def out_of_bundle_usage_of_periods(
+    *, line_periods: Collection[tuple[int, date]]
+) -> Mapping[tuple[int, date], list[UsageGroup]]:
+    """`out_of_bundle_usage` of several (line id, usage period) pairs at once, by pair, each
+    group carrying its period. One query (none without pairs)."""
+    if not line_periods:
+        return {}
+    wanted = set(line_periods)
+    records = UsageRecord.objects.filter(
+        line_id__in={line for line, _ in wanted}, period_start__in={p for _, p in wanted}
+    )
+    groups: dict[tuple[int, date], list[UsageGroup]] = {}
+    for row in _grouped_charged_records(records):
+        pair = (row["line_id"], row["period_start"])
+        if pair in wanted:
+            groups.setdefault(pair, []).append(_usage_group(row))
     return groups
 
 
@@ -202,16 +243,18 @@ class PurchaseOnBill:
 
 
 def purchases_on_bill(
-    *, line_ids: Sequence[int], start: datetime, stop: datetime
+    *, line_ids: Sequence[int], stop: datetime
 ) -> Mapping[int, list[PurchaseOnBill]]:
-    """The Internet+ and VOD purchases of these lines made in [start, stop), per line, Internet+
-    first, each kind in time order. Two queries (none without lines)."""
+    """The Internet+ and VOD purchases of these lines made before `stop` and not billed yet
+    (those of the period, and any recorded after their own period was invoiced), per line,
+    Internet+ first, each kind in time order. Two queries (none without lines), through the
+    partial indexes of the purchases to bill."""
     if not line_ids:
         return {}
     by_line: dict[int, list[PurchaseOnBill]] = {}
     for line_id, pk, service, merchant, amount, at in (
         CarrierBillingPurchase.objects.filter(
-            line_id__in=line_ids, purchased_at__gte=start, purchased_at__lt=stop
+            line_id__in=line_ids, purchased_at__lt=stop, invoice__isnull=True
         )
         .order_by("purchased_at", "id")
         .values_list("line_id", "id", "service", "merchant", "amount_cents", "purchased_at")
@@ -222,7 +265,7 @@ def purchases_on_bill(
     kinds = dict(VodKind.choices)
     for line_id, pk, title, kind, amount, at in (
         VodPurchase.objects.filter(
-            line_id__in=line_ids, purchased_at__gte=start, purchased_at__lt=stop
+            line_id__in=line_ids, purchased_at__lt=stop, invoice__isnull=True
         )
         .order_by("purchased_at", "id")
         .values_list("line_id", "id", "title", "kind", "amount_cents", "purchased_at")

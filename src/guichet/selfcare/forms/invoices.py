@@ -1,9 +1,11 @@
 """Factures: billing preferences and payment means. The services validate (IBAN with schwifty,
-debit days 1–28); the forms only carry what the customer typed, so nothing typed is lost."""
+debit and cycle days 1–28); the forms only carry what the customer typed, so nothing typed is
+lost."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guichet.billing.cycle_rules import CYCLE_DAY_MAX, CYCLE_DAY_MIN
 from guichet.billing.models import MONTH_DAY_MAX, MONTH_DAY_MIN, InvoiceDelivery
 
 
@@ -12,6 +14,14 @@ class DebitDayForm(forms.Form):
         label=_("Debit day (day of the month)"),
         coerce=int,
         choices=[(day, str(day)) for day in range(MONTH_DAY_MIN, MONTH_DAY_MAX + 1)],
+    )
+
+
+class BillingCycleForm(forms.Form):
+    billing_cycle_day = forms.TypedChoiceField(
+        label=_("My invoices start on the (day of the month)"),
+        coerce=int,
+        choices=[(day, str(day)) for day in range(CYCLE_DAY_MIN, CYCLE_DAY_MAX + 1)],
     )
 
 

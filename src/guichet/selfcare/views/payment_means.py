@@ -1,6 +1,8 @@
 """Factures and Compte: billing preferences, the payment method, the SEPA mandates and the
 instalment plans (issue 6, "Moyens de paiement" and "Paiement")."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,11 +11,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from guichet.billing.cycle_rules import BillingPeriod
 from guichet.billing.errors import BillingError
 from guichet.billing.models import BillingAccount, BillingAccountStatus, PaymentMethod
 from guichet.billing.preference_rules import first_debit_on, next_invoice_issued_on
-from guichet.billing.selectors import billing_accounts_for_customer
-from guichet.billing.services import billing_account_set_invoice_delivery
+from guichet.billing.rules import add_months
+from guichet.billing.selectors import billing_accounts_for_customer, billing_cycle_state
+from guichet.billing.services import (
+    billing_account_set_billing_cycle,
+    billing_account_set_invoice_delivery,
+    billing_cycle_change_preview,
+)
 from guichet.care.actors import Actor
 from guichet.catalog.selectors import catalog_current
 from guichet.customers.models import Customer
@@ -33,7 +41,12 @@ from guichet.payments.services.direct_debit import (
     mandate_revoke,
     mandate_sign,
 )
-from guichet.selfcare.forms.invoices import DebitDayForm, InvoiceDeliveryForm, MandateForm
+from guichet.selfcare.forms.invoices import (
+    BillingCycleForm,
+    DebitDayForm,
+    InvoiceDeliveryForm,
+    MandateForm,
+)
 from guichet.selfcare.reauth import sensitive
 from guichet.selfcare.views.common import customer_view
 from guichet.selfcare.views.payments import card_payment_begin
@@ -59,6 +72,8 @@ def _posted_account(request: HttpRequest, accounts: list[BillingAccount]) -> Bil
 
 
 def _preferences_card(account: BillingAccount, today, data=None, action: str = "") -> dict:
+    cycle = billing_cycle_state(billing_account=account, today=today)
+    period_starts = (cycle.previous.start, cycle.current.start)
     return {
         "account": account,
         "debit_form": DebitDayForm(
@@ -66,27 +81,47 @@ def _preferences_card(account: BillingAccount, today, data=None, action: str = "
             initial={"debit_day": account.debit_day},
             prefix=account.number,
         ),
+        "cycle_form": BillingCycleForm(
+            data if action in CYCLE_ACTIONS else None,
+            initial={"billing_cycle_day": account.billing_cycle_day},
+            prefix=account.number,
+        ),
         "delivery_form": InvoiceDeliveryForm(
             data if action == "invoice_delivery" else None,
             initial={"invoice_delivery": account.invoice_delivery},
             prefix=account.number,
         ),
+        "cycle": cycle,
+        "next_invoice_on": next_invoice_issued_on(today, period_starts=period_starts),
         "direct_debit": account.payment_method == PaymentMethod.DIRECT_DEBIT,
-        "first_debit_on": first_debit_on(today=today, debit_day=account.debit_day),
+        "first_debit_on": first_debit_on(
+            today=today, debit_day=account.debit_day, period_starts=period_starts
+        ),
     }
+
+
+# "billing_cycle_preview" shows what the chosen day does; "billing_cycle" confirms it.
+CYCLE_ACTIONS = ("billing_cycle_preview", "billing_cycle")
+FORMS_OF_ACTIONS = {
+    "debit_day": "debit_form",
+    "invoice_delivery": "delivery_form",
+    **dict.fromkeys(CYCLE_ACTIONS, "cycle_form"),
+}
 
 
 @customer_view
 def billing_preferences(request: HttpRequest, customer: Customer) -> HttpResponse:
-    """Debit day (free here, 5 € by phone: brochure) and paper or electronic invoices. The
-    bill run invoices calendar months (every account's cycle starts on the 1st), so the
-    page says when invoices come rather than offering a cycle the bill run would ignore."""
+    """Debit day (free here, 5 € by phone: brochure), the billing cycle of fixed lines' accounts
+    (the day chosen is shown with the transition period it makes before it is confirmed) and
+    paper or electronic invoices."""
     today = paris_date(timezone.now())
     accounts = _active_accounts(customer)
     posted = None
     action = request.POST.get("action", "") if request.method == "POST" else ""
     if request.method == "POST":
         posted = _posted_account(request, accounts)
+        if action not in FORMS_OF_ACTIONS:
+            raise Http404
     cards = [
         _preferences_card(account, today, request.POST if account == posted else None, action)
         for account in accounts
@@ -94,26 +129,35 @@ def billing_preferences(request: HttpRequest, customer: Customer) -> HttpRespons
     failed = False
     if posted is not None:
         card = next(card for card in cards if card["account"] == posted)
-        form = card["debit_form"] if action == "debit_day" else card["delivery_form"]
+        form = card[FORMS_OF_ACTIONS[action]]
         if form.is_valid():
             try:
-                _apply_preference(action, posted, form.cleaned_data, request)
+                if action == "billing_cycle_preview":
+                    card["cycle_preview"] = _cycle_preview(posted, form.cleaned_data, today)
+                else:
+                    _apply_preference(action, posted, form.cleaned_data, request)
             except (BillingError, PaymentError) as error:
                 form.add_error(None, error.message)
             else:
-                return redirect("selfcare:billing_preferences")
-        failed = True
+                if action != "billing_cycle_preview":
+                    return redirect("selfcare:billing_preferences")
+        failed = bool(form.errors)
     phone_fee = catalog_current().fee(DEBIT_DAY_CHANGE_FEE)
     return render(
         request,
         "selfcare/invoices/billing_preferences.html",
-        {
-            "cards": cards,
-            "next_invoice_on": next_invoice_issued_on(today),
-            "phone_fee_cents": phone_fee.price_cents,
-        },
+        {"cards": cards, "phone_fee_cents": phone_fee.price_cents},
         status=400 if failed else 200,
     )
+
+
+def _cycle_preview(account: BillingAccount, data: dict, today) -> dict:
+    change = billing_cycle_change_preview(
+        billing_account=account, billing_cycle_day=data["billing_cycle_day"], today=today
+    )
+    transition = BillingPeriod(start=change.transition_start, stop=change.new_cycle_from)
+    first = BillingPeriod(start=change.new_cycle_from, stop=add_months(change.new_cycle_from, 1))
+    return {"change": change, "transition": transition, "first": first}
 
 
 def _apply_preference(action: str, account: BillingAccount, data: dict, request) -> None:
@@ -122,13 +166,38 @@ def _apply_preference(action: str, account: BillingAccount, data: dict, request)
         account = debit_day_change(
             billing_account=account, debit_day=data["debit_day"], actor=actor, now=now
         )
-        first = first_debit_on(today=paris_date(now), debit_day=account.debit_day)
+        cycle = billing_cycle_state(billing_account=account, today=paris_date(now))
+        first = first_debit_on(
+            today=paris_date(now),
+            debit_day=account.debit_day,
+            period_starts=(cycle.previous.start, cycle.current.start),
+        )
         messages.success(
             request,
             _("Your debit day is now the %(day)s of the month, from the debit of %(date)s.")
             % {"day": account.debit_day, "date": first.strftime("%d/%m/%Y")},
         )
-    elif action == "invoice_delivery":
+    elif action == "billing_cycle":
+        change = billing_account_set_billing_cycle(
+            billing_account=account,
+            billing_cycle_day=data["billing_cycle_day"],
+            actor=actor,
+            now=now,
+        )
+        messages.success(
+            request,
+            _(
+                "Your invoices will start on the %(day)s of the month from %(date)s, after a"
+                " transition invoice from %(start)s to %(end)s."
+            )
+            % {
+                "day": change.new_day,
+                "date": change.new_cycle_from.strftime("%d/%m/%Y"),
+                "start": change.transition_start.strftime("%d/%m/%Y"),
+                "end": (change.new_cycle_from - timedelta(days=1)).strftime("%d/%m/%Y"),
+            },
+        )
+    else:
         billing_account_set_invoice_delivery(
             billing_account=account,
             invoice_delivery=data["invoice_delivery"],
@@ -136,8 +205,6 @@ def _apply_preference(action: str, account: BillingAccount, data: dict, request)
             now=now,
         )
         messages.success(request, _("Your invoice delivery preference is saved."))
-    else:
-        raise Http404
 
 
 # Mode de paiement --------------------------------------------------------------------------
