@@ -91,10 +91,15 @@ class CounterChanges:
         """In the caller's transaction (one chunk of an import)."""
         for name, table in COUNTER_TABLES.items():
             keys = ("line_id", "period_start", *table.key_columns)
+            # In the order of the unique key's index: PostgreSQL then inserts into each of its
+            # pages once, in sequence (0.3 s less server time for the 231,000 new days of a
+            # 500,000-record import, bench_usage_import).
             if name in self.new:
-                storage.insert_frame(table.model, self.new[name])
+                storage.insert_frame(table.model, self.new[name].sort(keys, nulls_last=True))
             if name in self.updated:
-                storage.upsert_frame(table.model, self.updated[name], key_columns=keys)
+                storage.upsert_frame(
+                    table.model, self.updated[name].sort(keys, nulls_last=True), key_columns=keys
+                )
 
 
 class CounterStore:
