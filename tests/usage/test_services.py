@@ -257,7 +257,8 @@ def test_a_duplicate_is_the_exact_record_id_sent_again(tmp_path: Path) -> None:
     # On PostgreSQL the stored ids are found through a hash index (migration 0006), which
     # compares each hit with the stored id: ids close to a stored one are new records.
     numbered_line(open_account(), CAMILLE, activated_at=paris(2026, 10, 1))
-    first = [record("r-1", line=CAMILLE), record("R-2", line=CAMILLE)]
+    odd = 'r"1\\,{2}'  # what a PostgreSQL array literal quotes
+    first = [record("r-1", line=CAMILLE), record("R-2", line=CAMILLE), record(odd, line=CAMILLE)]
     usage_import(path=usage_file(tmp_path / "first.csv", first), clock=clock)
     again = [
         record("r-1", line=CAMILLE, service="sms", duration=None),  # other content, same id
@@ -265,18 +266,15 @@ def test_a_duplicate_is_the_exact_record_id_sent_again(tmp_path: Path) -> None:
         record("r-2", line=CAMILLE),
         record("r-1 ", line=CAMILLE),  # the id read without its surrounding spaces
         record("r-10", line=CAMILLE),
+        record(odd, line=CAMILLE),
     ]
 
     summary = run(usage_file(tmp_path / "again.csv", again))
 
-    assert summary == "read=5 rated=3 rejected=0 duplicates=2 total_eur=0.000000"
-    assert sorted(UsageRecord.objects.values_list("record_id", flat=True)) == [
-        "R-1",
-        "R-2",
-        "r-1",
-        "r-10",
-        "r-2",
-    ]
+    assert summary == "read=6 rated=3 rejected=0 duplicates=3 total_eur=0.000000"
+    assert sorted(UsageRecord.objects.values_list("record_id", flat=True)) == sorted(
+        ["R-1", "R-2", "r-1", "r-10", "r-2", odd]
+    )
     assert UsageRecord.objects.get(record_id="r-1").service == "voice"
 
 

@@ -92,8 +92,8 @@ class CounterChanges:
         for name, table in COUNTER_TABLES.items():
             keys = ("line_id", "period_start", *table.key_columns)
             # In the order of the unique key's index: PostgreSQL then inserts into each of its
-            # pages once, in sequence (0.3 s less server time for the 231,000 new days of a
-            # 500,000-record import, bench_usage_import).
+            # pages once, in sequence (for the 231,000 new days of a 500,000-record import,
+            # bench_usage_import: 0.42 s of server CPU instead of 0.64 s).
             if name in self.new:
                 storage.insert_frame(table.model, self.new[name].sort(keys, nulls_last=True))
             if name in self.updated:
