@@ -8,11 +8,13 @@ throwaway database created on 127.0.0.1:5432 and dropped afterwards; SQLite a te
 Each database is benched in a child process (Django is set up once per process). Setup (the
 customers, accounts and lines, inserted with bulk_create by bench_billing.populate) is not timed.
 Beside the elapsed times, the CPU seconds of the import and of the PostgreSQL backend (when the
-server runs on this machine), which compare runs on a busy machine better.
+server runs on this machine), which compare runs on a busy machine better, and the peak resident
+memory of the process that set up and ran both imports.
 """
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -62,6 +64,7 @@ def run() -> list[tuple[str, str]]:
                 (f"{label}: same file again", result["again_summary"]),
                 (f"{label}: same file again time", _rate(count, result["again_seconds"])),
                 (f"{label}: same file again CPU", _cpu(result["again_cpu"])),
+                (f"{label}: peak memory", f"{result['peak_rss_mb']:,.0f} MB"),
             ]
     return figures
 
@@ -120,6 +123,7 @@ def _import(url: str, source: Path, lines: int) -> None:
                 "again_seconds": again_seconds,
                 "cpu": first_cpu,
                 "again_cpu": again_cpu,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             }
         )
     )

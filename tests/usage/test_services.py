@@ -253,6 +253,31 @@ def test_importing_the_same_file_again_rates_nothing_twice(tmp_path: Path) -> No
     assert UsageImport.objects.count() == 2
 
 
+def test_a_duplicate_is_the_exact_record_id_sent_again(tmp_path: Path) -> None:
+    # On PostgreSQL the stored ids are looked up as an array literal: quoting must keep each id
+    # exact, and ids close to a stored one are new records.
+    numbered_line(open_account(), CAMILLE, activated_at=paris(2026, 10, 1))
+    odd = 'r"1\\,{2}'  # what a PostgreSQL array literal quotes
+    first = [record("r-1", line=CAMILLE), record("R-2", line=CAMILLE), record(odd, line=CAMILLE)]
+    usage_import(path=usage_file(tmp_path / "first.csv", first), clock=clock)
+    again = [
+        record("r-1", line=CAMILLE, service="sms", duration=None),  # other content, same id
+        record("R-1", line=CAMILLE),
+        record("r-2", line=CAMILLE),
+        record("r-1 ", line=CAMILLE),  # the id read without its surrounding spaces
+        record("r-10", line=CAMILLE),
+        record(odd, line=CAMILLE),
+    ]
+
+    summary = run(usage_file(tmp_path / "again.csv", again))
+
+    assert summary == "read=6 rated=3 rejected=0 duplicates=3 total_eur=0.000000"
+    assert sorted(UsageRecord.objects.values_list("record_id", flat=True)) == sorted(
+        ["R-1", "R-2", "r-1", "r-10", "r-2", odd]
+    )
+    assert UsageRecord.objects.get(record_id="r-1").service == "voice"
+
+
 def test_a_parquet_file_is_imported_like_a_csv_one(tmp_path: Path) -> None:
     numbered_line(open_account(), CAMILLE, activated_at=paris(2026, 10, 1))
     csv = november_file(tmp_path)
@@ -585,3 +610,60 @@ def test_a_top_up_that_ended_before_the_renewal_is_not_carried(tmp_path: Path) -
         (1_200_000,),
     ]
     assert allowance_uses() == [(NOVEMBER, TRAVEL_7, "voice", 1200)]
+
+
+MULTI_30 = "multi-destinations-appels-sms"  # 60 min of calls from China to France, 30 days
+
+
+def call_from_beijing(record_id: str, *, seconds: int, day: str) -> dict[str, str | None]:
+    return record(
+        record_id,
+        line=CAMILLE,
+        visited="CN",
+        other="+33612345678",
+        duration=str(seconds),
+        started_at=f"{day}T20:00:00+08:00",
+    )
+
+
+@pytest.mark.parametrize(
+    ("files", "chunk_records"),
+    [
+        pytest.param(1, CHUNK_RECORDS, id="one file"),
+        pytest.param(1, 1, id="one file by chunks of 1 record"),
+        pytest.param(2, CHUNK_RECORDS, id="a file per month"),
+    ],
+)
+def test_a_top_up_keeps_its_balance_across_a_month_without_usage(
+    tmp_path: Path, files: int, chunk_records: int
+) -> None:
+    line = numbered_line(open_account(), CAMILLE, activated_at=paris(2026, 10, 1))
+    bought = paris(2027, 1, 31)  # valid 30 days: until 2 March, past a February with no usage
+    subscription_add(
+        line=line,
+        product=product(MULTI_30),
+        actor=SYSTEM,
+        now=bought,
+        ends_at=bought + timedelta(days=30),
+    )
+    january = call_from_beijing("jan", seconds=3000, day="2027-01-31")
+    march = call_from_beijing("mar", seconds=1200, day="2027-03-01")
+    after = datetime(2027, 3, 5, 8, 0, tzinfo=UTC)
+
+    if files == 1:
+        path = usage_file(tmp_path / "usage.csv", [january, march])
+        usage_import(path=path, clock=lambda: after, chunk_records=chunk_records)
+    else:
+        usage_import(path=usage_file(tmp_path / "jan.csv", [january]), clock=lambda: after)
+        usage_import(path=usage_file(tmp_path / "mar.csv", [march]), clock=lambda: after)
+
+    # 50 of its 60 minutes used in January: 10 left on 1 March, then from zone 3 (China) to
+    # zone 1, per second beyond what a top-up includes: 600 s at 2.20 €/min.
+    assert list(UsageRecord.objects.order_by("started_at").values_list("charge_micro_eur")) == [
+        (0,),
+        (22_000_000,),
+    ]
+    assert allowance_uses() == [
+        (date(2027, 1, 1), MULTI_30, "voice", 3000),
+        (date(2027, 3, 1), MULTI_30, "voice", 3600),
+    ]

@@ -56,6 +56,8 @@ def _stored_schema(schema: pl.Schema) -> dict[str, pl.DataType]:
 # In the frames kept in memory: whether the row is in the database as it stands (read from it, or
 # handed over by `changes` to be written), so that `changes` tells new rows from updated ones.
 STORED = "_stored"
+# In the earlier periods' allowances a top-up's balance is carried from: which period a row is of.
+PERIOD = "_period"
 
 
 @dataclass
@@ -68,7 +70,8 @@ class _Period:
 class StoredCounters:
     """What the database holds for lines of one period that no earlier `CounterStore.read`
     asked for (`frames`, by COUNTER_TABLES name), and, when the tariff carries top-ups into
-    the next period, the previous period's allowances of those of them not read in it."""
+    the next period, the allowances of the periods they may be carried from (`PERIOD` says
+    which) of those lines, for each period those not read in it."""
 
     period_start: date
     line_ids: frozenset[int]
@@ -88,10 +91,15 @@ class CounterChanges:
         """In the caller's transaction (one chunk of an import)."""
         for name, table in COUNTER_TABLES.items():
             keys = ("line_id", "period_start", *table.key_columns)
+            # In the order of the unique key's index: PostgreSQL then inserts into each of its
+            # pages once, in sequence (for the 231,000 new days of a 500,000-record import,
+            # bench_usage_import: 0.42 s of server CPU instead of 0.64 s).
             if name in self.new:
-                storage.insert_frame(table.model, self.new[name])
+                storage.insert_frame(table.model, self.new[name].sort(keys, nulls_last=True))
             if name in self.updated:
-                storage.upsert_frame(table.model, self.updated[name], key_columns=keys)
+                storage.upsert_frame(
+                    table.model, self.updated[name].sort(keys, nulls_last=True), key_columns=keys
+                )
 
 
 class CounterStore:
@@ -132,14 +140,18 @@ class CounterStore:
                     line_ids=missing,
                 )
             if tariff is not None and tariff.top_ups_with_validity:
-                previous_start = _previous_period(period_start)
                 schema = _stored_schema(self._schemas["allowances"])
-                previous = storage.load_rows(
-                    LineAllowanceUse,
-                    columns=list(schema),
-                    schema=schema,
-                    period_start=previous_start,
-                    line_ids=sorted(set(missing) - self._read.get(previous_start, set())),
+                previous = pl.concat(
+                    [
+                        storage.load_rows(
+                            LineAllowanceUse,
+                            columns=list(schema),
+                            schema=schema,
+                            period_start=earlier,
+                            line_ids=sorted(set(missing) - self._read.get(earlier, set())),
+                        ).with_columns(pl.lit(earlier).alias(PERIOD))
+                        for earlier in _carrying_periods(period_start, tariff)
+                    ]
                 )
         asked.update(missing)
         return StoredCounters(
@@ -200,20 +212,36 @@ class CounterStore:
         tariff: Tariff,
         from_database: pl.DataFrame,
     ) -> None:
-        """Add to the period's allowances of `lines` (just read) what the previous period
-        carries into it, for the keys the period has no row of yet (a row it has already counts
-        what was carried, since the first import of the period's usage). The previous period's
-        allowances come from memory for the lines counted in it, else `from_database`."""
-        previous_start = _previous_period(period_start)
-        previous = self._periods.get(previous_start)
-        in_memory = sorted(previous.loaded & set(lines)) if previous else []
-        ids = pl.Series(in_memory, dtype=pl.Int64).implode()
-        parts = [from_database.filter(~pl.col("line_id").is_in(ids))]
-        if previous is not None:
+        """Add to the period's allowances of `lines` (just read) what the periods before carry
+        into it, for the keys the period has no row of yet (a row it has already counts what was
+        carried, since the first import of the period's usage). A top-up's latest row counts all
+        its use so far: a line with no usage in the month before has none there, and its top-up
+        bought near the end of the month before that (30 days from 31 January reach 2 March)
+        still carries its balance. Each earlier period's allowances come from memory for the
+        lines counted in it, else `from_database` (its rows of that period, PERIOD)."""
+        parts = []
+        for earlier in _carrying_periods(period_start, tariff):
+            counted = self._periods.get(earlier)
+            in_memory = sorted(counted.loaded & set(lines)) if counted else []
+            ids = pl.Series(in_memory, dtype=pl.Int64).implode()
             parts.append(
-                previous.frames["allowances"].filter(pl.col("line_id").is_in(ids)).drop(STORED)
+                from_database.filter((pl.col(PERIOD) == earlier) & ~pl.col("line_id").is_in(ids))
             )
-        before = Counters(allowances=self._by_number(pl.concat(parts), lines))
+            if counted is not None:
+                parts.append(
+                    counted.frames["allowances"]
+                    .filter(pl.col("line_id").is_in(ids))
+                    .drop(STORED)
+                    .with_columns(pl.lit(earlier).alias(PERIOD))
+                )
+        keys = ["line_id", *COUNTER_TABLES["allowances"].key_columns]
+        latest = (
+            pl.concat(parts)
+            .sort(PERIOD, descending=True)
+            .unique(subset=keys, keep="first", maintain_order=True)
+            .drop(PERIOD)
+        )
+        before = Counters(allowances=self._by_number(latest, lines))
         carried = before.carried_into_next_period(tariff.top_ups_with_validity).allowances
         validity = pl.DataFrame(
             {
@@ -302,3 +330,15 @@ def _numbers(lines: Mapping[int, str]) -> dict[str, int]:
 
 def _previous_period(period_start: date) -> date:
     return (period_start - timedelta(days=1)).replace(day=1)
+
+
+def _carrying_periods(period_start: date, tariff: Tariff) -> list[date]:
+    """The periods before `period_start`, latest first, in which a top-up of `tariff` still in
+    force when it starts may have been bought (or used last)."""
+    longest = max(tariff.products[code].validity_days or 0 for code in tariff.top_ups_with_validity)
+    starts = datetime.combine(period_start, time(), tzinfo=PARIS)
+    first = (starts - timedelta(days=longest)).date().replace(day=1)
+    periods = [_previous_period(period_start)]
+    while periods[-1] > first:
+        periods.append(_previous_period(periods[-1]))
+    return periods

@@ -69,9 +69,10 @@ from guichet.usage.errors import (
 from guichet.usage.fair_use_selectors import non_occasional_frame
 from guichet.usage.files import (
     # Records read, rated and stored at once (one transaction each). Rating chunk N+1 overlaps
-    # storing chunk N, yet smaller chunks do not pay: each chunk rewrites the counters of the
-    # lines it rated (bench_usage_import, 1,000,000 records: 250,000 a chunk took 0.6 s more
-    # server CPU and 0.4 s more time than 500,000).
+    # storing chunk N, yet smaller chunks have not shown they pay: each chunk rewrites the
+    # counters of the lines it rated and reads what rating it needs (bench_usage_import,
+    # 500,000 records: 250,000 a chunk took 0.3 to 0.6 s more server CPU than 500,000, for a
+    # gain of time lost in the noise of a busy machine; 200 MB less memory).
     CHUNK_RECORDS,
     UsageFileError,
     usage_chunks,

