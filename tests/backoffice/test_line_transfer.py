@@ -16,11 +16,19 @@ from guichet.care.models import OutboxMessage, Request, RequestStatus
 from guichet.customers.models import Customer
 from guichet.customers.selectors import password_reset_user
 from guichet.lines import offer_services as offer
-from guichet.lines.models import Line, LineStatus, Subscription, SubscriptionStatus
+from guichet.lines.models import (
+    Line,
+    LineStatus,
+    Subscription,
+    SubscriptionStatus,
+    TerminationReason,
+)
 from guichet.lines.selectors import rating_lines_frame
+from guichet.lines.services import line_activate, subscription_add
 from guichet.usage.routing import route
 from tests.backoffice.conftest import client_for
-from tests.customers.builders import NOW, as_customer, make_customer
+from tests.customers.builders import NOW, SYSTEM, as_customer, make_customer
+from tests.lines.builders import make_account, make_mobile_line
 from tests.rating.conftest import frame, record
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +120,29 @@ def test_the_advisor_transfers_the_line_and_each_holder_is_billed_for_their_days
     assert (former_invoice.total_cents, new_invoice.total_cents) == (650, 650)
     # CGS 12: "à titre gratuit" — no activation fee for the new holder.
     assert not new_invoice.lines.filter(kind=InvoiceLineKind.ACTIVATION_FEE).exists()
+
+
+def test_a_transfer_in_the_month_of_activation_charges_the_activation_fee_once(
+    catalog, advisor_client
+):
+    """Activated on 3 April, transferred on the 16th: the fee is on the former holder's first
+    invoice only; the new record goes on with the same contract."""
+    line = make_mobile_line(make_account(make_customer()))
+    activated = datetime(2025, 4, 3, 8, 0, tzinfo=UTC)
+    subscription_add(line=line, product=catalog["woot-100"], actor=SYSTEM, now=activated)
+    line_activate(line=line, actor=SYSTEM, now=activated)
+    _post_transfer(advisor_client, _accepted_transfer(line))
+
+    bill_run(period=date(2025, 4, 1), now=datetime(2025, 5, 1, 8, 0, tzinfo=UTC))
+
+    fees = Invoice.objects.filter(
+        period_start=date(2025, 4, 1), lines__kind=InvoiceLineKind.ACTIVATION_FEE
+    )
+    assert [invoice.billing_account.customer for invoice in fees] == [line.billing_account.customer]
+    new_line = Line.objects.get(msisdn=line.msisdn, status=LineStatus.ACTIVE)
+    assert new_line.transferred_from == line
+    line.refresh_from_db()
+    assert line.termination_reason == TerminationReason.TRANSFER
 
 
 def test_the_new_holder_receives_a_link_that_lets_them_choose_a_password(mobile, advisor_client):

@@ -186,6 +186,9 @@ class LineFacts:
     label: str  # "06 12 34 56 78" or the fixed access reference
     in_service: Span  # activation date to termination date
     subscriptions: tuple[SubscriptionFacts, ...]
+    # False on the record a line transfer (CGS 12) continues the contract on: its activation
+    # fee was the former holder's, on the former record.
+    charges_activation: bool = True
 
 
 @dataclass(frozen=True)
@@ -400,7 +403,7 @@ def _activation_charge(
     *, line: LineFacts, period_start: date, stop: date, prices: Mapping[str, Price]
 ) -> Charge | None:
     activated_on = line.in_service.start
-    if not period_start <= activated_on < stop:
+    if not line.charges_activation or not period_start <= activated_on < stop:
         return None
     main_offers = [s for s in line.subscriptions if prices[s.code].kind == PriceKind.MAIN_OFFER]
     if not main_offers:

@@ -1143,6 +1143,7 @@ def _line_facts(line: Line) -> rules.LineFacts:
             )
             for subscription in line.billed_subscriptions  # type: ignore[attr-defined]
         ),
+        charges_activation=line.transferred_from_id is None,
     )
 
 

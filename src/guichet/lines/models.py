@@ -39,6 +39,8 @@ class TerminationReason(models.TextChoices):
     NO_COVERAGE = "no_coverage", "Zone non couverte"  # CGS 4.6
     PRICE_CHANGE = "price_change", "Modification du prix"  # CGS 5.2, within 4 months
     UNPAID = "unpaid", "Non-paiement"  # CGS 8.2
+    # CGS 12: the contract goes on with a new holder, on a new record of the line.
+    TRANSFER = "transfer", "Cession à un nouveau titulaire"
     FALSE_DECLARATION = "false_declaration", "Fausse déclaration"  # CGS 8.2
     FORCE_MAJEURE = "force_majeure", "Force majeure"  # CGS 8.2
 
@@ -76,6 +78,11 @@ class Line(models.Model):
     terminated_at = models.DateTimeField(null=True, blank=True)
     # Last day of the minimum commitment period (French date); null without commitment.
     commitment_end_date = models.DateField(null=True, blank=True)
+    # A line transferred to a new holder (CGS 12) goes on as a new record: the former one. Its
+    # contract was activated (and its activation fee billed) on that record, not this one.
+    transferred_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transferred_to"
+    )
     # Self-care act "Déclarer utilisateurs": who uses the line when it is not the holder.
     user_name = models.CharField(max_length=200, blank=True)
     user_is_minor = models.BooleanField(default=False)

@@ -967,8 +967,8 @@ def line_transfer_holder(
     """The contract of `line` passes to the holder of `billing_account` at `now` (CGS 12).
 
     The bill run and usage routing find a line's account and plan on the line record, over the
-    record's time in service. So the record of the former holder ends at `now` (terminated at
-    their request, with every running subscription: they are billed up to that day) and a new
+    record's time in service. So the record of the former holder ends at `now` (terminated by
+    the transfer, with every running subscription: they are billed up to that day) and a new
     record on the new account carries the same number, access reference, SIM and PUK, the
     contract's dates (activation and commitment end: the contract goes on, CGS 12 transfers it
     free of charge) and the plan, options and bonuses that were running, from `now`. Usage
@@ -1013,7 +1013,7 @@ def line_transfer_holder(
     Subscription.objects.bulk_update(running, ["status", "ends_at"])
     sim = (line.iccid, line.puk)
     line.status = LineStatus.TERMINATED
-    line.termination_reason = TerminationReason.CUSTOMER_REQUEST
+    line.termination_reason = TerminationReason.TRANSFER
     line.terminated_at = now
     line.iccid = ""
     line.save(update_fields=["status", "termination_reason", "terminated_at", "iccid"])
@@ -1028,6 +1028,7 @@ def line_transfer_holder(
         created_at=now,
         activated_at=line.activated_at,
         commitment_end_date=line.commitment_end_date,
+        transferred_from=line,
     )
     Subscription.objects.bulk_create(
         Subscription(
