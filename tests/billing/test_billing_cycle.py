@@ -15,12 +15,13 @@ from guichet.billing.services import bill_run, billing_account_set_billing_cycle
 from guichet.care.acts import Act
 from guichet.care.models import Activity, OutboxMessage
 from guichet.catalog.models import CatalogRelease
+from guichet.lines.errors import LineError, LineErrorCode
 from guichet.lines.models import Line
 from guichet.lines.services import line_activate, subscription_add
 from guichet.usage.services import vod_purchase_record
 from tests.billing.builders import open_account, paris, product, terminate, woot_line
 from tests.customers.builders import SYSTEM
-from tests.lines.builders import make_fixed_line
+from tests.lines.builders import make_fixed_line, make_mobile_line
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +106,29 @@ def test_choosing_day_15_plans_a_transition_logs_it_and_notifies() -> None:
         date(2026, 12, 14),
         True,
     )
+
+
+def test_a_mobile_line_cannot_join_an_account_not_billed_by_calendar_month() -> None:
+    account = open_account()
+    box_line(account, activated_at=paris(2026, 10, 1))
+    billing_account_set_billing_cycle(
+        billing_account=account, billing_cycle_day=15, actor=SYSTEM, now=CHOSEN_AT
+    )
+    account.refresh_from_db()
+
+    for on in (paris(2026, 11, 11), paris(2027, 1, 4)):  # in transition, then on cycle day 15
+        with pytest.raises(LineError) as refused:
+            make_mobile_line(account, now=on)
+        assert refused.value.code == LineErrorCode.BILLING_CYCLE_NOT_MONTHLY
+        assert "a son propre cycle de facturation" in refused.value.message
+    # Back to day 1: refused until the transition back has ended, then welcome.
+    billing_account_set_billing_cycle(
+        billing_account=account, billing_cycle_day=1, actor=SYSTEM, now=paris(2027, 1, 5)
+    )
+    account.refresh_from_db()
+    with pytest.raises(LineError):
+        make_mobile_line(account, now=paris(2027, 1, 6))
+    assert make_mobile_line(account, now=paris(2027, 2, 1)).billing_account == account
 
 
 @pytest.mark.parametrize("day", [0, 29, 31])

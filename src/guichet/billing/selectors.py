@@ -223,6 +223,16 @@ def billing_cycle_state(*, billing_account: BillingAccount, today: date) -> Bill
     )
 
 
+def billed_by_calendar_month(*, billing_account: BillingAccount, today: date) -> bool:
+    """Whether the account's periods are calendar months from `today` on: cycle day 1 and no
+    transition still to come (what a mobile line needs, billing.cycle_rules). One query."""
+    if billing_account.billing_cycle_day != 1:
+        return False
+    return not BillingCycleChange.objects.filter(
+        billing_account=billing_account, new_cycle_from__gt=today
+    ).exists()
+
+
 def open_mobile_line_numbers(*, billing_account: BillingAccount) -> tuple[str, ...]:
     """The numbers of the account's mobile lines not terminated, in order. One query."""
     return tuple(

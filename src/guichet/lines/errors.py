@@ -12,6 +12,7 @@ class LineErrorCode(StrEnum):
     TERMINATE_NOT_ALLOWED = "line_terminate_not_allowed"
     REASON_NOT_ALLOWED_FOR_CUSTOMER = "line_reason_not_allowed_for_customer"
     BILLING_ACCOUNT_CLOSED = "line_billing_account_closed"
+    BILLING_CYCLE_NOT_MONTHLY = "line_billing_cycle_not_monthly"
     MSISDN_INVALID = "line_msisdn_invalid"
     MSISDN_IN_USE = "line_msisdn_in_use"
     ACCESS_REFERENCE_INVALID = "line_access_reference_invalid"

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from guichet.billing.models import BillingAccount, BillingAccountStatus
 from guichet.billing.rules import ArrearsAct
-from guichet.billing.selectors import arrears_state, unpaid_check
+from guichet.billing.selectors import arrears_state, billed_by_calendar_month, unpaid_check
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
 from guichet.care.notifications import french_date
@@ -200,6 +200,17 @@ def line_create(
             message=f"Le compte de facturation {billing_account.number} est clôturé.",
         )
     mobile = market == Market.MOBILE
+    if mobile and not billed_by_calendar_month(
+        billing_account=billing_account, today=paris_date(now)
+    ):
+        # A mobile line's allowances run per calendar month (billing.cycle_rules).
+        raise LineError(
+            code=LineErrorCode.BILLING_CYCLE_NOT_MONTHLY,
+            message=f"Le compte de facturation {billing_account.number} a son propre cycle de"
+            " facturation : une ligne mobile, dont le forfait se décompte par mois civil, se"
+            " rattache à un compte facturé du 1er au dernier jour du mois.",
+            extra={"billing_account": billing_account.number},
+        )
     if (
         (mobile and (not msisdn or access_reference or not iccid or not puk))
         or (not mobile and (not access_reference or msisdn))
