@@ -9,7 +9,14 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from guichet.billing.models import BillingAccount, BillingCycleChange, Invoice, InvoiceStatus
+from guichet.billing.models import (
+    BillingAccount,
+    BillingCycleChange,
+    Invoice,
+    InvoiceStatus,
+    PaymentMethod,
+)
+from guichet.billing.services import billing_account_set_billing_cycle
 from guichet.care.acts import Act
 from guichet.care.models import Activity, OutboxMessage
 from guichet.catalog.models import CatalogRelease
@@ -139,3 +146,23 @@ def test_another_customers_account_is_not_found(client, box_account, clock):
     client.force_login(open_account().customer.user)
     assert _post(client, box_account, "billing_cycle", "15").status_code == 404
     assert not BillingCycleChange.objects.exists()
+
+
+def test_the_payment_method_page_gives_the_next_invoice_of_the_accounts_cycle(loaded_catalog):
+    account = open_account(payment_method=PaymentMethod.CARD)
+    box = make_fixed_line(account)
+    subscription_add(
+        line=box, product=product("bbox-fibre-exemple"), actor=SYSTEM, now=paris(2026, 10, 1)
+    )
+    line_activate(line=box, actor=SYSTEM, now=paris(2026, 10, 1))
+    billing_account_set_billing_cycle(
+        billing_account=account, billing_cycle_day=15, actor=SYSTEM, now=NOW
+    )
+    client = Client()
+
+    with time_machine.travel(paris(2027, 2, 20), tick=False):
+        client.force_login(account.customer.user)
+        page = client.get(reverse("selfcare:payment_method")).content.decode()
+
+    # The period of 15 February – 14 March is invoiced on 16 March, not on 2 March.
+    assert "à partir de la facture émise le 16 mars 2027" in page

@@ -1,7 +1,7 @@
 """Factures and Compte: billing preferences, the payment method, the SEPA mandates and the
 instalment plans (issue 6, "Moyens de paiement" and "Paiement")."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -69,6 +69,12 @@ def _posted_account(request: HttpRequest, accounts: list[BillingAccount]) -> Bil
 
 
 # Préférences -------------------------------------------------------------------------------
+
+
+def _period_starts(account: BillingAccount, today: date) -> tuple[date, date]:
+    """The first days of the account's previous and current periods (its billing cycle)."""
+    cycle = billing_cycle_state(billing_account=account, today=today)
+    return cycle.previous.start, cycle.current.start
 
 
 def _preferences_card(account: BillingAccount, today, data=None, action: str = "") -> dict:
@@ -272,12 +278,19 @@ def payment_method(request: HttpRequest, customer: Customer) -> HttpResponse:
         return redirect("selfcare:payment_method")
     elif posted is not None:
         raise Http404
+    today = paris_date(timezone.now())
     return render(
         request,
         "selfcare/invoices/payment_method.html",
         {
-            "accounts": [(account, forms[account.number]) for account in accounts],
-            "next_invoice_on": next_invoice_issued_on(paris_date(timezone.now())),
+            "accounts": [
+                (
+                    account,
+                    forms[account.number],
+                    next_invoice_issued_on(today, period_starts=_period_starts(account, today)),
+                )
+                for account in accounts
+            ],
         },
         status=400 if any(form.errors for form in forms.values()) else 200,
     )
