@@ -361,9 +361,21 @@ def _price(
     # sent (premium-rate numbers never: "hors usages surtaxés"), data abroad beyond the plan,
     # data in France beyond the plan (throttled, which the speed restoration lifts).
     beyond_plan = ~free_special & ~included_call & ~premium & (direction == "out")
+    # The plan includes at most `max_included_call_s` of a call the line makes (plans.toml
+    # call_limits: CGS 6.2, "un appel de plus de 3 heures" is not an authorised use): the rest
+    # is out of bundle, per second at the route's price.
+    cap = tariff.max_included_call_s
+    beyond_cap = (
+        pl.when(included_call & ~free_special & is_call & (direction == "out"))
+        .then(pl.max_horizontal(pl.col("seconds") - cap, pl.lit(0)))
+        .otherwise(0)
+        if cap is not None
+        else pl.lit(0)
+    )
     frame = frame.with_columns(
         _free=free_special,
         _included_call=included_call,
+        _beyond_cap=beyond_cap.cast(pl.Int64),
         _billed=billed_seconds,
         _demand=pl.when(is_call & beyond_plan)
         .then(billed_seconds)
@@ -415,7 +427,11 @@ def _price(
         .otherwise(pl.col("roaming_charged_ko")),
     )
     base_charge = (
-        pl.when(pl.col("_free") | pl.col("_included_call"))
+        pl.when(pl.col("_free"))
+        .then(0)
+        .when(pl.col("_beyond_cap") > 0)
+        .then(rounded(pl.col("price_micro_eur") * pl.col("_beyond_cap"), SECONDS_PER_MINUTE))
+        .when(pl.col("_included_call"))
         .then(0)
         .when(is_call)
         .then(rounded(pl.col("price_micro_eur") * (pl.col("_billed") - used), SECONDS_PER_MINUTE))
@@ -791,6 +807,18 @@ def _reason(
         .otherwise(pl.lit(""))
     )
     throttle = f"throttled to {tariff.throttled_kbps} kb/s, not charged"
+    beyond_cap = pl.col("_beyond_cap")
+    capped = (
+        pl.when(beyond_cap > 0)
+        .then(
+            pl.format(
+                f"; {{}} s beyond {tariff.max_included_call_s} s per call (CGS 6.2): {{}}",
+                beyond_cap,
+                pl.col("rate_text"),
+            )
+        )
+        .otherwise(pl.lit(""))
+    )
     ko = pl.format(", {} Ko", pl.col("ko"))
     templates: list[tuple[pl.Expr, pl.Expr]] = [
         (pl.col("_allowance_text").is_not_null(), _allowance_reason(origin, throttle)),
@@ -833,13 +861,17 @@ def _reason(
         (
             included_call & home,
             pl.concat_str(
-                [pl.format("included: {} in France to a French number", service), quantity]
+                [pl.format("included: {} in France to a French number", service), quantity, capped]
             ),
         ),
         (
             included_call,
             pl.concat_str(
-                [pl.format("included: {} from {} to {}", service, origin, destination), quantity]
+                [
+                    pl.format("included: {} from {} to {}", service, origin, destination),
+                    quantity,
+                    capped,
+                ]
             ),
         ),
         (pl.lit(True), pl.concat_str([pl.col("rate_text"), quantity])),
@@ -867,6 +899,7 @@ def _reason(
         "_demand",
         "allowance_used",
         "_non_occasional",
+        "_beyond_cap",
     )
     classified = (
         frame.lazy()
