@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guichet.rating import rate_usage
+from guichet.rating import Counters, rate_usage
 from guichet.usage.files import rate_file, rated_for_output
 from tests.rating.conftest import frame
 from tests.rating.test_engine import random_records
@@ -18,6 +18,12 @@ def tariff():
     from tests.rating.conftest import DATA
 
     return tariff_for_plan(load_catalog(DATA), "woot-100go")
+
+
+def without_usage(counters: Counters) -> Counters:
+    return Counters(
+        totals=counters.totals, allowances=counters.allowances, recipients=counters.recipients
+    )
 
 
 @settings(max_examples=25, deadline=None)
@@ -48,6 +54,6 @@ def test_chunked_file_rates_like_one_batch(
         whole.rejected,
         whole.total_micro_eur,
     )
-    assert rating.counters.as_dict() == whole.counters.as_dict()
+    assert rating.counters.as_dict() == without_usage(whole.counters).as_dict()
     if in_order:
         assert rating.chunked

@@ -126,6 +126,7 @@ def rate_usage(
     earlier_ids: Collection[str] | pl.Series = (),
     subscriptions: pl.DataFrame | None = None,
     non_occasional: pl.DataFrame | None = None,
+    usage_counters: bool = True,
 ) -> RatingResult:
     """Rate one batch of usage records of one billing period for lines on `tariff`'s plan,
     starting from `counters` (default: a fresh period). A record_id in `seen_ids` or seen earlier
@@ -136,7 +137,10 @@ def rate_usage(
     (rows of products the tariff does not sell with the plan are ignored); None: no option.
     `non_occasional` (NON_OCCASIONAL_SCHEMA): when lines are rated as non-occasional travellers
     (fair use: billing decides, after alerting the customer, from `fair_use.fair_use_flags`):
-    their usage in the fair-use zones is then out of bundle at the zone's rates."""
+    their usage in the fair-use zones is then out of bundle at the zone's rates.
+    `usage_counters=False`: the counters returned have empty `usage` and `days` frames (what
+    rating the next batch does not read), for a caller that keeps neither (`guichet rate`):
+    their cost, and their memory, which grows with lines × days, are saved."""
     counters = counters or Counters()
     read = records.height
     frame = parse_columns(records.with_row_index("_row"), tariff)
@@ -177,13 +181,21 @@ def rate_usage(
             f"read={read} but rated={rated_count} rejected={rejected.height}"
         )
     total = int(priced.get_column("charge_micro_eur").sum())
-    totals, usage = _counter_frames(priced, last_france)
+    totals = _totals(priced, last_france)
+    if usage_counters:
+        fair_use_zones = tariff.fair_use.zones if tariff.fair_use else frozenset()
+        usage, days = _usage(priced), usage_days(priced, fair_use_zones)
+    else:
+        counters = Counters(
+            totals=counters.totals, allowances=counters.allowances, recipients=counters.recipients
+        )
+        usage = days = None
     new_counters = counters.plus(
         totals,
         usage,
         allowances=coverage.allowances,
         recipients=coverage.recipients,
-        days=usage_days(priced, tariff.fair_use.zones if tariff.fair_use else frozenset()),
+        days=days,
     )
     return RatingResult(
         records=out.drop("_row"),
@@ -960,16 +972,13 @@ def _allowance_reason(origin: pl.Expr, throttle: str) -> pl.Expr:
     return pl.concat_str([plan, pl.col("_allowance_text"), rest])
 
 
-def _counter_frames(
-    priced: pl.DataFrame, last_france: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Totals per line (throttled: the line's last France data record of the batch was) and
-    quantities per line and usage key."""
+def _totals(priced: pl.DataFrame, last_france: pl.DataFrame) -> pl.DataFrame:
+    """Totals per line (throttled: the line's last France data record of the batch was)."""
     throttled = last_france.join(priced.select("_row", "throttled"), on="_row", how="inner").select(
         "line", _last_throttled="throttled"
     )
     # Lazy: the grouping then reads only the columns it sums (eager, it takes the whole frame).
-    totals = (
+    return (
         priced.lazy()
         .group_by("line")
         .agg(
@@ -982,6 +991,10 @@ def _counter_frames(
         .with_columns(throttled=pl.col("_last_throttled").fill_null(False))
         .collect()
     )
+
+
+def _usage(priced: pl.DataFrame) -> pl.DataFrame:
+    """Quantities per line and usage key."""
     quantity = (
         pl.when(pl.col("service") == "data")
         .then(pl.col("ko"))
@@ -990,7 +1003,7 @@ def _counter_frames(
         .otherwise(1)
     )
     # The quantity as a column first: the grouping then sums a column (its fast path).
-    usage = (
+    return (
         priced.lazy()
         .select(
             "line",
@@ -1003,4 +1016,3 @@ def _counter_frames(
         .agg(pl.col("quantity").sum())
         .collect()
     )
-    return totals, usage

@@ -68,6 +68,8 @@ class FileRating:
     rated: int
     rejected: int
     total_micro_eur: int
+    # The period's counters after the file, without `usage` and `days` (rate_usage's
+    # usage_counters=False): what rating needs to go on, not what the Conso page shows.
     counters: Counters
     chunked: bool  # rated chunk by chunk (else in one batch: see rate_file)
 
@@ -104,7 +106,7 @@ def rate_file(
     try:
         return _rate_chunked(source, target, tariff, chunk_records)
     except _OutOfOrder:
-        result = rate_usage(read_usage(source), tariff=tariff)
+        result = rate_usage(read_usage(source), tariff=tariff, usage_counters=False)
         write_rated(rated_for_output(result), target)
         return FileRating(
             read=result.read,
@@ -181,7 +183,13 @@ def _rate_chunked(source: Path, target: Path, tariff: Tariff, chunk_records: int
             for number, chunk in enumerate(usage_chunks(source, chunk_records)):
                 ids = chunk.get_column("record_id").str.strip_chars()
                 earlier = _earlier_ids(ids, seen_hashes, ids_files)
-                result = rate_usage(chunk, tariff=tariff, counters=counters, earlier_ids=earlier)
+                result = rate_usage(
+                    chunk,
+                    tariff=tariff,
+                    counters=counters,
+                    earlier_ids=earlier,
+                    usage_counters=False,
+                )
                 last_keys = _in_order(last_keys, result.allowance_span)
                 rated_ids = result.rated_ids()
                 if rated_ids.len():
