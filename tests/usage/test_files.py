@@ -57,3 +57,36 @@ def test_chunked_file_rates_like_one_batch(
     assert rating.counters.as_dict() == without_usage(whole.counters).as_dict()
     if in_order:
         assert rating.chunked
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.integers(0, 10**6),
+    st.integers(0, 40),
+    st.integers(1, 15),
+    st.integers(1, 200),
+    st.booleans(),
+    st.booleans(),
+)
+def test_csv_read_in_small_blocks_gives_the_records_of_the_file(
+    tmp_path_factory, seed, count, chunk, block, crlf, final_newline
+):
+    from unittest import mock
+
+    from guichet.usage import files
+
+    rows = random_records(random.Random(seed), count, bad_share=0.2)
+    rng = random.Random(seed)
+    for row in rows:  # quoted fields, with commas, quotes and newlines in them
+        if rng.random() < 0.3:
+            row["other_party"] = rng.choice(["a,b", 'say "hi"', "two\nlines", "\r\n", ""])
+    source = tmp_path_factory.mktemp("blocks") / "usage.csv"
+    text = frame(rows).write_csv(line_terminator="\r\n" if crlf else "\n")
+    source.write_bytes(text.encode() if final_newline else text.rstrip("\r\n").encode())
+    with mock.patch.object(files, "CSV_BLOCK_BYTES", block):
+        chunks = list(files.usage_chunks(source, chunk))
+    expected = pl.read_csv(source, infer_schema=False)
+    assert [c.height for c in chunks] == (
+        [min(chunk, count - start) for start in range(0, count, chunk)] or [0]
+    )
+    assert pl.concat(chunks).rows() == expected.rows()

@@ -15,6 +15,7 @@ import polars as pl
 
 from guichet.rating import (
     OUTPUT_COLUMNS,
+    RATED,
     USAGE_COLUMNS,
     Counters,
     RatingResult,
@@ -134,8 +135,12 @@ def usage_file_columns(path: Path) -> list[str]:
         raise UsageFileError(f"{path}: not a readable usage file ({error})") from error
 
 
+def _is_parquet(path: Path) -> bool:
+    return path.suffix.lower() == ".parquet"
+
+
 def _scan(path: Path) -> pl.LazyFrame:
-    if path.suffix.lower() == ".parquet":
+    if _is_parquet(path):
         return pl.scan_parquet(path)
     return pl.scan_csv(path, infer_schema=False, encoding="utf8")
 
@@ -143,20 +148,71 @@ def _scan(path: Path) -> pl.LazyFrame:
 def usage_chunks(path: Path, chunk_records: int) -> Iterator[pl.DataFrame]:
     """The usage columns of the file as text, `chunk_records` rows at a time, in file order
     (one empty frame for a file without records)."""
-    frames = (
-        _scan(path)
+    frames = _parquet_frames(path, chunk_records) if _is_parquet(path) else _csv_frames(path)
+    try:
+        pending: list[pl.DataFrame] = []
+        count, given = 0, False
+        for frame in frames:
+            pending.append(frame)
+            count += frame.height
+            while count >= chunk_records:
+                whole = pl.concat(pending)
+                yield whole.slice(0, chunk_records)
+                given = True
+                rest = whole.slice(chunk_records)
+                pending, count = [rest], rest.height
+        if count or not given:
+            yield pl.concat(pending) if pending else _no_records()
+    except (pl.exceptions.PolarsError, OSError) as error:
+        raise UsageFileError(f"{path}: not a readable usage file ({error})") from error
+
+
+# A CSV file is read this many bytes at a time, each block cut after its last whole record and
+# parsed on its own (header first), so that memory is bounded by a chunk and a block: Polars
+# 2.1's streaming scan (collect_batches, sink_batches) reads the whole file ahead of the batches
+# given, whatever their size.
+CSV_BLOCK_BYTES = 16 << 20
+
+
+def _csv_frames(path: Path) -> Iterator[pl.DataFrame]:
+    with path.open("rb") as file:
+        header = file.readline()
+        carry = b""
+        while block := file.read(CSV_BLOCK_BYTES):
+            data = carry + block
+            cut = _records_end(data)
+            carry = data[cut:]
+            if cut:
+                yield _csv_records(header + data[:cut])
+        if carry.strip():
+            yield _csv_records(header + carry)
+
+
+def _records_end(data: bytes) -> int:
+    """Where the last whole record of `data` ends: after a newline outside quotes (a quoted
+    field may hold newlines; quotes inside a field are doubled, so an even count of quotes
+    before a newline puts it outside), 0 if there is none."""
+    cut = data.rfind(b"\n") + 1
+    while cut and data.count(b'"', 0, cut) % 2:
+        cut = data.rfind(b"\n", 0, cut - 1) + 1
+    return cut
+
+
+def _csv_records(text: bytes) -> pl.DataFrame:
+    frame = pl.read_csv(text, infer_schema=False, encoding="utf8")
+    return frame.select(pl.col(name).cast(pl.String) for name in USAGE_COLUMNS)
+
+
+def _parquet_frames(path: Path, chunk_records: int) -> Iterator[pl.DataFrame]:
+    return (
+        pl.scan_parquet(path)
         .select(pl.col(name).cast(pl.String) for name in USAGE_COLUMNS)
         .collect_batches(chunk_size=chunk_records)
     )
-    try:
-        empty = True
-        for frame in frames:
-            empty = False
-            yield frame
-        if empty:
-            yield pl.DataFrame(schema=dict.fromkeys(USAGE_COLUMNS, pl.String))
-    except (pl.exceptions.PolarsError, OSError) as error:
-        raise UsageFileError(f"{path}: not a readable usage file ({error})") from error
+
+
+def _no_records() -> pl.DataFrame:
+    return pl.DataFrame(schema=dict.fromkeys(USAGE_COLUMNS, pl.String))
 
 
 def _id_hash(ids: pl.Series) -> pl.Series:
@@ -182,7 +238,8 @@ def _rate_chunked(source: Path, target: Path, tariff: Tariff, chunk_records: int
             written: Future[None] | None = None
             for number, chunk in enumerate(usage_chunks(source, chunk_records)):
                 ids = chunk.get_column("record_id").str.strip_chars()
-                earlier = _earlier_ids(ids, seen_hashes, ids_files)
+                hashes = _id_hash(ids)
+                earlier = _earlier_ids(hashes, seen_hashes, ids_files)
                 result = rate_usage(
                     chunk,
                     tariff=tariff,
@@ -191,14 +248,18 @@ def _rate_chunked(source: Path, target: Path, tariff: Tariff, chunk_records: int
                     usage_counters=False,
                 )
                 last_keys = _in_order(last_keys, result.allowance_span)
-                rated_ids = result.rated_ids()
+                # A rated record's id is the chunk's id, stripped: its hash is already known.
+                is_rated = result.records.get_column("status") == RATED
+                rated_ids, rated_hashes = ids.filter(is_rated), hashes.filter(is_rated)
                 if rated_ids.len():
                     ids_file = folder / f"ids-{number}.parquet"
-                    pl.DataFrame([_id_hash(rated_ids), rated_ids]).write_parquet(ids_file)
+                    pl.DataFrame([rated_hashes, rated_ids]).write_parquet(
+                        ids_file, compression="lz4"
+                    )
                     ids_files.append(ids_file)
                     seen_hashes = (
                         pl.DataFrame([seen_hashes])
-                        .merge_sorted(pl.DataFrame([_id_hash(rated_ids).sort()]), key="hash")
+                        .merge_sorted(pl.DataFrame([rated_hashes.sort()]), key="hash")
                         .get_column("hash")
                     )
                 rows = rated_for_output(result)
@@ -247,13 +308,13 @@ def _in_order(last_keys: pl.DataFrame, span: pl.DataFrame | None) -> pl.DataFram
     return pl.concat([last_keys.join(latest, on="line", how="anti"), latest])
 
 
-def _earlier_ids(ids: pl.Series, seen_hashes: pl.Series, ids_files: list[Path]) -> pl.Series:
-    """The ids of this chunk rated in an earlier chunk (exact)."""
+def _earlier_ids(hashes: pl.Series, seen_hashes: pl.Series, ids_files: list[Path]) -> pl.Series:
+    """The ids of this chunk (their `hashes`) rated in an earlier chunk (exact)."""
     none = pl.Series("record_id", [], dtype=pl.String)
     if seen_hashes.len() == 0:
         return none
     # Sorted, the binary searches walk the seen hashes in order (cache-friendly, ~4× faster).
-    hashes = _id_hash(ids.drop_nulls()).sort()
+    hashes = hashes.drop_nulls().sort()
     found = seen_hashes.gather(seen_hashes.search_sorted(hashes).clip(0, seen_hashes.len() - 1))
     candidates = hashes.filter(found == hashes)
     if candidates.len() == 0:
