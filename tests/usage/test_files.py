@@ -90,3 +90,25 @@ def test_csv_read_in_small_blocks_gives_the_records_of_the_file(
         [min(chunk, count - start) for start in range(0, count, chunk)] or [0]
     )
     assert pl.concat(chunks).rows() == expected.rows()
+
+
+def test_records_of_one_instant_are_rated_in_one_chunk(tariff, tmp_path):
+    from tests.rating.conftest import record
+
+    # Sorted by started_at, ids in decreasing order within an instant: split between chunks, a
+    # line's records would look out of (started, record_id) order.
+    instants = ["2026-11-02T10:00:00+01:00", "2026-11-02T11:00:00+01:00"]
+    rows = [
+        record(f"id{9 - index}", service="data", other=None, duration=None, volume="5000000")
+        | {"started_at": instants[index // 5]}
+        for index in range(10)
+    ]
+    source, target = tmp_path / "usage.csv", tmp_path / "rated.csv"
+    frame(rows).write_csv(source)
+    rating = rate_file(source, target, tariff=tariff, chunk_records=3)
+    assert rating.chunked
+    expected = rated_for_output(rate_usage(frame(rows), tariff=tariff))
+    assert (
+        pl.read_csv(target, infer_schema=False).rows()
+        == expected.select(pl.all().cast(pl.String)).rows()
+    )

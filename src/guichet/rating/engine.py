@@ -184,6 +184,8 @@ def rate_usage(
         )
     total = int(priced.get_column("charge_micro_eur").sum())
     totals = _totals(priced, last_france)
+    usage: pl.DataFrame | None = None
+    days: pl.DataFrame | None = None
     if usage_counters:
         fair_use_zones = tariff.fair_use.zones if tariff.fair_use else frozenset()
         usage, days = _usage(priced), usage_days(priced, fair_use_zones)
@@ -191,7 +193,6 @@ def rate_usage(
         counters = Counters(
             totals=counters.totals, allowances=counters.allowances, recipients=counters.recipients
         )
-        usage = days = None
     new_counters = counters.plus(
         totals,
         usage,
