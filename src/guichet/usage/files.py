@@ -229,7 +229,7 @@ def _rate_chunked(source: Path, target: Path, tariff: Tariff, chunk_records: int
     counters = Counters()
     read = rated = rejected = total = 0
     last_keys = pl.DataFrame(schema={"line": pl.String, "started": _UTC_US, "record_id": pl.String})
-    seen_hashes = pl.Series("hash", [], dtype=pl.UInt64)  # sorted
+    seen_hashes = _SortedRuns()
     parquet = target.suffix.lower() == ".parquet"
     with tempfile.TemporaryDirectory(prefix="guichet-rate-") as scratch:
         folder = Path(scratch)
@@ -264,11 +264,7 @@ def _rate_chunked(source: Path, target: Path, tariff: Tariff, chunk_records: int
                         ids_file, compression="lz4"
                     )
                     ids_files.append(ids_file)
-                    seen_hashes = (
-                        pl.DataFrame([seen_hashes])
-                        .merge_sorted(pl.DataFrame([rated_hashes.sort()]), key="hash")
-                        .get_column("hash")
-                    )
+                    seen_hashes.add(rated_hashes.sort())
                 rows = rated_for_output(result)
                 if written is not None:
                     written.result()
@@ -350,15 +346,39 @@ def _in_order(last_keys: pl.DataFrame, span: pl.DataFrame | None) -> pl.DataFram
     return pl.concat([last_keys.join(latest, on="line", how="anti"), latest])
 
 
-def _earlier_ids(hashes: pl.Series, seen_hashes: pl.Series, ids_files: list[Path]) -> pl.Series:
+class _SortedRuns:
+    """The hashes of the ids rated so far, in sorted runs merged like the digits of a binary
+    counter (a run is merged into the one before it while that one is not longer): each hash
+    is copied about log2(chunks) times and a look-up searches as many runs, where one sorted
+    array grown at each chunk would copy the file's hashes once per chunk (quadratic)."""
+
+    def __init__(self) -> None:
+        self.runs: list[pl.Series] = []
+
+    def add(self, hashes: pl.Series) -> None:
+        """Add sorted `hashes`."""
+        run = hashes
+        while self.runs and self.runs[-1].len() <= run.len():
+            older = self.runs.pop()
+            run = pl.DataFrame([older]).merge_sorted(pl.DataFrame([run]), key="hash").to_series()
+        self.runs.append(run)
+
+    def present(self, hashes: pl.Series) -> pl.Series:
+        """Those of sorted `hashes` that were added (with repeats)."""
+        found = [
+            # Sorted, the binary searches walk the run in order (cache-friendly, ~4× faster).
+            hashes.filter(run.gather(run.search_sorted(hashes).clip(0, run.len() - 1)) == hashes)
+            for run in self.runs
+        ]
+        return pl.concat(found) if found else hashes.clear()
+
+
+def _earlier_ids(hashes: pl.Series, seen_hashes: _SortedRuns, ids_files: list[Path]) -> pl.Series:
     """The ids of this chunk (their `hashes`) rated in an earlier chunk (exact)."""
     none = pl.Series("record_id", [], dtype=pl.String)
-    if seen_hashes.len() == 0:
+    if not seen_hashes.runs:
         return none
-    # Sorted, the binary searches walk the seen hashes in order (cache-friendly, ~4× faster).
-    hashes = hashes.drop_nulls().sort()
-    found = seen_hashes.gather(seen_hashes.search_sorted(hashes).clip(0, seen_hashes.len() - 1))
-    candidates = hashes.filter(found == hashes)
+    candidates = seen_hashes.present(hashes.drop_nulls().sort())
     if candidates.len() == 0:
         return none
     return (
