@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from guichet.catalog.schema import load_catalog  # noqa: E402
 from guichet.rating import tariff_for_plan  # noqa: E402
-from guichet.usage.files import RATE_CHUNK_RECORDS, rate_file  # noqa: E402
+from guichet.usage.files import CHUNK_RECORDS, rate_file  # noqa: E402
 
 DEFAULT_RECORDS = 10_000_000  # about 1.5 min in all on the 2-core machine
 
@@ -97,7 +97,7 @@ def run() -> list[tuple[str, str]]:
 
         # Rated in a child process, so that its peak RSS is the rating's alone (this process
         # holds the generated frame and the bare read).
-        chunk = int(os.environ.get("GUICHET_BENCH_RATING_CHUNK", RATE_CHUNK_RECORDS))
+        chunk = int(os.environ.get("GUICHET_BENCH_RATING_CHUNK", CHUNK_RECORDS))
         target = Path(directory) / "rated.csv"
         child = subprocess.run(
             [sys.executable, __file__, "--rate", str(source), str(target), str(chunk)],

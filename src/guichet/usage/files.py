@@ -84,11 +84,6 @@ class FileRating:
 
 # Records rated at once: memory is bounded by a chunk, not by the file.
 CHUNK_RECORDS = 500_000
-# `guichet rate` rates smaller chunks: the same CPU time (bench_rating, 2,000,000 records), a
-# third less memory (a chunk's intermediate frames are most of it: 0.74 GB peak RSS against
-# 1.15 GB with chunks of 500,000). The usage import keeps CHUNK_RECORDS: each of its chunks
-# rewrites the counters of the lines it rated.
-RATE_CHUNK_RECORDS = 250_000
 
 
 class _OutOfOrder(Exception):
@@ -96,7 +91,7 @@ class _OutOfOrder(Exception):
 
 
 def rate_file(
-    source: Path, target: Path, *, tariff: Tariff, chunk_records: int = RATE_CHUNK_RECORDS
+    source: Path, target: Path, *, tariff: Tariff, chunk_records: int = CHUNK_RECORDS
 ) -> FileRating:
     """Read, rate (fresh period, no options) and write one file, `chunk_records` at a time.
 
