@@ -128,7 +128,7 @@ def _rate(source: Path, target: Path, chunk: int) -> None:
     rating = rate_file(source, target, tariff=tariff, chunk_records=chunk)
     seconds = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    peak_mb = usage.ru_maxrss / 1024
+    peak_mb = _peak_rss_mb(usage)
     figures = {
         "rated": rating.rated,
         "rejected": rating.rejected,
@@ -139,6 +139,18 @@ def _rate(source: Path, target: Path, chunk: int) -> None:
         "cpu_s": usage.ru_utime + usage.ru_stime,
     }
     print(json.dumps(figures))
+
+
+def _peak_rss_mb(usage: resource.struct_rusage) -> float:
+    """This process's peak RSS: Linux's VmHWM, the high-water mark of its own memory. ru_maxrss
+    keeps the parent's RSS at the fork when it is larger (here the generated file and the bare
+    read: 3.6 GB for 10,000,000 records), whatever the child uses."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return usage.ru_maxrss / 1024
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--rate"]:

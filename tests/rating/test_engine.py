@@ -359,3 +359,23 @@ def test_rejected_records_put_back_between_slices_or_by_sorting_alike(
         sorted_ = rate_usage(frame(rows), tariff=tariff)
     assert sliced.records.equals(sorted_.records)
     assert sliced.records.get_column("record_id").to_list() == [r["record_id"] for r in rows]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10**6), st.integers(1, 80), st.data())
+def test_without_usage_counters_rating_goes_on_the_same(tariff, seed, count, draw):
+    rows = random_records(random.Random(seed), count, bad_share=0.1)
+    rows.sort(key=lambda r: r["started_at"] or "")
+    cut = draw.draw(st.integers(0, count))
+    whole = rate_usage(frame(rows), tariff=tariff)
+    first = rate_usage(frame(rows[:cut]), tariff=tariff, usage_counters=False)
+    second = rate_usage(
+        frame(rows[cut:]),
+        tariff=tariff,
+        counters=first.counters,
+        seen_ids=first.rated_ids(),
+        usage_counters=False,
+    )
+    assert pl.concat([first.records, second.records]).equals(whole.records)
+    assert (second.counters.usage.height, second.counters.days.height) == (0, 0)
+    assert second.counters.totals.sort("line").equals(whole.counters.totals.sort("line"))

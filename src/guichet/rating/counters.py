@@ -250,7 +250,7 @@ class Counters:
     def plus(
         self,
         totals: pl.DataFrame,
-        usage: pl.DataFrame,
+        usage: pl.DataFrame | None,
         allowances: pl.DataFrame | None = None,
         recipients: pl.DataFrame | None = None,
         days: pl.DataFrame | None = None,

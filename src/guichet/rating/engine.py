@@ -113,7 +113,9 @@ class RatingResult:
 
     def rated_ids(self) -> pl.Series:
         """The record ids rated in this batch: add them to `seen_ids` for the next one."""
-        return self.records.filter(pl.col("status") == RATED).get_column("record_id")
+        # The column alone is filtered: filtering the frame would copy every column.
+        rated = self.records.get_column("status") == RATED
+        return self.records.get_column("record_id").filter(rated)
 
 
 def rate_usage(
@@ -126,6 +128,7 @@ def rate_usage(
     earlier_ids: Collection[str] | pl.Series = (),
     subscriptions: pl.DataFrame | None = None,
     non_occasional: pl.DataFrame | None = None,
+    usage_counters: bool = True,
 ) -> RatingResult:
     """Rate one batch of usage records of one billing period for lines on `tariff`'s plan,
     starting from `counters` (default: a fresh period). A record_id in `seen_ids` or seen earlier
@@ -136,7 +139,10 @@ def rate_usage(
     (rows of products the tariff does not sell with the plan are ignored); None: no option.
     `non_occasional` (NON_OCCASIONAL_SCHEMA): when lines are rated as non-occasional travellers
     (fair use: billing decides, after alerting the customer, from `fair_use.fair_use_flags`):
-    their usage in the fair-use zones is then out of bundle at the zone's rates."""
+    their usage in the fair-use zones is then out of bundle at the zone's rates.
+    `usage_counters=False`: the counters returned have empty `usage` and `days` frames (what
+    rating the next batch does not read), for a caller that keeps neither (`guichet rate`):
+    their cost, and their memory, which grows with lines × days, are saved."""
     counters = counters or Counters()
     read = records.height
     frame = parse_columns(records.with_row_index("_row"), tariff)
@@ -177,13 +183,22 @@ def rate_usage(
             f"read={read} but rated={rated_count} rejected={rejected.height}"
         )
     total = int(priced.get_column("charge_micro_eur").sum())
-    totals, usage = _counter_frames(priced, last_france)
+    totals = _totals(priced, last_france)
+    usage: pl.DataFrame | None = None
+    days: pl.DataFrame | None = None
+    if usage_counters:
+        fair_use_zones = tariff.fair_use.zones if tariff.fair_use else frozenset()
+        usage, days = _usage(priced), usage_days(priced, fair_use_zones)
+    else:
+        counters = Counters(
+            totals=counters.totals, allowances=counters.allowances, recipients=counters.recipients
+        )
     new_counters = counters.plus(
         totals,
         usage,
         allowances=coverage.allowances,
         recipients=coverage.recipients,
-        days=usage_days(priced, tariff.fair_use.zones if tariff.fair_use else frozenset()),
+        days=days,
     )
     return RatingResult(
         records=out.drop("_row"),
@@ -271,10 +286,7 @@ def _duplicates(
     seen, earlier = _ids(seen_ids), _ids(earlier_ids)
     record_id = pl.col("record_id")
     valid = pl.col("reason").is_null()
-    first = pl.when(valid).then(record_id).is_first_distinct() | ~valid
-    # is_first_distinct over the valid rows only: invalid rows map to null, which is one value,
-    # so exclude them from the comparison by ORing ~valid.
-    with_first = frame.with_columns(_first=first)
+    with_first = frame.with_columns(_first=_first_occurrences(frame))
     duplicate = first_reason(
         with_first,
         [
@@ -289,6 +301,29 @@ def _duplicates(
         ],
     )
     return frame.with_columns(reason=pl.coalesce("reason", duplicate))
+
+
+def _first_occurrences(frame: pl.DataFrame) -> pl.Series:
+    """Per row: not valid so far, or the first valid row with its record_id in input order.
+    Compared by the ids' 64-bit hashes (three times faster than the text), then, on the rows
+    whose hash comes back (a duplicate, or a collision), by the ids themselves."""
+    valid = pl.col("reason").is_null()
+    # Invalid rows map to null, which is one value: they are excluded by ORing ~valid.
+    hashes, invalid = (
+        frame.lazy()
+        .select(
+            pl.when(valid).then(pl.col("record_id").hash(seed=0)).alias("hash"),
+            (~valid).alias("invalid"),
+        )
+        .collect()
+        .get_columns()
+    )
+    first = hashes.is_first_distinct() | invalid
+    if first.all():
+        return first
+    suspect = hashes.is_in(hashes.filter(~first).implode()).fill_null(False)
+    exact = frame.filter(suspect).select(pl.col("record_id").is_first_distinct()).to_series()
+    return first.scatter(suspect.arg_true(), exact)
 
 
 Span = pl.DataFrame
@@ -361,9 +396,21 @@ def _price(
     # sent (premium-rate numbers never: "hors usages surtaxés"), data abroad beyond the plan,
     # data in France beyond the plan (throttled, which the speed restoration lifts).
     beyond_plan = ~free_special & ~included_call & ~premium & (direction == "out")
+    # The plan includes at most `max_included_call_s` of a call the line makes (plans.toml
+    # call_limits: CGS 6.2, "un appel de plus de 3 heures" is not an authorised use): the rest
+    # is out of bundle, per second at the route's price.
+    cap = tariff.max_included_call_s
+    beyond_cap = (
+        pl.when(included_call & ~free_special & is_call & (direction == "out"))
+        .then(pl.max_horizontal(pl.col("seconds") - cap, pl.lit(0)))
+        .otherwise(0)
+        if cap is not None
+        else pl.lit(0)
+    )
     frame = frame.with_columns(
         _free=free_special,
         _included_call=included_call,
+        _beyond_cap=beyond_cap.cast(pl.Int64),
         _billed=billed_seconds,
         _demand=pl.when(is_call & beyond_plan)
         .then(billed_seconds)
@@ -415,7 +462,11 @@ def _price(
         .otherwise(pl.col("roaming_charged_ko")),
     )
     base_charge = (
-        pl.when(pl.col("_free") | pl.col("_included_call"))
+        pl.when(pl.col("_free"))
+        .then(0)
+        .when(pl.col("_beyond_cap") > 0)
+        .then(rounded(pl.col("price_micro_eur") * pl.col("_beyond_cap"), SECONDS_PER_MINUTE))
+        .when(pl.col("_included_call"))
         .then(0)
         .when(is_call)
         .then(rounded(pl.col("price_micro_eur") * (pl.col("_billed") - used), SECONDS_PER_MINUTE))
@@ -791,6 +842,18 @@ def _reason(
         .otherwise(pl.lit(""))
     )
     throttle = f"throttled to {tariff.throttled_kbps} kb/s, not charged"
+    beyond_cap = pl.col("_beyond_cap")
+    capped = (
+        pl.when(beyond_cap > 0)
+        .then(
+            pl.format(
+                f"; {{}} s beyond {tariff.max_included_call_s} s per call (CGS 6.2): {{}}",
+                beyond_cap,
+                pl.col("rate_text"),
+            )
+        )
+        .otherwise(pl.lit(""))
+    )
     ko = pl.format(", {} Ko", pl.col("ko"))
     templates: list[tuple[pl.Expr, pl.Expr]] = [
         (pl.col("_allowance_text").is_not_null(), _allowance_reason(origin, throttle)),
@@ -833,13 +896,17 @@ def _reason(
         (
             included_call & home,
             pl.concat_str(
-                [pl.format("included: {} in France to a French number", service), quantity]
+                [pl.format("included: {} in France to a French number", service), quantity, capped]
             ),
         ),
         (
             included_call,
             pl.concat_str(
-                [pl.format("included: {} from {} to {}", service, origin, destination), quantity]
+                [
+                    pl.format("included: {} from {} to {}", service, origin, destination),
+                    quantity,
+                    capped,
+                ]
             ),
         ),
         (pl.lit(True), pl.concat_str([pl.col("rate_text"), quantity])),
@@ -867,6 +934,7 @@ def _reason(
         "_demand",
         "allowance_used",
         "_non_occasional",
+        "_beyond_cap",
     )
     classified = (
         frame.lazy()
@@ -927,16 +995,13 @@ def _allowance_reason(origin: pl.Expr, throttle: str) -> pl.Expr:
     return pl.concat_str([plan, pl.col("_allowance_text"), rest])
 
 
-def _counter_frames(
-    priced: pl.DataFrame, last_france: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Totals per line (throttled: the line's last France data record of the batch was) and
-    quantities per line and usage key."""
+def _totals(priced: pl.DataFrame, last_france: pl.DataFrame) -> pl.DataFrame:
+    """Totals per line (throttled: the line's last France data record of the batch was)."""
     throttled = last_france.join(priced.select("_row", "throttled"), on="_row", how="inner").select(
         "line", _last_throttled="throttled"
     )
     # Lazy: the grouping then reads only the columns it sums (eager, it takes the whole frame).
-    totals = (
+    return (
         priced.lazy()
         .group_by("line")
         .agg(
@@ -949,6 +1014,10 @@ def _counter_frames(
         .with_columns(throttled=pl.col("_last_throttled").fill_null(False))
         .collect()
     )
+
+
+def _usage(priced: pl.DataFrame) -> pl.DataFrame:
+    """Quantities per line and usage key."""
     quantity = (
         pl.when(pl.col("service") == "data")
         .then(pl.col("ko"))
@@ -957,7 +1026,7 @@ def _counter_frames(
         .otherwise(1)
     )
     # The quantity as a column first: the grouping then sums a column (its fast path).
-    usage = (
+    return (
         priced.lazy()
         .select(
             "line",
@@ -970,4 +1039,3 @@ def _counter_frames(
         .agg(pl.col("quantity").sum())
         .collect()
     )
-    return totals, usage

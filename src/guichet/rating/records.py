@@ -79,10 +79,12 @@ def parse_columns(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     # One chunk per column, so that the columns later put beside the frame (`looked_up`, the
     # scattered destinations) line up with its own: Polars 2.1 panics on string expressions over
     # columns of one frame whose chunks differ (a chunked read gives many chunks).
-    frame = frame.with_columns(
+    # The input is put in one chunk per column first: the values as read are then the same
+    # buffers under a second name, and the stripped ones come out in one chunk.
+    frame = frame.rechunk().with_columns(
         *(pl.col(name).alias(raw(name)) for name in STRIPPED),
         *(pl.col(name).str.strip_chars() for name in STRIPPED),
-    ).rechunk()
+    )
     visited = pl.DataFrame(
         {"_visited": list(tariff.visited_zones), "origin": list(tariff.visited_zones.values())},
         schema={"_visited": pl.String, "origin": pl.String},

@@ -147,6 +147,9 @@ class Tariff:
     # First 3 digits of an E.164 number → ISO region of its calling code (AMBIGUOUS when the
     # code is shared by several regions: resolved number by number).
     region_prefixes: Mapping[str, str] = field(default_factory=dict)
+    # The plan includes at most this much of one call it includes (plans.toml call_limits, 3 h):
+    # the rest is out of bundle. None: no cap.
+    max_included_call_s: int | None = None
 
     @property
     def top_ups_with_validity(self) -> frozenset[str]:
@@ -239,6 +242,7 @@ def tariff_for_plan(catalog: Catalog, plan_code: str) -> Tariff:
             roaming_share_more_than=Fraction(ratio(plan.fair_use.roaming_usage_share_more_than)),
         ),
         region_prefixes=_region_prefixes(),
+        max_included_call_s=plan.call_limits.max_call_minutes * SECONDS_PER_MINUTE,
     )
 
 

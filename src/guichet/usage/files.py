@@ -15,6 +15,7 @@ import polars as pl
 
 from guichet.rating import (
     OUTPUT_COLUMNS,
+    RATED,
     USAGE_COLUMNS,
     Counters,
     RatingResult,
@@ -68,6 +69,8 @@ class FileRating:
     rated: int
     rejected: int
     total_micro_eur: int
+    # The period's counters after the file, without `usage` and `days` (rate_usage's
+    # usage_counters=False): what rating needs to go on, not what the Conso page shows.
     counters: Counters
     chunked: bool  # rated chunk by chunk (else in one batch: see rate_file)
 
@@ -94,7 +97,8 @@ def rate_file(
 
     Chunks are rated in file order carrying the counters and the rated record ids, which rates
     like one batch when the data records are in started_at order from one chunk to the next
-    (usage files come from mediation in time order; within a chunk any order is fine). Each chunk
+    (usage files come from mediation in time order; within a chunk any order is fine; the
+    records of one instant are kept in one chunk, see `_whole_instants`). Each chunk
     reports the (started, record_id) span of the records that consumed an allowance: if a chunk
     starts before the previous one ended, the file is rated again in one batch (same result,
     memory proportional to the file). Duplicate ids across chunks: the rated ids' 64-bit hashes
@@ -104,7 +108,7 @@ def rate_file(
     try:
         return _rate_chunked(source, target, tariff, chunk_records)
     except _OutOfOrder:
-        result = rate_usage(read_usage(source), tariff=tariff)
+        result = rate_usage(read_usage(source), tariff=tariff, usage_counters=False)
         write_rated(rated_for_output(result), target)
         return FileRating(
             read=result.read,
@@ -132,8 +136,12 @@ def usage_file_columns(path: Path) -> list[str]:
         raise UsageFileError(f"{path}: not a readable usage file ({error})") from error
 
 
+def _is_parquet(path: Path) -> bool:
+    return path.suffix.lower() == ".parquet"
+
+
 def _scan(path: Path) -> pl.LazyFrame:
-    if path.suffix.lower() == ".parquet":
+    if _is_parquet(path):
         return pl.scan_parquet(path)
     return pl.scan_csv(path, infer_schema=False, encoding="utf8")
 
@@ -141,20 +149,71 @@ def _scan(path: Path) -> pl.LazyFrame:
 def usage_chunks(path: Path, chunk_records: int) -> Iterator[pl.DataFrame]:
     """The usage columns of the file as text, `chunk_records` rows at a time, in file order
     (one empty frame for a file without records)."""
-    frames = (
-        _scan(path)
+    frames = _parquet_frames(path, chunk_records) if _is_parquet(path) else _csv_frames(path)
+    try:
+        pending: list[pl.DataFrame] = []
+        count, given = 0, False
+        for frame in frames:
+            pending.append(frame)
+            count += frame.height
+            while count >= chunk_records:
+                whole = pl.concat(pending)
+                yield whole.slice(0, chunk_records)
+                given = True
+                rest = whole.slice(chunk_records)
+                pending, count = [rest], rest.height
+        if count or not given:
+            yield pl.concat(pending) if pending else _no_records()
+    except (pl.exceptions.PolarsError, OSError) as error:
+        raise UsageFileError(f"{path}: not a readable usage file ({error})") from error
+
+
+# A CSV file is read this many bytes at a time, each block cut after its last whole record and
+# parsed on its own (header first), so that memory is bounded by a chunk and a block: Polars
+# 2.1's streaming scan (collect_batches, sink_batches) reads the whole file ahead of the batches
+# given, whatever their size.
+CSV_BLOCK_BYTES = 16 << 20
+
+
+def _csv_frames(path: Path) -> Iterator[pl.DataFrame]:
+    with path.open("rb") as file:
+        header = file.readline()
+        carry = b""
+        while block := file.read(CSV_BLOCK_BYTES):
+            data = carry + block
+            cut = _records_end(data)
+            carry = data[cut:]
+            if cut:
+                yield _csv_records(header + data[:cut])
+        if carry.strip():
+            yield _csv_records(header + carry)
+
+
+def _records_end(data: bytes) -> int:
+    """Where the last whole record of `data` ends: after a newline outside quotes (a quoted
+    field may hold newlines; quotes inside a field are doubled, so an even count of quotes
+    before a newline puts it outside), 0 if there is none."""
+    cut = data.rfind(b"\n") + 1
+    while cut and data.count(b'"', 0, cut) % 2:
+        cut = data.rfind(b"\n", 0, cut - 1) + 1
+    return cut
+
+
+def _csv_records(text: bytes) -> pl.DataFrame:
+    frame = pl.read_csv(text, infer_schema=False, encoding="utf8")
+    return frame.select(pl.col(name).cast(pl.String) for name in USAGE_COLUMNS)
+
+
+def _parquet_frames(path: Path, chunk_records: int) -> Iterator[pl.DataFrame]:
+    return (
+        pl.scan_parquet(path)
         .select(pl.col(name).cast(pl.String) for name in USAGE_COLUMNS)
         .collect_batches(chunk_size=chunk_records)
     )
-    try:
-        empty = True
-        for frame in frames:
-            empty = False
-            yield frame
-        if empty:
-            yield pl.DataFrame(schema=dict.fromkeys(USAGE_COLUMNS, pl.String))
-    except (pl.exceptions.PolarsError, OSError) as error:
-        raise UsageFileError(f"{path}: not a readable usage file ({error})") from error
+
+
+def _no_records() -> pl.DataFrame:
+    return pl.DataFrame(schema=dict.fromkeys(USAGE_COLUMNS, pl.String))
 
 
 def _id_hash(ids: pl.Series) -> pl.Series:
@@ -165,7 +224,7 @@ def _rate_chunked(source: Path, target: Path, tariff: Tariff, chunk_records: int
     counters = Counters()
     read = rated = rejected = total = 0
     last_keys = pl.DataFrame(schema={"line": pl.String, "started": _UTC_US, "record_id": pl.String})
-    seen_hashes = pl.Series("hash", [], dtype=pl.UInt64)  # sorted
+    seen_hashes = _SortedRuns()
     parquet = target.suffix.lower() == ".parquet"
     with tempfile.TemporaryDirectory(prefix="guichet-rate-") as scratch:
         folder = Path(scratch)
@@ -178,21 +237,29 @@ def _rate_chunked(source: Path, target: Path, tariff: Tariff, chunk_records: int
             ThreadPoolExecutor(max_workers=1) as writer,
         ):
             written: Future[None] | None = None
-            for number, chunk in enumerate(usage_chunks(source, chunk_records)):
+            chunks = _whole_instants(_read_ahead(usage_chunks(source, chunk_records)))
+            for number, chunk in enumerate(chunks):
                 ids = chunk.get_column("record_id").str.strip_chars()
-                earlier = _earlier_ids(ids, seen_hashes, ids_files)
-                result = rate_usage(chunk, tariff=tariff, counters=counters, earlier_ids=earlier)
+                hashes = _id_hash(ids)
+                earlier = _earlier_ids(hashes, seen_hashes, ids_files)
+                result = rate_usage(
+                    chunk,
+                    tariff=tariff,
+                    counters=counters,
+                    earlier_ids=earlier,
+                    usage_counters=False,
+                )
                 last_keys = _in_order(last_keys, result.allowance_span)
-                rated_ids = result.rated_ids()
+                # A rated record's id is the chunk's id, stripped: its hash is already known.
+                is_rated = result.records.get_column("status") == RATED
+                rated_ids, rated_hashes = ids.filter(is_rated), hashes.filter(is_rated)
                 if rated_ids.len():
                     ids_file = folder / f"ids-{number}.parquet"
-                    pl.DataFrame([_id_hash(rated_ids), rated_ids]).write_parquet(ids_file)
-                    ids_files.append(ids_file)
-                    seen_hashes = (
-                        pl.DataFrame([seen_hashes])
-                        .merge_sorted(pl.DataFrame([_id_hash(rated_ids).sort()]), key="hash")
-                        .get_column("hash")
+                    pl.DataFrame([rated_hashes, rated_ids]).write_parquet(
+                        ids_file, compression="lz4"
                     )
+                    ids_files.append(ids_file)
+                    seen_hashes.add(rated_hashes.sort())
                 rows = rated_for_output(result)
                 if written is not None:
                     written.result()
@@ -224,6 +291,41 @@ def _rate_chunked(source: Path, target: Path, tariff: Tariff, chunk_records: int
 _UTC_US = pl.Datetime("us", "UTC")
 
 
+def _whole_instants(chunks: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """`chunks`, each one's last records with the same `started_at` as its last one moved to the
+    start of the next: in a file sorted by started_at, the records of one instant are then
+    rated in one chunk, whatever their record_id order (allowances are consumed in (started,
+    record_id) order: split, they would make the file look out of order, rated in one batch)."""
+    held: pl.DataFrame | None = None
+    for chunk in chunks:
+        whole = chunk if held is None else pl.concat([held, chunk])
+        started_at = whole.get_column("started_at")
+        last = started_at[-1] if whole.height else None
+        if last is None:  # no record, or a last started_at missing: kept whole
+            held = None
+            yield whole
+            continue
+        others = (started_at != last).arg_true()
+        if others.len() == 0:  # one instant throughout: it goes on in the next chunk
+            held = whole
+            continue
+        cut = int(others[-1]) + 1
+        held = whole.slice(cut)
+        yield whole.slice(0, cut)
+    if held is not None:
+        yield held
+
+
+def _read_ahead(chunks: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """`chunks`, each read in a thread while the previous one is rated (Polars parses without
+    the GIL): one chunk ahead, in order; a failed read fails the rating."""
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        ahead = reader.submit(next, chunks, None)
+        while (chunk := ahead.result()) is not None:
+            ahead = reader.submit(next, chunks, None)
+            yield chunk
+
+
 def _in_order(last_keys: pl.DataFrame, span: pl.DataFrame | None) -> pl.DataFrame:
     """Each line's last (started, record_id) that consumed an allowance, after this chunk; raises
     _OutOfOrder if a line's first such record of this chunk comes before its last one so far."""
@@ -239,15 +341,39 @@ def _in_order(last_keys: pl.DataFrame, span: pl.DataFrame | None) -> pl.DataFram
     return pl.concat([last_keys.join(latest, on="line", how="anti"), latest])
 
 
-def _earlier_ids(ids: pl.Series, seen_hashes: pl.Series, ids_files: list[Path]) -> pl.Series:
-    """The ids of this chunk rated in an earlier chunk (exact)."""
+class _SortedRuns:
+    """The hashes of the ids rated so far, in sorted runs merged like the digits of a binary
+    counter (a run is merged into the one before it while that one is not longer): each hash
+    is copied about log2(chunks) times and a look-up searches as many runs, where one sorted
+    array grown at each chunk would copy the file's hashes once per chunk (quadratic)."""
+
+    def __init__(self) -> None:
+        self.runs: list[pl.Series] = []
+
+    def add(self, hashes: pl.Series) -> None:
+        """Add sorted `hashes`."""
+        run = hashes
+        while self.runs and self.runs[-1].len() <= run.len():
+            older = self.runs.pop()
+            run = pl.DataFrame([older]).merge_sorted(pl.DataFrame([run]), key="hash").to_series()
+        self.runs.append(run)
+
+    def present(self, hashes: pl.Series) -> pl.Series:
+        """Those of sorted `hashes` that were added (with repeats)."""
+        found = [
+            # Sorted, the binary searches walk the run in order (cache-friendly, ~4× faster).
+            hashes.filter(run.gather(run.search_sorted(hashes).clip(0, run.len() - 1)) == hashes)
+            for run in self.runs
+        ]
+        return pl.concat(found) if found else hashes.clear()
+
+
+def _earlier_ids(hashes: pl.Series, seen_hashes: _SortedRuns, ids_files: list[Path]) -> pl.Series:
+    """The ids of this chunk (their `hashes`) rated in an earlier chunk (exact)."""
     none = pl.Series("record_id", [], dtype=pl.String)
-    if seen_hashes.len() == 0:
+    if not seen_hashes.runs:
         return none
-    # Sorted, the binary searches walk the seen hashes in order (cache-friendly, ~4× faster).
-    hashes = _id_hash(ids.drop_nulls()).sort()
-    found = seen_hashes.gather(seen_hashes.search_sorted(hashes).clip(0, seen_hashes.len() - 1))
-    candidates = hashes.filter(found == hashes)
+    candidates = seen_hashes.present(hashes.drop_nulls().sort())
     if candidates.len() == 0:
         return none
     return (
