@@ -86,7 +86,14 @@ def activated_lines_by_billing_account(
     card). Two queries."""
     lines = list(
         Line.objects.filter(billing_account_id__in=account_ids, activated_at__isnull=False)
-        .only("billing_account_id", "msisdn", "access_reference", "activated_at", "terminated_at")
+        .only(
+            "billing_account_id",
+            "msisdn",
+            "access_reference",
+            "activated_at",
+            "terminated_at",
+            "transferred_from_id",
+        )
         .order_by("created_at", "id")
     )
     subscriptions: dict[int, list[BilledSubscription]] = {line.pk: [] for line in lines}
