@@ -21,12 +21,14 @@ from guichet.care.services import OrderItemIn, order_create, request_open
 from guichet.catalog.models import CatalogRelease
 from guichet.customers.models import Customer
 from guichet.lines.errors import SubscriptionError, SubscriptionErrorCode
-from guichet.lines.models import Line, Subscription, SuspensionReason
-from guichet.lines.services import line_suspend, subscription_add
+from guichet.lines.models import Line, Subscription, SubscriptionStatus, SuspensionReason
+from guichet.lines.offer_services import offer_change
+from guichet.lines.services import line_activate, line_suspend, subscription_add
 from guichet.payments.dunning_rules import StepCode
 from guichet.payments.services.dunning import dunning_run
 from tests.billing.builders import open_account, paris, product, woot_line
 from tests.customers.builders import SYSTEM, make_customer
+from tests.lines.builders import make_fixed_line
 
 NOVEMBER = date(2026, 11, 1)
 DUE = date(2026, 12, 17)
@@ -249,6 +251,24 @@ def test_a_line_suspended_for_its_arrears_is_refused_an_option_for_the_arrears(
     with pytest.raises(SubscriptionError) as suspended:
         subscription_add(line=line, product=product("double-appel"), actor=SYSTEM, now=AFTER_DUE)
     assert suspended.value.code == SubscriptionErrorCode.LINE_NOT_OPEN
+
+
+def test_a_box_offer_change_is_refused_while_unpaid_and_nothing_changes(customer: Customer) -> None:
+    account = open_account(customer, payment_method=PaymentMethod.CARD)
+    box = make_fixed_line(account)
+    subscription_add(
+        line=box, product=product("bbox-fibre-exemple"), actor=SYSTEM, now=paris(2026, 10, 15)
+    )
+    line_activate(line=box, actor=SYSTEM, now=paris(2026, 10, 15))
+    bill_run(period=NOVEMBER, now=datetime(2026, 12, 2, 5, 0, tzinfo=UTC))
+
+    with pytest.raises(BillingError) as refused:
+        offer_change(
+            line=box, product=product("bbox-fibre-essentiel-exemple"), actor=SYSTEM, now=AFTER_DUE
+        )
+
+    assert refused.value.extra["act"] == ArrearsAct.PLAN_CHANGE
+    assert not Subscription.objects.filter(line=box, status=SubscriptionStatus.SCHEDULED)
 
 
 def test_option_internationale_keeps_its_brochure_condition_without_the_setting(
