@@ -355,11 +355,17 @@ def _price(
     last France data record (line, _row) of the batch in allowance order."""
     service = pl.col("service")
     direction = pl.col("direction")
-    home = pl.col("origin") == HOME
-    is_data = service == "data"
-    is_call = service.is_in(CALLS)
     roaming_zones = sorted(tariff.roaming_zones)
+    # What kind of record each row is, as boolean columns computed once: the expressions below
+    # read them many times, and each call of with_columns would compare the text again.
     frame = valid.with_columns(
+        _home=pl.col("origin") == HOME,
+        _is_data=service == "data",
+        _is_call=service.is_in(CALLS),
+        _in_roaming_zone=pl.col("origin").is_in(roaming_zones),
+    )
+    home, is_data, is_call = pl.col("_home"), pl.col("_is_data"), pl.col("_is_call")
+    frame = frame.with_columns(
         _rate_key=_rate_key(tariff),
         ko=pl.when(is_data)
         .then((pl.col("volume") + BYTES_PER_KO - 1) // BYTES_PER_KO)
@@ -368,7 +374,7 @@ def _price(
     )
     frame = _rated_at(frame, tariff, non_occasional)
     frame, span, last_france = _data_allowance(frame, tariff, counters)
-    in_roaming_zone = pl.col("origin").is_in(roaming_zones)
+    in_roaming_zone = pl.col("_in_roaming_zone")
     # The plan includes calls and SMS there, but not for a non-occasional traveller.
     plan_roaming = in_roaming_zone & ~pl.col("_non_occasional")
     free_special = (pl.col("special_pricing") == "free").fill_null(False)
@@ -381,6 +387,10 @@ def _price(
             | (plan_roaming & (direction == "out") & pl.col("dest_zone").is_in(roaming_zones))
         )
     ).fill_null(False)
+    # Columns before the expressions that read them several times (see the kinds above).
+    frame = frame.with_columns(_free=free_special, _premium=premium, _included_call=included_call)
+    free_special, premium = pl.col("_free"), pl.col("_premium")
+    included_call = pl.col("_included_call")
     billed_seconds = (
         pl.when(pl.col("seconds") > 0)
         .then(pl.max_horizontal("seconds", "rate_minimum_s"))
@@ -402,8 +412,6 @@ def _price(
         else pl.lit(0)
     )
     frame = frame.with_columns(
-        _free=free_special,
-        _included_call=included_call,
         _beyond_cap=beyond_cap.cast(pl.Int64),
         _billed=billed_seconds,
         _demand=pl.when(is_call & beyond_plan)
