@@ -916,12 +916,11 @@ def _reason(
     formatted on its own rows only and the texts are put back in row order."""
     service = pl.col("service")
     direction = pl.col("direction")
-    is_data = service == "data"
-    home = pl.col("origin") == HOME
-    in_roaming_zone = pl.col("origin").is_in(sorted(tariff.roaming_zones))
+    # The record's kind as computed by _price.
+    is_data, home, in_roaming_zone = pl.col("_is_data"), pl.col("_home"), pl.col("_in_roaming_zone")
     origin, destination = _label("origin", tariff), _label("dest_zone", tariff)
     quantity = (
-        pl.when(service.is_in(CALLS))
+        pl.when(pl.col("_is_call"))
         .then(pl.format(", {} s", pl.col("seconds")))
         .otherwise(pl.lit(""))
     )
@@ -1001,6 +1000,10 @@ def _reason(
     )
     # Only the columns the templates read: each template filters its rows out of this frame.
     used = (
+        "_is_data",
+        "_is_call",
+        "_home",
+        "_in_roaming_zone",
         "service",
         "direction",
         "origin",
@@ -1054,9 +1057,7 @@ def _reason(
 def _allowance_reason(origin: pl.Expr, throttle: str) -> pl.Expr:
     """What the plan included, what each option or top-up did, what is left out of bundle:
     "option 1h d'appels …: 60 s included, 0 s left; 240 s beyond: from France to zone 1: …"."""
-    service = pl.col("service")
-    is_data = service == "data"
-    home = pl.col("origin") == HOME
+    is_data, home = pl.col("_is_data"), pl.col("_home")
     beyond = pl.col("_demand") - pl.col("allowance_used")
     plan = (
         pl.when(is_data & home & (pl.col("france_included_ko") > 0))
@@ -1072,7 +1073,7 @@ def _allowance_reason(origin: pl.Expr, throttle: str) -> pl.Expr:
         .then(pl.format("; {} Ko beyond: " + throttle, beyond))
         .when(is_data)
         .then(pl.format("; {} Ko beyond: {}", beyond, pl.col("rate_text")))
-        .when(service.is_in(CALLS))
+        .when(pl.col("_is_call"))
         .then(pl.format("; {} s beyond: {}", beyond, pl.col("rate_text")))
         .otherwise(pl.format("; beyond: {}", pl.col("rate_text")))
     )
