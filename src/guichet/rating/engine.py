@@ -749,11 +749,9 @@ def _data_allowance(
     cumulative sums run on a narrow frame of those records alone, sorted, and are joined back by
     row, so the wide frame is never sorted."""
     total, roaming = tariff.data_total_ko, tariff.data_roaming_ko
-    is_data = pl.col("service") == "data"
-    home = pl.col("origin") == HOME
-    roaming_use = (
-        is_data & pl.col("origin").is_in(sorted(tariff.roaming_zones)) & ~pl.col("_non_occasional")
-    )
+    # The record's kind as computed by _price.
+    is_data, home = pl.col("_is_data"), pl.col("_home")
+    roaming_use = is_data & pl.col("_in_roaming_zone") & ~pl.col("_non_occasional")
     frame = frame.with_columns(
         _fr=pl.when(is_data & home).then(pl.col("ko")).otherwise(0),
         _eu=pl.when(roaming_use).then(pl.col("ko")).otherwise(0),
