@@ -285,8 +285,8 @@ def test_started_at_fast_path_parses_like_the_timestamp_format():
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10**6), st.integers(1, 80))
 def test_data_records_grouped_by_number_hash_rate_like_grouped_by_number(tariff, seed, count):
-    """The data allowances sort a batch's data records by the numbers' hash when it tells the
-    lines apart, else by the numbers themselves: both give the same rating."""
+    """The data allowances sort a batch's data records by the numbers' hash, and by the numbers
+    themselves when two numbers share a hash: a hash that many numbers share rates the same."""
     from unittest import mock
 
     from guichet.rating import engine
@@ -294,7 +294,8 @@ def test_data_records_grouped_by_number_hash_rate_like_grouped_by_number(tariff,
     rows = random_records(random.Random(seed), count, bad_share=0.1)
     start = Counters.of({LINE: LineCounters(data_france_ko=100 * GO_KO - 5_000)})
     hashed = rate_usage(frame(rows), tariff=tariff, counters=start)
-    with mock.patch.object(engine, "_line_order", lambda rows: pl.col("line")):
+    colliding = mock.patch.object(engine, "_line_hash", lambda: pl.col("line").hash(seed=0) % 3)
+    with colliding:
         by_number = rate_usage(frame(rows), tariff=tariff, counters=start)
     assert hashed.records.equals(by_number.records)
     assert hashed.counters.as_dict() == by_number.counters.as_dict()

@@ -60,7 +60,15 @@ from guichet.rating.counters import Counters
 from guichet.rating.fair_use import usage_days
 from guichet.rating.money import BYTES_PER_KO, KO_PER_MO, SECONDS_PER_MINUTE
 from guichet.rating.money import div_round_half_up_expr as rounded
-from guichet.rating.records import CALLS, STRIPPED, first_reason, looked_up, parse_columns, raw
+from guichet.rating.records import (
+    CALLS,
+    SERVICES,
+    STRIPPED,
+    first_reason,
+    looked_up,
+    parse_columns,
+    raw,
+)
 from guichet.rating.tariff import (
     CALLS_ALLOWANCE,
     DATA_ALLOWANCE,
@@ -347,26 +355,18 @@ def _price(
     last France data record (line, _row) of the batch in allowance order."""
     service = pl.col("service")
     direction = pl.col("direction")
-    home = pl.col("origin") == HOME
-    is_data = service == "data"
-    is_call = service.is_in(CALLS)
     roaming_zones = sorted(tariff.roaming_zones)
+    # What kind of record each row is, as boolean columns computed once: the expressions below
+    # read them many times, and each call of with_columns would compare the text again.
     frame = valid.with_columns(
-        rate_direction=pl.when(is_data)
-        .then(pl.when(~home).then(pl.lit("from_abroad")))
-        .when(direction == "in")
-        .then(pl.when(~home).then(pl.lit("received_abroad")))
-        .when(home)
-        .then(pl.lit("from_france"))
-        .otherwise(pl.lit("from_abroad")),
-        # "Appels" received abroad: voice and video alike (rates.toml received-abroad-calls).
-        rate_service=pl.when((direction == "in") & is_call)
-        .then(pl.lit("voice"))
-        .otherwise(service),
-        rate_origin=pl.when(home).then(pl.lit("")).otherwise(pl.col("origin")),
-        rate_destination=pl.when(is_data | (direction == "in"))
-        .then(pl.lit(""))
-        .otherwise(pl.col("dest_zone")),
+        _home=pl.col("origin") == HOME,
+        _is_data=service == "data",
+        _is_call=service.is_in(CALLS),
+        _in_roaming_zone=pl.col("origin").is_in(roaming_zones),
+    )
+    home, is_data, is_call = pl.col("_home"), pl.col("_is_data"), pl.col("_is_call")
+    frame = frame.with_columns(
+        _rate_key=_rate_key(tariff),
         ko=pl.when(is_data)
         .then((pl.col("volume") + BYTES_PER_KO - 1) // BYTES_PER_KO)
         .otherwise(0),
@@ -374,7 +374,7 @@ def _price(
     )
     frame = _rated_at(frame, tariff, non_occasional)
     frame, span, last_france = _data_allowance(frame, tariff, counters)
-    in_roaming_zone = pl.col("origin").is_in(roaming_zones)
+    in_roaming_zone = pl.col("_in_roaming_zone")
     # The plan includes calls and SMS there, but not for a non-occasional traveller.
     plan_roaming = in_roaming_zone & ~pl.col("_non_occasional")
     free_special = (pl.col("special_pricing") == "free").fill_null(False)
@@ -387,6 +387,10 @@ def _price(
             | (plan_roaming & (direction == "out") & pl.col("dest_zone").is_in(roaming_zones))
         )
     ).fill_null(False)
+    # Columns before the expressions that read them several times (see the kinds above).
+    frame = frame.with_columns(_free=free_special, _premium=premium, _included_call=included_call)
+    free_special, premium = pl.col("_free"), pl.col("_premium")
+    included_call = pl.col("_included_call")
     billed_seconds = (
         pl.when(pl.col("seconds") > 0)
         .then(pl.max_horizontal("seconds", "rate_minimum_s"))
@@ -408,8 +412,6 @@ def _price(
         else pl.lit(0)
     )
     frame = frame.with_columns(
-        _free=free_special,
-        _included_call=included_call,
         _beyond_cap=beyond_cap.cast(pl.Int64),
         _billed=billed_seconds,
         _demand=pl.when(is_call & beyond_plan)
@@ -518,6 +520,79 @@ def _price(
 
 
 _RATE_KEYS = ["rate_direction", "rate_service", "rate_origin", "rate_destination"]
+RATE_DIRECTIONS = ("from_abroad", "received_abroad", "from_france")
+NO_ZONE = ""  # the origin of a rate from France, the destination of data and received usage
+
+
+def _rate_codes(tariff: Tariff) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """Small integers for the values of the rate keys: direction, service, zone."""
+    zones = [NO_ZONE, *sorted(set(tariff.zone_labels) | set(tariff.visited_zones.values()))]
+    return (
+        {name: code for code, name in enumerate(RATE_DIRECTIONS)},
+        {name: code for code, name in enumerate(SERVICES)},
+        {name: code for code, name in enumerate(zones)},
+    )
+
+
+def _packed_key(
+    direction: pl.Expr, service: pl.Expr, origin: pl.Expr, destination: pl.Expr, zones: int
+) -> pl.Expr:
+    """The four codes as one integer (null when one is null: no price)."""
+    return (
+        ((direction.cast(pl.UInt32) * len(SERVICES) + service) * zones + origin) * zones
+        + destination
+    ).cast(pl.UInt32)
+
+
+def _rate_key(tariff: Tariff) -> pl.Expr:
+    """Each record's key in the rate table (direction, service, origin, destination) as one
+    integer: built from the record's columns with integer literals, it costs a third of the
+    four text keys, and the rate table is then joined on one integer column."""
+    directions, services, zones = _rate_codes(tariff)
+    service, direction = pl.col("service"), pl.col("direction")
+    home, is_data = pl.col("origin") == HOME, service == "data"
+    received = direction == "in"
+    abroad, from_france = directions["from_abroad"], directions["from_france"]
+    rate_direction = (
+        pl.when(is_data)
+        .then(pl.when(~home).then(abroad))
+        .when(received)
+        .then(pl.when(~home).then(directions["received_abroad"]))
+        .when(home)
+        .then(from_france)
+        .otherwise(abroad)
+    )
+    # "Appels" received abroad: voice and video alike (rates.toml received-abroad-calls).
+    rate_service = (
+        pl.when(received & service.is_in(CALLS))
+        .then(services["voice"])
+        .otherwise(service.replace_strict(services, default=None, return_dtype=pl.UInt32))
+    )
+    no_zone = zones[NO_ZONE]
+    zone_code = {"default": None, "return_dtype": pl.UInt32}
+    rate_origin = (
+        pl.when(home).then(no_zone).otherwise(pl.col("origin").replace_strict(zones, **zone_code))
+    )
+    rate_destination = (
+        pl.when(is_data | received)
+        .then(no_zone)
+        .otherwise(pl.col("dest_zone").replace_strict(zones, **zone_code))
+    )
+    return _packed_key(rate_direction, rate_service, rate_origin, rate_destination, len(zones))
+
+
+def _keyed_rates(rates: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
+    """`rates` (a frame of `_rate_frame`) keyed by `_rate_key` instead of its four text keys."""
+    directions, services, zones = _rate_codes(tariff)
+    codes = {"default": None, "return_dtype": pl.UInt32}
+    key = _packed_key(
+        pl.col("rate_direction").replace_strict(directions, **codes),
+        pl.col("rate_service").replace_strict(services, **codes),
+        pl.col("rate_origin").replace_strict(zones, **codes),
+        pl.col("rate_destination").replace_strict(zones, **codes),
+        len(zones),
+    )
+    return rates.select(key.alias("_rate_key"), pl.exclude(_RATE_KEYS))
 
 
 def _rated_at(
@@ -526,7 +601,7 @@ def _rated_at(
     """Join each record's out-of-bundle price; `_non_occasional`: the record is usage in the
     fair-use zones of a line then rated as a non-occasional traveller (CGS 6.2, Options et
     recharges §6 note (2)), priced at the non-occasional cell where the brochure prints one."""
-    frame = looked_up(frame, tariff.rates, on=_RATE_KEYS)
+    frame = looked_up(frame, _keyed_rates(tariff.rates, tariff), on="_rate_key")
     zones = sorted(tariff.fair_use.zones) if tariff.fair_use else []
     flagged = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
     if non_occasional is not None and non_occasional.height and zones:
@@ -543,9 +618,10 @@ def _rated_at(
     special = tariff.non_occasional_rates
     if special is None or special.height == 0 or not flagged.any():
         return frame
-    priced = list(special.drop(_RATE_KEYS).columns)
+    special = _keyed_rates(special, tariff)
+    priced = list(special.drop("_rate_key").columns)
     return (
-        frame.join(special, on=_RATE_KEYS, how="left", maintain_order="left", suffix="_no")
+        frame.join(special, on="_rate_key", how="left", maintain_order="left", suffix="_no")
         .with_columns(
             pl.when(pl.col("_non_occasional") & pl.col(f"{name}_no").is_not_null())
             .then(pl.col(f"{name}_no"))
@@ -673,11 +749,9 @@ def _data_allowance(
     cumulative sums run on a narrow frame of those records alone, sorted, and are joined back by
     row, so the wide frame is never sorted."""
     total, roaming = tariff.data_total_ko, tariff.data_roaming_ko
-    is_data = pl.col("service") == "data"
-    home = pl.col("origin") == HOME
-    roaming_use = (
-        is_data & pl.col("origin").is_in(sorted(tariff.roaming_zones)) & ~pl.col("_non_occasional")
-    )
+    # The record's kind as computed by _price.
+    is_data, home = pl.col("_is_data"), pl.col("_home")
+    roaming_use = is_data & pl.col("_in_roaming_zone") & ~pl.col("_non_occasional")
     frame = frame.with_columns(
         _fr=pl.when(is_data & home).then(pl.col("ko")).otherwise(0),
         _eu=pl.when(roaming_use).then(pl.col("ko")).otherwise(0),
@@ -694,8 +768,8 @@ def _data_allowance(
         .collect()
     )
     narrow = (
-        narrow_rows.lazy()
-        .sort(_line_order(narrow_rows), "started", "record_id")
+        _by_line(narrow_rows)
+        .lazy()
         .with_columns(_first=(pl.col("line") != pl.col("line").shift(1)).fill_null(True))
         .with_columns(_lid=first.cum_sum())
         # Collected once: the span, the last France records and the shares below all read it
@@ -790,13 +864,21 @@ def _cum_min_per_line(rows: pl.DataFrame, column: str) -> pl.Expr:
     return moved
 
 
-def _line_order(rows: pl.DataFrame) -> pl.Expr:
-    """A sort key that puts each line's rows together: the 64-bit hash of the number when it
-    tells the lines of `rows` apart (as many distinct hashes as numbers), which sorts faster
-    than the text, else the number itself."""
-    hashed = pl.col("line").hash(seed=0)
-    numbers, hashes = rows.select(pl.col("line").n_unique(), hashed.n_unique().alias("h")).row(0)
-    return hashed if numbers == hashes else pl.col("line")
+def _by_line(rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` sorted by line, started, record_id, each line's rows together: sorted by the
+    64-bit hash of the number, which sorts faster than the text. Two numbers of one hash would
+    then share a run of rows, so they are found side by side; only then is the text sorted
+    (counting the distinct numbers and hashes beforehand cost a quarter of the sort)."""
+    hashed = rows.sort(_line_hash(), "started", "record_id")
+    line, hash_of_line = pl.col("line"), _line_hash()
+    shared = (hash_of_line == hash_of_line.shift(1)) & (line != line.shift(1))
+    if hashed.select(shared.any()).item():
+        return rows.sort("line", "started", "record_id")
+    return hashed
+
+
+def _line_hash() -> pl.Expr:
+    return pl.col("line").hash(seed=0)
 
 
 def _span(keys: pl.DataFrame, *, by: str = "line") -> Span:
@@ -832,12 +914,11 @@ def _reason(
     formatted on its own rows only and the texts are put back in row order."""
     service = pl.col("service")
     direction = pl.col("direction")
-    is_data = service == "data"
-    home = pl.col("origin") == HOME
-    in_roaming_zone = pl.col("origin").is_in(sorted(tariff.roaming_zones))
+    # The record's kind as computed by _price.
+    is_data, home, in_roaming_zone = pl.col("_is_data"), pl.col("_home"), pl.col("_in_roaming_zone")
     origin, destination = _label("origin", tariff), _label("dest_zone", tariff)
     quantity = (
-        pl.when(service.is_in(CALLS))
+        pl.when(pl.col("_is_call"))
         .then(pl.format(", {} s", pl.col("seconds")))
         .otherwise(pl.lit(""))
     )
@@ -917,6 +998,10 @@ def _reason(
     )
     # Only the columns the templates read: each template filters its rows out of this frame.
     used = (
+        "_is_data",
+        "_is_call",
+        "_home",
+        "_in_roaming_zone",
         "service",
         "direction",
         "origin",
@@ -970,9 +1055,7 @@ def _reason(
 def _allowance_reason(origin: pl.Expr, throttle: str) -> pl.Expr:
     """What the plan included, what each option or top-up did, what is left out of bundle:
     "option 1h d'appels …: 60 s included, 0 s left; 240 s beyond: from France to zone 1: …"."""
-    service = pl.col("service")
-    is_data = service == "data"
-    home = pl.col("origin") == HOME
+    is_data, home = pl.col("_is_data"), pl.col("_home")
     beyond = pl.col("_demand") - pl.col("allowance_used")
     plan = (
         pl.when(is_data & home & (pl.col("france_included_ko") > 0))
@@ -988,7 +1071,7 @@ def _allowance_reason(origin: pl.Expr, throttle: str) -> pl.Expr:
         .then(pl.format("; {} Ko beyond: " + throttle, beyond))
         .when(is_data)
         .then(pl.format("; {} Ko beyond: {}", beyond, pl.col("rate_text")))
-        .when(service.is_in(CALLS))
+        .when(pl.col("_is_call"))
         .then(pl.format("; {} s beyond: {}", beyond, pl.col("rate_text")))
         .otherwise(pl.format("; beyond: {}", pl.col("rate_text")))
     )
