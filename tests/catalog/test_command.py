@@ -18,10 +18,10 @@ def run(*args: str) -> str:
 
 def test_load_then_load_again():
     assert run("load", "--dir", str(DATA_DIR)) == (
-        f"Catalogue chargé : version 2022-12-08.1 depuis {DATA_DIR} "
-        "(33 produits, 6 zones, 193 tarifs).\n"
+        f"Catalogue chargé : version 2022-12-08.2 depuis {DATA_DIR} "
+        "(34 produits, 6 zones, 193 tarifs).\n"
     )
-    assert run("load") == "Catalogue déjà à jour : version 2022-12-08.1, rien à changer.\n"
+    assert run("load") == "Catalogue déjà à jour : version 2022-12-08.2, rien à changer.\n"
 
 
 def test_load_names_what_is_wrong(data_copy: Path, edit: Edit):
@@ -45,7 +45,7 @@ def test_show_prints_the_whole_catalog_in_french():
     run("load")
     text = run("show")
     for expected in (
-        "Catalogue Offres Particuliers NRJ Mobile Web — décembre 2022 — version 2022-12-08.1",
+        "Catalogue Offres Particuliers NRJ Mobile Web — décembre 2022 — version 2022-12-08.2",
         "12,99 €/mois, soit 17,99 € - 5,00 € de remise ; frais d'activation (Carte SIM) : 10,00 €",
         "Zone 3 — Reste du monde (code 3, 205 pays)",
         "GB Royaume-Uni",
@@ -80,7 +80,7 @@ def test_show_prints_the_whole_catalog_in_french():
 def test_show_json_holds_the_catalog_and_what_is_computed():
     run("load")
     document = json.loads(run("show", "--format", "json"))
-    assert document["release"]["version"] == "2022-12-08.1"
+    assert document["release"]["version"] == "2022-12-08.2"
     assert document["catalog"]["plans"][0]["price_eur"] == "12.99"
     assert len(document["computed"]["zones"]["3"]) == 205
     assert len(document["computed"]["rates"]) == 193

@@ -18,7 +18,7 @@ def refusal(directory: Path) -> CatalogError:
 
 def test_the_shipped_files_are_valid():
     catalog = load_catalog(DATA_DIR)
-    assert catalog.release.version == "2022-12-08.1"
+    assert catalog.release.version == "2022-12-08.2"
 
 
 def test_missing_source_is_named(data_copy: Path, edit: Edit):
@@ -185,7 +185,7 @@ def test_plan_price_must_be_list_price_minus_discount(data_copy: Path, edit: Edi
 
 
 def test_unknown_plan_reference_is_named(data_copy: Path, edit: Edit):
-    edit("bill_advance.toml", 'plans = ["woot-100go"]', 'plans = ["woot-50go"]')
+    edit("bill_advance.toml", '"woot-20go-exemple"]', '"woot-50go"]')
     assert refusal(data_copy).problems == (
         Problem("bill_advance.toml", "(top level)", "plans", "unknown plan 'woot-50go'"),
     )
@@ -207,7 +207,7 @@ def test_every_problem_is_reported_at_once(data_copy: Path, edit: Edit):
 
 
 def test_toml_syntax_error_is_named(data_copy: Path):
-    (data_copy / "release.toml").write_text('version = "2022-12-08.1\n', encoding="utf-8")
+    (data_copy / "release.toml").write_text('version = "2022-12-08.2\n', encoding="utf-8")
     (problem,) = refusal(data_copy).problems
     assert (problem.file, problem.field) == ("release.toml", "(syntax)")
     assert problem.message.startswith("not valid TOML: ")

@@ -484,7 +484,7 @@ def test_special_numbers_by_digits(catalog: Catalog):
 
 def test_bill_advance_thresholds(catalog: Catalog):
     advance = catalog.bill_advance
-    assert advance.plans == ("woot-100go",)
+    assert advance.plans == ("woot-100go", "woot-20go-exemple")
     assert advance.new_customer_threshold_cents == 3000
     assert advance.new_customer_until_invoice_count == 3
     assert (advance.established_multiplier, advance.established_average_of_last_invoices) == (
@@ -615,9 +615,35 @@ def test_sample_box_offer_is_marked_and_explained(catalog: Catalog):
     ]
 
 
+def test_sample_plan_is_marked_explained_and_cheaper_with_less_data(catalog: Catalog):
+    sample, brochure = catalog.plan("woot-20go-exemple"), catalog.plan("woot-100go")
+    assert sample.is_sample and not brochure.is_sample
+    assert sample.name.endswith("(exemple)") and sample.market == "mobile"
+    assert sample.interpretation.startswith("Forfait d'exemple, pas une offre de la brochure")
+    assert (sample.price_cents, sample.discount_cents) == (999, 0)
+    assert sample.activation_fee_cents == brochure.activation_fee_cents
+    assert (sample.france.data_mo, sample.roaming.data_mo) == (20 * 1024, 9 * 1024)
+    # Everything the sample does not invent is the brochure plan's rule.
+    cited = {"source", "interpretation"}
+    assert sample.fair_use.model_dump(exclude=cited) == brochure.fair_use.model_dump(exclude=cited)
+    assert sample.call_limits.model_dump(exclude=cited) == brochure.call_limits.model_dump(
+        exclude=cited
+    )
+    assert sample.roaming.zones == brochure.roaming.zones
+    assert (sample.data_exhaustion, sample.throttled_kbps) == ("throttled", 64)
+    assert sample.roaming.voice_unlimited and sample.france.voice_unlimited
+    # Sold with the Woot options and travel top-ups, not with the Woot 100 Go's restoration.
+    assert catalog.options_for_plan("woot-20go-exemple") == catalog.options_for_plan("woot-100go")
+    assert [t.code for t in catalog.top_ups_for_plan("woot-20go-exemple")] == [
+        t.code
+        for t in catalog.top_ups_for_plan("woot-100go")
+        if t.code != "retablissement-debit-woot-100go"
+    ]
+
+
 def test_products_have_unique_codes_and_cite_a_source(catalog: Catalog):
     codes = [product.code for product in catalog.products]
-    assert len(codes) == len(set(codes)) == 33
+    assert len(codes) == len(set(codes)) == 34
     assert all(product.source.strip() for product in catalog.products)
     assert len(catalog.options_for_plan("woot-100go")) == 15
     assert len(catalog.top_ups_for_plan("woot-100go")) == 7

@@ -31,7 +31,7 @@ def test_product_get(loaded: CatalogRelease):
 
 
 def test_plans_box_offers_and_fees(loaded: CatalogRelease):
-    assert [p.code for p in selectors.plans_list()] == ["woot-100go"]
+    assert [p.code for p in selectors.plans_list()] == ["woot-100go", "woot-20go-exemple"]
     assert [p.code for p in selectors.plans_list(market=Market.FIXED)] == []
     assert [p.code for p in selectors.box_offers_list()] == [
         "bbox-fibre-essentiel-exemple",

@@ -32,19 +32,19 @@ def table_counts() -> dict[str, int]:
 def test_load_writes_the_whole_catalog():
     release = catalog_load(directory=DATA_DIR, now=NOW)
 
-    assert (release.version, release.is_current, release.loaded_at) == ("2022-12-08.1", True, NOW)
+    assert (release.version, release.is_current, release.loaded_at) == ("2022-12-08.2", True, NOW)
     assert release.checksum == catalog_checksum(read_catalog_files(DATA_DIR))
     assert release.content["release"]["source_file"] == "seeds/004_a7a278d8b1dd1761.txt"
     assert table_counts() == {
         "releases": 1,
-        "products": 33,
+        "products": 34,
         "zones": 6,
         "countries": 252,
         "rates": 193,
     }
     kinds = {kind: Product.objects.filter(kind=kind).count() for kind in ProductKind.values}
     assert kinds == {
-        "plan": 1,
+        "plan": 2,
         "box_offer": 2,
         "option": 17,
         "top_up": 7,
@@ -65,6 +65,15 @@ def test_load_stores_prices_sources_and_interpretations():
     )
     assert plan.source.startswith("Récapitulatif contractuel, Forfait Woot 100 Go")
     assert plan.details["activation_fee_eur"] == "10"
+    sample = Product.objects.get(code="woot-20go-exemple")
+    assert (sample.kind, sample.market, sample.price_cents, sample.is_sample) == (
+        "plan",
+        "mobile",
+        999,
+        True,
+    )
+    assert sample.add_ons.filter(code="voix-premium").exists()
+    assert not sample.add_ons.filter(code="retablissement-debit-woot-100go").exists()
     box = Product.objects.get(code="bbox-fibre-exemple")
     assert (box.kind, box.market, box.is_sample, box.price_cents) == (
         "box_offer",
@@ -101,7 +110,7 @@ def test_a_new_version_updates_rows_by_code_and_keeps_dropped_products(data_copy
     first = catalog_load(directory=DATA_DIR, now=NOW)
     plan_id = Product.objects.get(code="woot-100go").pk
     rate_id = TariffRate.objects.get(key="from_france:voice:-:3:all").pk
-    edit("release.toml", 'version = "2022-12-08.1"', 'version = "2022-12-08.2"')
+    edit("release.toml", 'version = "2022-12-08.2"', 'version = "2022-12-08.3"')
     edit("plans.toml", 'list_price_eur = "17.99"', 'list_price_eur = "18.99"')
     edit("plans.toml", 'price_eur = "12.99"', 'price_eur = "13.99"')
     edit(
@@ -117,7 +126,7 @@ def test_a_new_version_updates_rows_by_code_and_keeps_dropped_products(data_copy
     second = catalog_load(directory=data_copy, now=NOW + timedelta(days=1))
 
     first.refresh_from_db()
-    assert (first.is_current, second.is_current, second.version) == (False, True, "2022-12-08.2")
+    assert (first.is_current, second.is_current, second.version) == (False, True, "2022-12-08.3")
     plan = Product.objects.get(code="woot-100go")
     assert (plan.pk, plan.price_cents, plan.release_id) == (plan_id, 1399, second.pk)
     rate = TariffRate.objects.get(key="from_france:voice:-:3:all")
@@ -130,7 +139,7 @@ def test_a_new_version_updates_rows_by_code_and_keeps_dropped_products(data_copy
 
 def test_reloading_an_older_release_makes_it_current_again(data_copy: Path, edit: Edit):
     first = catalog_load(directory=DATA_DIR, now=NOW)
-    edit("release.toml", 'version = "2022-12-08.1"', 'version = "2022-12-08.2"')
+    edit("release.toml", 'version = "2022-12-08.2"', 'version = "2022-12-08.3"')
     edit("options.toml", 'price_eur = "3.49"', 'price_eur = "3.99"')
     catalog_load(directory=data_copy, now=NOW + timedelta(days=1))
 
@@ -151,7 +160,7 @@ def test_changed_files_under_the_same_version_are_refused(data_copy: Path, edit:
 
     assert refused.value.code == CatalogErrorCode.VERSION_NOT_BUMPED
     assert refused.value.message == (
-        "The catalog files differ from release '2022-12-08.1' loaded on 2022-12-08: "
+        "The catalog files differ from release '2022-12-08.2' loaded on 2022-12-08: "
         "give them a new `version` in release.toml"
     )
     assert table_counts() == counts

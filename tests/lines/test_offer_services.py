@@ -257,6 +257,20 @@ def test_a_plan_change_to_the_same_offer_or_twice_is_refused(mobile, catalog):
     )
 
 
+def test_the_catalogs_sample_plan_is_offered_both_ways(mobile, catalog):
+    # catalog/data/plans.toml: "Woot 20 Go (exemple)", is_sample, the brochure's one other plan.
+    sample = _product("woot-20go-exemple")
+    assert sample.is_sample
+    assert sample in offer.offers_for_change(line=mobile)
+    assert catalog["woot-100"] not in offer.offers_for_change(line=mobile)
+
+    new = offer.offer_change(line=mobile, product=sample, actor=SYSTEM, now=LATER)
+    offer.offer_due_run(now=new.starts_at + timedelta(hours=1))
+
+    assert catalog["woot-100"] in offer.offers_for_change(line=mobile)
+    assert sample not in offer.offers_for_change(line=mobile)
+
+
 def test_a_box_offer_change_offers_the_other_box_offer(box):
     assert [p.code for p in offer.offers_for_change(line=box)] == ["bbox-fibre-essentiel-exemple"]
 

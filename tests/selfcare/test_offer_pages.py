@@ -2,23 +2,28 @@
 and dates before the confirmation, then does the act; refusals say why (status 400)."""
 
 from datetime import datetime, timedelta
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.urls import reverse
 
 from guichet.billing.selectors import billing_accounts_for_customer, invoices_for_billing_account
 from guichet.billing.settlement import invoice_payment_record
 from guichet.care.actors import Actor
+from guichet.care.acts import Act
 from guichet.care.models import Activity, OutboxMessage, Request, RequestKind, RequestStatus
-from guichet.catalog.models import Market, Product, ProductKind
+from guichet.catalog.models import Market
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.demo.services import DEMO_PASSWORD, demo_data_create
 from guichet.lines.models import LineStatus, Subscription, SubscriptionStatus
-from guichet.lines.selectors import lines_for_customer
+from guichet.lines.selectors import active_plan, lines_for_customer
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
+PARIS = ZoneInfo("Europe/Paris")
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=PARIS)
+SAMPLE_PLAN = "woot-20go-exemple"
 
 pytestmark = pytest.mark.django_db
 
@@ -166,26 +171,51 @@ def test_a_box_offer_change_shows_the_difference_and_the_date_then_is_scheduled(
     assert scheduled.product.code == "bbox-fibre-essentiel-exemple"
 
 
-def test_a_plan_change_is_refused_while_unpaid_at_the_last_step(client, personas, loaded_catalog):
-    plan = Product.objects.create(
-        code="woot-20-test",
-        kind=ProductKind.PLAN,
-        market=Market.MOBILE,
-        name="Woot 20 Go",
-        price_cents=999,
-        source="tests",
-        release=loaded_catalog,
-    )
+def test_a_plan_change_shows_the_difference_and_the_date_then_the_due_job_starts_it(
+    client, personas
+):
+    _log_in(client, "camille")
+    line = _line("camille", Market.MOBILE)
+    url = reverse("selfcare:plan_change", kwargs={"line_id": line.pk})
+
+    html = client.get(url).content.decode()
+    # The sample plan (catalog/data/plans.toml, is_sample): 9,99 € against Woot 100 Go's 12,99 €.
+    assert "Woot 20 Go (exemple)" in html and "-3,00\xa0€" in html
+    assert "Aucune autre offre" not in html and "No other offer" not in html
+
+    confirm = client.post(url, {"code": SAMPLE_PLAN}).content.decode()
+    assert "Date d'effet" in confirm and "1 décembre 2026" in confirm
+    assert "-3,00\xa0€" in confirm
+
+    client.post(url, {"code": SAMPLE_PLAN, "confirm": "1"})
+    scheduled = Subscription.objects.get(line=line, status=SubscriptionStatus.SCHEDULED)
+    assert scheduled.product.code == SAMPLE_PLAN
+    assert Activity.objects.filter(act=Act.OFFER_CHANGE, customer=line.billing_account.customer)
+    assert active_plan(line=line).product.code == "woot-100go"  # until the effective date
+
+    with time_machine.travel(datetime(2026, 12, 1, 0, 5, tzinfo=PARIS), tick=False):
+        out = StringIO()
+        call_command("offer-due", stdout=out)
+        assert "offers_started=1" in out.getvalue()
+        plan = active_plan(line=line)
+        assert plan is not None and plan.product.code == SAMPLE_PLAN
+        call_command("offer-due", stdout=StringIO())  # run again: nothing more
+    assert Subscription.objects.filter(line=line, product__code=SAMPLE_PLAN).count() == 1
+    old = Subscription.objects.get(line=line, product__code="woot-100go")
+    assert old.status == SubscriptionStatus.ENDED
+
+
+def test_a_plan_change_is_refused_while_unpaid_at_the_last_step(client, personas):
     _log_in(client, "karim")
     line = _line("karim", Market.MOBILE)
     url = reverse("selfcare:plan_change", kwargs={"line_id": line.pk})
 
-    assert client.post(url, {"code": plan.code}).status_code == 200  # the summary is shown
-    response = client.post(url, {"code": plan.code, "confirm": "1"})
+    assert client.post(url, {"code": SAMPLE_PLAN}).status_code == 200  # the summary is shown
+    response = client.post(url, {"code": SAMPLE_PLAN, "confirm": "1"})
 
     assert response.status_code == 400
     assert reverse("selfcare:arrears_pay") in response.content.decode()
-    assert not Subscription.objects.filter(line=line, product=plan)
+    assert not Subscription.objects.filter(line=line, product__code=SAMPLE_PLAN)
 
 
 def test_termination_shows_the_fees_and_date_then_opens_a_request_and_a_return_slip(
