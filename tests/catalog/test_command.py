@@ -72,6 +72,7 @@ def test_show_prints_the_whole_catalog_in_french():
         "(facturation arrêtée)",
         "SMS : 160 caractères, 70 avec caractères spéciaux ; signalement de spam au 33700",
         "Bbox Fibre (exemple) (bbox-fibre-exemple) — EXEMPLE, hors brochure",
+        "Woot 20 Go (exemple) (woot-20go-exemple) — EXEMPLE, hors brochure",
         "Source : Options et recharges §2, Les options appels vers l'international",
     ):
         assert expected in text, expected

@@ -238,7 +238,8 @@ def _plans(out: _Text, catalog: Catalog) -> None:
 
 
 def _plan(out: _Text, plan: Plan, zone_labels: dict[str, str]) -> None:
-    out.heading(f"{plan.name} ({plan.code})")
+    sample = " — EXEMPLE, hors brochure" if plan.is_sample else ""
+    out.heading(f"{plan.name} ({plan.code}){sample}")
     out.line(
         f"{euros(plan.price_cents)}/mois, soit {euros(plan.list_price_cents)} - "
         f"{euros(plan.discount_cents)} de remise ; frais d'activation "
