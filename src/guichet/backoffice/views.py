@@ -158,32 +158,29 @@ def _take(request: HttpRequest, demarche: Request) -> HttpResponse | None:
     return None
 
 
-def _complete(request: HttpRequest, demarche: Request) -> HttpResponse | None:
-    form = ResolutionForm(request.POST)
-    if not form.is_valid():
-        return _render_request(request, demarche, status=400, resolution_form=form)
-    request_advance(
-        request=demarche,
-        to_status=RequestStatus.COMPLETED,
-        actor=_advisor(request),
-        now=timezone.now(),
-        resolution=form.cleaned_data["resolution"],
-    )
-    return None
+def _closing(
+    to_status: RequestStatus,
+    form_class: type[ResolutionForm | RejectForm],
+    field: str,
+    form_name: str,
+) -> Callable[[HttpRequest, Request], HttpResponse | None]:
+    """The action that closes a request with what the advisor writes to the customer (how it
+    was handled, or why it is refused: both required)."""
 
+    def close(request: HttpRequest, demarche: Request) -> HttpResponse | None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            return _render_request(request, demarche, status=400, **{form_name: form})
+        request_advance(
+            request=demarche,
+            to_status=to_status,
+            actor=_advisor(request),
+            now=timezone.now(),
+            resolution=form.cleaned_data[field],
+        )
+        return None
 
-def _reject(request: HttpRequest, demarche: Request) -> HttpResponse | None:
-    form = RejectForm(request.POST)
-    if not form.is_valid():
-        return _render_request(request, demarche, status=400, reject_form=form)
-    request_advance(
-        request=demarche,
-        to_status=RequestStatus.REJECTED,
-        actor=_advisor(request),
-        now=timezone.now(),
-        resolution=form.cleaned_data["reason"],
-    )
-    return None
+    return close
 
 
 def _transfer_complete(request: HttpRequest, demarche: Request) -> HttpResponse | None:
@@ -258,8 +255,10 @@ def _unlock_collect(request: HttpRequest, demarche: Request) -> HttpResponse | N
 # An action returns a page to show (a form with errors), or None when done.
 ACTIONS: dict[str, Callable[[HttpRequest, Request], HttpResponse | None]] = {
     "take": _take,
-    "complete": _complete,
-    "reject": _reject,
+    "complete": _closing(
+        RequestStatus.COMPLETED, ResolutionForm, "resolution", form_name="resolution_form"
+    ),
+    "reject": _closing(RequestStatus.REJECTED, RejectForm, "reason", form_name="reject_form"),
     "transfer_complete": _transfer_complete,
     "move_complete": _move_complete,
     "equipment_received": _equipment_received,

@@ -12,9 +12,10 @@ after the other in the list's order, with every invoice locked in one query and 
 more. A refused item changes nothing and does not stop the others.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -269,6 +270,31 @@ def _save_many(invoices: Sequence[Invoice], fields: list[str]) -> None:
 BULK_UPDATE_BATCH = 500
 
 
+Item = TypeVar("Item", PaymentIn, ReversalIn)
+
+
+def _apply_many(
+    items: Sequence[Item],
+    *,
+    refusal: Callable[[Invoice, int], BillingError | None],
+    apply: Callable[[Invoice, Item], None],
+) -> list[BillingError | None]:
+    """Lock the items' invoices, then for each item in order: its refusal, or `apply` it (an
+    invoice's later items see its earlier ones); the invoices changed are saved in bulk."""
+    invoices = _locked_many([item.invoice_id for item in items])
+    outcome: list[BillingError | None] = []
+    changed: dict[int, Invoice] = {}
+    for item in items:
+        invoice = invoices[item.invoice_id]
+        refused = _positive_refusal(item.amount_cents) or refusal(invoice, item.amount_cents)
+        if refused is None:
+            apply(invoice, item)
+            changed[invoice.pk] = invoice
+        outcome.append(refused)
+    _save_many(list(changed.values()), ["paid_cents", "status"])
+    return outcome
+
+
 @transaction.atomic
 def invoice_payments_record(
     *, payments: Sequence[PaymentIn], actor: Actor, now: datetime
@@ -276,26 +302,17 @@ def invoice_payments_record(
     """`invoice_payment_record` for each payment, in order, in one transaction: for each, None
     when it was applied, or the refusal (what `invoice_payment_record` would have raised; the
     payment changed nothing). Several payments of one invoice apply one after the other."""
-    invoices = _locked_many([payment.invoice_id for payment in payments])
-    outcome: list[BillingError | None] = []
-    changed: dict[int, Invoice] = {}
-    for payment in payments:
-        invoice = invoices[payment.invoice_id]
-        refusal = _positive_refusal(payment.amount_cents) or _payment_refusal(
-            invoice, payment.amount_cents
-        )
-        if refusal is None:
-            _record(
-                invoice,
-                amount_cents=payment.amount_cents,
-                reference=payment.reference,
-                actor=actor,
-                now=now,
-            )
-            changed[invoice.pk] = invoice
-        outcome.append(refusal)
-    _save_many(list(changed.values()), ["paid_cents", "status"])
-    return outcome
+    return _apply_many(
+        payments,
+        refusal=_payment_refusal,
+        apply=lambda invoice, payment: _record(
+            invoice,
+            amount_cents=payment.amount_cents,
+            reference=payment.reference,
+            actor=actor,
+            now=now,
+        ),
+    )
 
 
 @transaction.atomic
@@ -304,27 +321,18 @@ def invoice_payments_reverse(
 ) -> list[BillingError | None]:
     """`invoice_payment_reverse` for each reversal, in order, in one transaction; the outcome
     as `invoice_payments_record`'s."""
-    invoices = _locked_many([reversal.invoice_id for reversal in reversals])
-    outcome: list[BillingError | None] = []
-    changed: dict[int, Invoice] = {}
-    for reversal in reversals:
-        invoice = invoices[reversal.invoice_id]
-        refusal = _positive_refusal(reversal.amount_cents) or _reversal_refusal(
-            invoice, reversal.amount_cents
-        )
-        if refusal is None:
-            _reverse(
-                invoice,
-                amount_cents=reversal.amount_cents,
-                reference=reversal.reference,
-                reason=reversal.reason,
-                actor=actor,
-                now=now,
-            )
-            changed[invoice.pk] = invoice
-        outcome.append(refusal)
-    _save_many(list(changed.values()), ["paid_cents", "status"])
-    return outcome
+    return _apply_many(
+        reversals,
+        refusal=_reversal_refusal,
+        apply=lambda invoice, reversal: _reverse(
+            invoice,
+            amount_cents=reversal.amount_cents,
+            reference=reversal.reference,
+            reason=reversal.reason,
+            actor=actor,
+            now=now,
+        ),
+    )
 
 
 @transaction.atomic
