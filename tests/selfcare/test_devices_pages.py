@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from guichet.care.actors import Actor
-from guichet.care.models import TicketNote, TroubleTicket
+from guichet.care.models import Request, RequestKind, TicketNote, TroubleTicket
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.demo.services import DEMO_PASSWORD, demo_data_create
 from guichet.devices.card_orders import device_renewal_order_by_card
@@ -330,3 +330,18 @@ def test_a_phone_paid_by_card_and_delivered_is_withdrawn_from_the_page(
     assert f"RET{renewal.order_id:010d}FR" in page
     renewal.refresh_from_db()
     assert renewal.withdrawn_at == NOW
+
+
+def test_nora_claims_the_refund_offer_of_her_new_box(client, personas):
+    nora = _log_in(client, "nora")
+    url = reverse("selfcare:refund_offers", kwargs={"line_id": _line(nora, "fixed").pk})
+    assert "ODR-BOX-RESIL-100" in client.get(url).content.decode()
+
+    response = client.post(
+        url, {"offer": "ODR-BOX-RESIL-100", "iban": "FR7630006000011234567890189"}
+    )
+
+    assert response.status_code == 302
+    claim = Request.objects.get(customer=nora, kind=RequestKind.REFUND_OFFER)
+    assert claim.payload["amount_cents"] == 10000
+    assert "ODR-BOX-RESIL-100" in client.get(url).content.decode()
