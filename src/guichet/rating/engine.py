@@ -756,53 +756,73 @@ def _data_allowance(
         _fr=pl.when(is_data & home).then(pl.col("ko")).otherwise(0),
         _eu=pl.when(roaming_use).then(pl.col("ko")).otherwise(0),
     )
-    # Sorted by line, a line's rows are consecutive: `_first` marks the first row of each line,
-    # `_lid` numbers the lines (dense integers), so that per-line sums are running sums minus
-    # the running sum before the line's first row, and the one window left groups integers.
-    first = pl.col("_first")
-    narrow_rows = (
+    # Sorted by line, a line's rows are consecutive: `_first` and `_last` mark the first and the
+    # last row of each line, `_lid` numbers the lines (dense integers), so that per-line sums are
+    # running sums minus each line's running sum before its first row, and what is per line (the
+    # counters at the start, the span, the last France record) is read off its first or last row,
+    # never grouped.
+    narrow = _by_line(
         frame.lazy()
         .with_row_index("_pos")
         .filter((is_data & home) | roaming_use)
         .select("_pos", "_row", "line", "started", "record_id", "_fr", "_eu")
         .collect()
     )
-    narrow = (
-        _by_line(narrow_rows)
-        .lazy()
-        .with_columns(_first=(pl.col("line") != pl.col("line").shift(1)).fill_null(True))
-        .with_columns(_lid=first.cum_sum())
-        # Collected once: the span, the last France records and the shares below all read it
-        # (a lazy cache() does not outlive one collect, so each would sort again).
-        .collect()
-        .lazy()
+    line = pl.col("line")
+    narrow = narrow.with_columns(
+        _first=(line != line.shift(1)).fill_null(True),
+        _last=(line != line.shift(-1)).fill_null(True),
+    ).with_columns(_lid=pl.col("_first").cum_sum())
+    firsts = narrow.filter(pl.col("_first"))
+    lasts = narrow.filter(pl.col("_last"))
+    span = pl.DataFrame(
+        {
+            "line": firsts.get_column("line"),
+            "first_started": firsts.get_column("started"),
+            "first_id": firsts.get_column("record_id"),
+            "last_started": lasts.get_column("started"),
+            "last_id": lasts.get_column("record_id"),
+        },
+        schema=ALLOWANCE_SPAN_SCHEMA,
     )
-    span = _span(narrow.select("_lid", "line", "started", "record_id").collect(), by="_lid")
-    # Within a group, rows keep the frame's (sorted) order: last() is the latest France record.
+    # The France rows keep the sorted order: a line's last one is the latest France record.
+    france = narrow.lazy().filter(pl.col("_fr") > 0).select("line", "_row", "_lid")
     last_france = (
-        narrow.filter(pl.col("_fr") > 0)
-        .group_by("_lid")
-        .agg(pl.col("line", "_row").last())
+        france.filter((pl.col("_lid") != pl.col("_lid").shift(-1)).fill_null(True))
         .select("line", "_row")
         .collect()
     )
-
-    def per_line_sum(name: str) -> pl.Expr:
-        running = pl.col(name).cum_sum()
-        return running - pl.when(first).then(running - pl.col(name)).forward_fill()
-
-    narrow = (
-        narrow.join(counters.data_frame().lazy(), on="line", how="left", maintain_order="left")
-        .with_columns(pl.col("start_france_ko", "start_roaming_ko").fill_null(0))
-        .with_columns(
-            _F=pl.col("start_france_ko") + per_line_sum("_fr"),
-            _cumE=pl.col("start_roaming_ko") + per_line_sum("_eu"),
+    # F and cumE are running sums over all the rows less, per line, what they held before its
+    # first row and plus its counters at the start: one offset per line, joined to the counters
+    # on its first row alone and given to its rows by their line number.
+    narrow = narrow.with_columns(_run_fr=pl.col("_fr").cum_sum(), _run_eu=pl.col("_eu").cum_sum())
+    per_line = (
+        narrow.filter(pl.col("_first"))
+        .select(
+            "line",
+            _before_fr=pl.col("_run_fr") - pl.col("_fr"),
+            _before_eu=pl.col("_run_eu") - pl.col("_eu"),
+        )
+        .join(counters.data_frame(), on="line", how="left", maintain_order="left")
+        .select(
+            pl.col("start_roaming_ko").fill_null(0),
+            _offset_fr=pl.col("_before_fr") - pl.col("start_france_ko").fill_null(0),
+            _offset_eu=pl.col("_before_eu") - pl.col("start_roaming_ko").fill_null(0),
         )
     )
+    of_line = narrow.get_column("_lid") - 1
+    offset_fr, offset_eu, start_roaming = (
+        per_line.get_column(name).gather(of_line)
+        for name in ("_offset_fr", "_offset_eu", "start_roaming_ko")
+    )
+    first = pl.col("_first")
+    narrow = narrow.with_columns(
+        _F=pl.col("_run_fr") - offset_fr,
+        _cumE=pl.col("_run_eu") - offset_eu,
+        start_roaming_ko=start_roaming,
+    )
     cap = pl.min_horizontal(pl.lit(roaming), pl.lit(total) - pl.col("_F"))
-    bounded = narrow.with_columns(
-        _g=pl.max_horizontal(pl.col("_cumE") - pl.col("_eu"), cap),
-    ).collect()
+    bounded = narrow.with_columns(_g=pl.max_horizontal(pl.col("_cumE") - pl.col("_eu"), cap))
     narrow = (
         bounded.lazy()
         .with_columns(
@@ -881,14 +901,12 @@ def _line_hash() -> pl.Expr:
     return pl.col("line").hash(seed=0)
 
 
-def _span(keys: pl.DataFrame, *, by: str = "line") -> Span:
-    """Per line, the first and the last (started, record_id) of `keys`, sorted by line (or a
-    line id `by`), started, record_id."""
-    line = [] if by == "line" else [pl.col("line").first()]
+def _span(keys: pl.DataFrame) -> Span:
+    """Per line, the first and the last (started, record_id) of `keys`, sorted by line, started,
+    record_id."""
     return (
-        keys.group_by(by)
+        keys.group_by("line")
         .agg(
-            *line,
             first_started=pl.col("started").first(),
             first_id=pl.col("record_id").first(),
             last_started=pl.col("started").last(),
