@@ -345,21 +345,22 @@ def test_running_minimum_per_line_equals_the_window(rows, small):
 
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10**6), st.integers(1, 80), st.floats(0, 1))
-def test_rejected_records_put_back_between_slices_or_by_sorting_alike(
-    tariff, seed, count, bad_share
-):
-    """A few rejected records go back between slices of the rated ones, many by a sort: both
-    give the records in input order."""
-    from unittest import mock
-
-    from guichet.rating import engine
-
+def test_rejected_records_take_no_part_in_the_rating_of_the_others(tariff, seed, count, bad_share):
+    """Rejected records stay in their rows but change nothing for the others: the rated records
+    rate as they would alone, with the same counters, and every row is in input order."""
     rows = random_records(random.Random(seed), count, bad_share)
-    sliced = rate_usage(frame(rows), tariff=tariff)
-    with mock.patch.object(engine, "INSERTED_MAX", 0):
-        sorted_ = rate_usage(frame(rows), tariff=tariff)
-    assert sliced.records.equals(sorted_.records)
-    assert sliced.records.get_column("record_id").to_list() == [r["record_id"] for r in rows]
+    start = Counters.of({LINE: LineCounters(data_france_ko=100 * GO_KO - 5_000)})
+    mixed = rate_usage(frame(rows), tariff=tariff, counters=start)
+    assert mixed.records.get_column("record_id").to_list() == [r["record_id"] for r in rows]
+    rated = mixed.records.get_column("status") == "rated"
+    alone = rate_usage(
+        frame([row for row, kept in zip(rows, rated, strict=True) if kept]),
+        tariff=tariff,
+        counters=start,
+    )
+    assert alone.rejected == 0
+    assert alone.records.equals(mixed.records.filter(rated))
+    assert alone.counters.as_dict() == mixed.counters.as_dict()
 
 
 @settings(max_examples=15, deadline=None)

@@ -63,7 +63,6 @@ from guichet.rating.money import div_round_half_up_expr as rounded
 from guichet.rating.records import (
     CALLS,
     SERVICES,
-    STRIPPED,
     first_reason,
     looked_up,
     parse_columns,
@@ -162,41 +161,40 @@ def rate_usage(
         unknown_reason = first_reason(frame, [(~pl.col("line").is_in(known.implode()), unknown)])
         frame = frame.with_columns(reason=pl.coalesce("reason", unknown_reason))
     frame = _duplicates(frame, seen_ids, earlier_ids)
-    # Each part takes only the columns it uses before rows are picked out.
-    parsed_away = ("visited_network", "duration_s", "volume_bytes", "dest_reason")
-    valid = frame.drop(*(raw(name) for name in STRIPPED), *parsed_away).filter(
-        pl.col("reason").is_null()
-    )
-    rejected = frame.select(*_kept(), "reason").filter(pl.col("reason").is_not_null())
-    rejected = rejected.select(
-        *_kept_names(),
-        status=pl.lit(REJECTED),
-        origin_zone=pl.lit(None, dtype=pl.String),
-        destination_zone=pl.lit(None, dtype=pl.String),
-        charge_micro_eur=pl.lit(None, dtype=pl.Int64),
-        included=pl.lit(None, dtype=pl.Boolean),
-        throttled=pl.lit(None, dtype=pl.Boolean),
-        reason=pl.col("reason"),
-        allowance_code=pl.lit(None, dtype=pl.String),
-        allowance_used=pl.lit(None, dtype=pl.Int64),
-        blocked=pl.lit(None, dtype=pl.Boolean),
-        without_international_option=pl.lit(None, dtype=pl.Boolean),
+    # Rejected records stay in their rows, so that the output is in input order without being
+    # put back together, but are inert: without a service they have no kind, quantity, price or
+    # allowance, and every count and sum below reads the rated rows alone (`_valid`).
+    parsed_away = ("visited_network", "other_party", "duration_s", "volume_bytes")
+    rejection = pl.col("reason")
+    frame = frame.drop(*(raw(name) for name in parsed_away), "dest_reason").with_columns(
+        _valid=rejection.is_null(),
+        _rejection=rejection,
+        service=pl.when(rejection.is_null()).then(pl.col("service")),
     )
     windows = None if subscriptions is None else subscription_windows(subscriptions, tariff)
-    priced, span, coverage, last_france = _price(valid, tariff, counters, windows, non_occasional)
-    out = _in_input_order(priced.select(rejected.columns), rejected)
-    rated_count = priced.height
-    if read != rated_count + rejected.height or out.height != read:
-        raise RatingInvariantError(
-            f"read={read} but rated={rated_count} rejected={rejected.height}"
-        )
-    total = int(priced.get_column("charge_micro_eur").sum())
+    priced, span, coverage, last_france = _price(frame, tariff, counters, windows, non_occasional)
+    out = _output(priced)
+    rated_count, rejected_count, total = priced.select(
+        rated=pl.col("_valid").sum(),
+        rejected=(~pl.col("_valid")).sum(),
+        total=pl.col("charge_micro_eur").filter(pl.col("_valid")).sum(),
+    ).row(0)
+    statuses = out.get_column("status").value_counts()
+    counted = dict(zip(statuses.get_column("status"), statuses.get_column("count"), strict=True))
+    if (
+        out.height != read
+        or read != rated_count + rejected_count
+        or counted.get(RATED, 0) != rated_count
+        or counted.get(REJECTED, 0) != rejected_count
+    ):
+        raise RatingInvariantError(f"read={read} but rated={rated_count} rejected={rejected_count}")
     totals = _totals(priced, last_france)
+    rated = priced.lazy().filter(pl.col("_valid"))
     usage: pl.DataFrame | None = None
     days: pl.DataFrame | None = None
     if usage_counters:
         fair_use_zones = tariff.fair_use.zones if tariff.fair_use else frozenset()
-        usage, days = _usage(priced), usage_days(priced, fair_use_zones)
+        usage, days = _usage(rated), usage_days(rated, fair_use_zones)
     else:
         counters = Counters(
             totals=counters.totals, allowances=counters.allowances, recipients=counters.recipients
@@ -209,54 +207,45 @@ def rate_usage(
         days=days,
     )
     return RatingResult(
-        records=out.drop("_row"),
+        records=out,
         counters=new_counters,
         read=read,
         rated=rated_count,
-        rejected=rejected.height,
-        total_micro_eur=total,
+        rejected=rejected_count,
+        total_micro_eur=int(total or 0),
         allowance_span=span,
     )
 
 
-# Up to this many rejected records, they are put back between slices of the rated ones.
-INSERTED_MAX = 1024
-
-
-def _in_input_order(priced: pl.DataFrame, rejected: pl.DataFrame) -> pl.DataFrame:
-    """The rated and the rejected records (each in input order) back in input order (_row).
-    A few rejected records (the usual case) go between slices of the rated ones, copied once
-    into whole columns (a third of the cost of a sort; the Parquet output keeps its layout);
-    many, the two parts put end to end are sorted, which is faster than merge_sorted in
-    Polars 2.1."""
-    if not priced.get_column("_row").is_sorted():
-        raise RatingInvariantError("rated records out of input order")
-    if rejected.height == 0:
-        return priced
-    if rejected.height > INSERTED_MAX:
-        return pl.concat([priced, rejected]).sort("_row")
-    # Where each rejected record goes: after the rated records that come before it.
-    cuts = priced.get_column("_row").search_sorted(rejected.get_column("_row")).to_list()
-    pieces, start = [], 0
-    for index, cut in enumerate(cuts):
-        pieces += [priced.slice(start, cut - start), rejected.slice(index, 1)]
-        start = cut
-    pieces.append(priced.slice(start))
-    return pl.concat(pieces, rechunk=True)
-
-
-def _kept_names() -> list[str]:
-    return ["_row", "record_id", "line", "started_at", "service", "direction"]
-
-
-def _kept() -> list[pl.Expr]:
-    """The input columns of a rejected record, as read."""
-    return [
-        pl.col("_row"),
-        *(pl.col(raw(name)).alias(name) for name in ("record_id", "line")),
-        pl.col("started_at"),
-        *(pl.col(raw(name)).alias(name) for name in ("service", "direction")),
+def _output(priced: pl.DataFrame) -> pl.DataFrame:
+    """OUTPUT_COLUMNS of every row: a rejected record's input columns as read, its rejection
+    reason and nulls; a rated record's stripped input columns and what pricing found."""
+    valid = pl.col("_valid")
+    as_read = [
+        pl.when(valid).then(pl.col(name)).otherwise(pl.col(raw(name))).alias(name)
+        for name in ("record_id", "line", "service", "direction")
     ]
+    return priced.select(
+        *as_read[:2],
+        "started_at",
+        *as_read[2:],
+        status=pl.when(valid).then(pl.lit(RATED)).otherwise(pl.lit(REJECTED)),
+        **{
+            name: pl.when(valid).then(pl.col(name))
+            for name in ("origin_zone", "destination_zone", "charge_micro_eur", "included")
+        },
+        throttled=pl.when(valid).then(pl.col("throttled")),
+        reason=pl.when(valid).then(pl.col("reason")).otherwise(pl.col("_rejection")),
+        **{
+            name: pl.when(valid).then(pl.col(name))
+            for name in (
+                "allowance_code",
+                "allowance_used",
+                "blocked",
+                "without_international_option",
+            )
+        },
+    )
 
 
 def _special_reasons(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
@@ -358,11 +347,12 @@ def _price(
     roaming_zones = sorted(tariff.roaming_zones)
     # What kind of record each row is, as boolean columns computed once: the expressions below
     # read them many times, and each call of with_columns would compare the text again.
+    # A rejected record (no service, maybe no origin) is of no kind.
     frame = valid.with_columns(
-        _home=pl.col("origin") == HOME,
-        _is_data=service == "data",
-        _is_call=service.is_in(CALLS),
-        _in_roaming_zone=pl.col("origin").is_in(roaming_zones),
+        _home=(pl.col("origin") == HOME).fill_null(False),
+        _is_data=(service == "data").fill_null(False),
+        _is_call=service.is_in(CALLS).fill_null(False),
+        _in_roaming_zone=pl.col("origin").is_in(roaming_zones).fill_null(False),
     )
     home, is_data, is_call = pl.col("_home"), pl.col("_is_data"), pl.col("_is_call")
     frame = frame.with_columns(
@@ -1097,13 +1087,17 @@ def _allowance_reason(origin: pl.Expr, throttle: str) -> pl.Expr:
 
 
 def _totals(priced: pl.DataFrame, last_france: pl.DataFrame) -> pl.DataFrame:
-    """Totals per line (throttled: the line's last France data record of the batch was)."""
-    throttled = last_france.join(priced.select("_row", "throttled"), on="_row", how="inner").select(
-        "line", _last_throttled="throttled"
+    """Totals per line of the rated rows (throttled: the line's last France data record of the
+    batch was)."""
+    # `_row` is the row's position in `priced` (rejected records keep theirs).
+    throttled = last_france.select(
+        "line",
+        _last_throttled=priced.get_column("throttled").gather(last_france.get_column("_row")),
     )
     # Lazy: the grouping then reads only the columns it sums (eager, it takes the whole frame).
     return (
         priced.lazy()
+        .filter(pl.col("_valid"))
         .group_by("line")
         .agg(
             data_france_ko=pl.col("_fr").sum(),
@@ -1117,7 +1111,7 @@ def _totals(priced: pl.DataFrame, last_france: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _usage(priced: pl.DataFrame) -> pl.DataFrame:
+def _usage(priced: pl.LazyFrame) -> pl.DataFrame:
     """Quantities per line and usage key."""
     quantity = (
         pl.when(pl.col("service") == "data")

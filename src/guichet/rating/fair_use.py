@@ -37,7 +37,7 @@ SECONDS_PER_HOUR = 3600
 _SERVICES = ("seconds", "messages", "ko")
 
 
-def usage_days(priced: pl.DataFrame, zones: frozenset[str]) -> pl.DataFrame:
+def usage_days(priced: pl.DataFrame | pl.LazyFrame, zones: frozenset[str]) -> pl.DataFrame:
     """DAYS_SCHEMA rows of a batch of rated records (columns line, started, service, origin,
     seconds, ko): usage per line and day in mainland France and in the fair-use `zones`."""
     service = pl.col("service")
