@@ -765,15 +765,12 @@ def _data_allowance(
     ).with_columns(_lid=pl.col("_first").cum_sum())
     firsts = narrow.filter(pl.col("_first"))
     lasts = narrow.filter(pl.col("_last"))
-    span = pl.DataFrame(
-        {
-            "line": firsts.get_column("line"),
-            "first_started": firsts.get_column("started"),
-            "first_id": firsts.get_column("record_id"),
-            "last_started": lasts.get_column("started"),
-            "last_id": lasts.get_column("record_id"),
-        },
-        schema=ALLOWANCE_SPAN_SCHEMA,
+    span = pl.concat(
+        [
+            firsts.select("line", first_started="started", first_id="record_id"),
+            lasts.select(last_started="started", last_id="record_id"),
+        ],
+        how="horizontal",
     )
     # The France rows keep the sorted order: a line's last one is the latest France record.
     france = narrow.lazy().filter(pl.col("_fr") > 0).select("line", "_row", "_lid")
@@ -813,7 +810,7 @@ def _data_allowance(
     )
     cap = pl.min_horizontal(pl.lit(roaming), pl.lit(total) - pl.col("_F"))
     bounded = narrow.with_columns(_g=pl.max_horizontal(pl.col("_cumE") - pl.col("_eu"), cap))
-    narrow = (
+    allowed = (
         bounded.lazy()
         .with_columns(
             _E=pl.min_horizontal(pl.col("_cumE"), _cum_min_per_line(bounded, "_g")),
@@ -825,7 +822,7 @@ def _data_allowance(
         )
     )
     room = pl.lit(total) - (pl.col("_F") - pl.col("_fr")) - pl.col("_E_before")
-    shares = narrow.select(
+    shares = allowed.select(
         "_pos",
         roaming_included_ko=pl.col("_E") - pl.col("_E_before"),
         france_included_ko=pl.min_horizontal(pl.col("_fr"), pl.max_horizontal(room, pl.lit(0))),
