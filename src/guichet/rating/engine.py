@@ -218,33 +218,31 @@ def rate_usage(
 
 
 def _output(priced: pl.DataFrame) -> pl.DataFrame:
-    """OUTPUT_COLUMNS of every row: a rejected record's input columns as read, its rejection
-    reason and nulls; a rated record's stripped input columns and what pricing found."""
-    valid = pl.col("_valid")
-    as_read = [
-        pl.when(valid).then(pl.col(name)).otherwise(pl.col(raw(name))).alias(name)
-        for name in ("record_id", "line", "service", "direction")
-    ]
-    return priced.select(
-        *as_read[:2],
-        "started_at",
-        *as_read[2:],
-        status=pl.when(valid).then(pl.lit(RATED)).otherwise(pl.lit(REJECTED)),
-        **{
-            name: pl.when(valid).then(pl.col(name))
-            for name in ("origin_zone", "destination_zone", "charge_micro_eur", "included")
-        },
-        throttled=pl.when(valid).then(pl.col("throttled")),
-        reason=pl.when(valid).then(pl.col("reason")).otherwise(pl.col("_rejection")),
-        **{
-            name: pl.when(valid).then(pl.col(name))
-            for name in (
-                "allowance_code",
-                "allowance_used",
-                "blocked",
-                "without_international_option",
-            )
-        },
+    """OUTPUT_COLUMNS of every row: a rated record's stripped input columns and what pricing
+    found; a rejected record's input columns as read, its rejection reason and nulls (put at its
+    rows: a `when` over the whole column would copy every text)."""
+    out = priced.select(
+        *OUTPUT_COLUMNS[:5],
+        status=pl.lit(RATED),
+        **{name: pl.col(name) for name in OUTPUT_COLUMNS[6:]},
+    )
+    rows = (~priced.get_column("_valid")).arg_true()
+    if rows.len() == 0:
+        return out
+    as_read = priced.select(
+        *(pl.col(raw(name)).alias(name) for name in ("record_id", "line", "service", "direction")),
+        status=pl.lit(REJECTED),
+        reason="_rejection",
+    ).gather(rows)
+    return out.with_columns(
+        out.get_column(name).scatter(
+            rows,
+            as_read.get_column(name)
+            if name in as_read.columns
+            else pl.repeat(None, rows.len(), dtype=out.schema[name], eager=True),
+        )
+        for name in OUTPUT_COLUMNS
+        if name != "started_at"
     )
 
 
