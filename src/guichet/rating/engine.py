@@ -46,6 +46,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 import polars as pl
+from polars.expr.whenthen import ChainedThen, Then
 
 from guichet.rating.allowances import (
     NON_OCCASIONAL_SCHEMA,
@@ -535,10 +536,11 @@ def _packed_key(
 def _rate_key(tariff: Tariff) -> pl.Expr:
     """Each record's key in the rate table (direction, service, origin, destination) as one
     integer: built from the record's columns with integer literals, it costs a third of the
-    four text keys, and the rate table is then joined on one integer column."""
+    four text keys, and the prices are then read from a table indexed by it (`_rates_by_key`)."""
     directions, services, zones = _rate_codes(tariff)
     service, direction = pl.col("service"), pl.col("direction")
-    home, is_data = pl.col("origin") == HOME, service == "data"
+    # The record's kind as computed by _price.
+    home, is_data = pl.col("_home"), pl.col("_is_data")
     received = direction == "in"
     abroad, from_france = directions["from_abroad"], directions["from_france"]
     rate_direction = (
@@ -552,21 +554,28 @@ def _rate_key(tariff: Tariff) -> pl.Expr:
     )
     # "Appels" received abroad: voice and video alike (rates.toml received-abroad-calls).
     rate_service = (
-        pl.when(received & service.is_in(CALLS))
+        pl.when(received & pl.col("_is_call"))
         .then(services["voice"])
-        .otherwise(service.replace_strict(services, default=None, return_dtype=pl.UInt32))
+        .otherwise(_coded(service, services))
     )
     no_zone = zones[NO_ZONE]
-    zone_code = {"default": None, "return_dtype": pl.UInt32}
-    rate_origin = (
-        pl.when(home).then(no_zone).otherwise(pl.col("origin").replace_strict(zones, **zone_code))
-    )
+    rate_origin = pl.when(home).then(no_zone).otherwise(_coded(pl.col("origin"), zones))
     rate_destination = (
-        pl.when(is_data | received)
-        .then(no_zone)
-        .otherwise(pl.col("dest_zone").replace_strict(zones, **zone_code))
+        pl.when(is_data | received).then(no_zone).otherwise(_coded(pl.col("dest_zone"), zones))
     )
     return _packed_key(rate_direction, rate_service, rate_origin, rate_destination, len(zones))
+
+
+def _coded(column: pl.Expr, codes: dict[str, int]) -> pl.Expr:
+    """The code of each value of `column`, null for any other: for the few values of a rate
+    key, a chain of comparisons costs half of replace_strict's lookup."""
+    chain: Then | ChainedThen | None = None
+    for value, code in codes.items():
+        matched = column == value
+        chain = (pl.when(matched) if chain is None else chain.when(matched)).then(
+            pl.lit(code, dtype=pl.UInt32)
+        )
+    return pl.lit(None, dtype=pl.UInt32) if chain is None else chain.otherwise(None)
 
 
 def _keyed_rates(rates: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
@@ -583,13 +592,29 @@ def _keyed_rates(rates: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     return rates.select(key.alias("_rate_key"), pl.exclude(_RATE_KEYS))
 
 
+def _rates_by_key(rates: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
+    """`rates` (a frame of `_rate_frame`) with one row per possible `_rate_key`, at the key's
+    index (nulls where no rate): a record's prices are then gathered by its key, an array
+    lookup, where a join would hash every record's key."""
+    _, _, zones = _rate_codes(tariff)
+    size = len(RATE_DIRECTIONS) * len(SERVICES) * len(zones) * len(zones)
+    keyed = _keyed_rates(rates, tariff)
+    return (
+        pl.DataFrame({"_rate_key": pl.int_range(size, dtype=pl.UInt32, eager=True)})
+        .join(keyed, on="_rate_key", how="left", maintain_order="left")
+        .drop("_rate_key")
+    )
+
+
 def _rated_at(
     frame: pl.DataFrame, tariff: Tariff, non_occasional: pl.DataFrame | None
 ) -> pl.DataFrame:
     """Join each record's out-of-bundle price; `_non_occasional`: the record is usage in the
     fair-use zones of a line then rated as a non-occasional traveller (CGS 6.2, Options et
     recharges §6 note (2)), priced at the non-occasional cell where the brochure prints one."""
-    frame = looked_up(frame, _keyed_rates(tariff.rates, tariff), on="_rate_key")
+    rates = _rates_by_key(tariff.rates, tariff)
+    key = frame.get_column("_rate_key")
+    frame = frame.with_columns(rates.get_column(name).gather(key) for name in rates.columns)
     zones = sorted(tariff.fair_use.zones) if tariff.fair_use else []
     flagged = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
     if non_occasional is not None and non_occasional.height and zones:
