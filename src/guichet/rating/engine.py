@@ -316,7 +316,7 @@ def _first_occurrences(frame: pl.DataFrame) -> pl.Series:
     )
     # Usually no id comes back: sorted, the hashes show it at a third of is_first_distinct's cost.
     ordered = hashes.drop_nulls().sort()
-    if not (ordered.slice(1) == ordered.slice(0, ordered.len() - 1)).any():
+    if ordered.len() < 2 or not (ordered.slice(1) == ordered.slice(0, ordered.len() - 1)).any():
         return pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)
     first = hashes.is_first_distinct() | invalid
     if first.all():
