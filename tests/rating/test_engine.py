@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guichet.rating import Counters, LineCounters, rate_usage
-from tests.rating.conftest import LINE, frame, record
+from guichet.rating import OUTPUT_COLUMNS, Counters, LineCounters, rate_usage
+from tests.rating.conftest import AT, LINE, frame, record
 
 GO_KO = 1024 * 1024
 MO = 1024 * 1024  # bytes
@@ -142,6 +142,28 @@ def test_bad_records_are_rejected_with_a_reason_and_kept(tariff, fields, reason)
         reason,
     )
     assert (result.read, result.rated, result.rejected) == (2, 1, 1)
+
+
+@pytest.mark.parametrize("duplicate", [False, True])
+def test_a_rejected_record_keeps_its_columns_as_read_and_nothing_rated(tariff, duplicate):
+    """A rejected record (a bad value, or a valid record sent twice) shows its input columns
+    as read, spaces included, and no zone, charge or flag."""
+    as_read = {"record_id": " a ", "line": f" {LINE} ", "service": " voice ", "direction": " out "}
+    bad = record(
+        as_read["record_id"],
+        service=as_read["service"],
+        direction=as_read["direction"],
+        line=as_read["line"],
+        started_at=f" {AT} ",
+        duration="60" if duplicate else "-1",
+    )
+    rows = [record("a"), bad] if duplicate else [record("b"), bad]
+    kept = rate_usage(frame(rows), tariff=tariff).records.row(1, named=True)
+    assert {name: kept[name] for name in as_read} == as_read
+    assert kept["started_at"] == f" {AT} "
+    assert kept["status"] == "rejected"
+    rated_columns = set(OUTPUT_COLUMNS) - {*as_read, "started_at", "status", "reason"}
+    assert {name: kept[name] for name in rated_columns} == dict.fromkeys(rated_columns)
 
 
 def test_duplicates_in_the_input_and_in_earlier_batches(tariff):

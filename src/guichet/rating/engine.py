@@ -163,14 +163,13 @@ def rate_usage(
         frame = frame.with_columns(reason=pl.coalesce("reason", unknown_reason))
     frame = _duplicates(frame, seen_ids, earlier_ids)
     # Rejected records stay in their rows, so that the output is in input order without being
-    # put back together, but are inert: without a service they have no kind, quantity, price or
+    # put back together, but are inert: of no kind (`_price`), they have no quantity, price or
     # allowance, and every count and sum below reads the rated rows alone (`_valid`).
     parsed_away = ("visited_network", "other_party", "duration_s", "volume_bytes")
     rejection = pl.col("reason")
     frame = frame.drop(*(raw(name) for name in parsed_away), "dest_reason").with_columns(
         _valid=rejection.is_null(),
         _rejection=rejection,
-        service=pl.when(rejection.is_null()).then(pl.col("service")),
     )
     windows = None if subscriptions is None else subscription_windows(subscriptions, tariff)
     priced, span, coverage, last_france = _price(frame, tariff, counters, windows, non_occasional)
@@ -220,8 +219,9 @@ def rate_usage(
 
 def _output(priced: pl.DataFrame) -> pl.DataFrame:
     """OUTPUT_COLUMNS of every row: a rated record's stripped input columns and what pricing
-    found; a rejected record's input columns as read, its rejection reason and nulls (put at its
-    rows: a `when` over the whole column would copy every text)."""
+    found; a rejected record's input columns as read, its rejection reason and nulls, put at its
+    rows in the columns where they differ (a `when` over the whole column, like each put, copies
+    it)."""
     out = priced.select(
         *OUTPUT_COLUMNS[:5],
         status=pl.lit(RATED),
@@ -235,16 +235,19 @@ def _output(priced: pl.DataFrame) -> pl.DataFrame:
         status=pl.lit(REJECTED),
         reason="_rejection",
     ).gather(rows)
-    return out.with_columns(
-        out.get_column(name).scatter(
-            rows,
+    put = []
+    for name in OUTPUT_COLUMNS:
+        if name == "started_at":  # as read in both
+            continue
+        column = out.get_column(name)
+        wanted = (
             as_read.get_column(name)
             if name in as_read.columns
-            else pl.repeat(None, rows.len(), dtype=out.schema[name], eager=True),
+            else pl.repeat(None, rows.len(), dtype=column.dtype, eager=True)
         )
-        for name in OUTPUT_COLUMNS
-        if name != "started_at"
-    )
+        if not column.gather(rows).equals(wanted, check_names=False):
+            put.append(column.scatter(rows, wanted))
+    return out.with_columns(put)
 
 
 def _special_reasons(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
@@ -350,16 +353,16 @@ def _price(
     roaming_zones = sorted(tariff.roaming_zones)
     # What kind of record each row is, as boolean columns computed once: the expressions below
     # read them many times, and each call of with_columns would compare the text again.
-    # A rejected record (no service, maybe no origin) is of no kind.
+    # A rejected record (maybe without a service or an origin) is of no kind.
     frame = valid.with_columns(
         _home=(pl.col("origin") == HOME).fill_null(False),
-        _is_data=(service == "data").fill_null(False),
-        _is_call=service.is_in(CALLS).fill_null(False),
+        _is_data=(service == "data").fill_null(False) & pl.col("_valid"),
+        _is_call=service.is_in(CALLS).fill_null(False) & pl.col("_valid"),
         _in_roaming_zone=pl.col("origin").is_in(roaming_zones).fill_null(False),
     )
     home, is_data, is_call = pl.col("_home"), pl.col("_is_data"), pl.col("_is_call")
     frame = frame.with_columns(
-        _rate_key=_rate_key(tariff),
+        _rate_key=pl.when(pl.col("_valid")).then(_rate_key(tariff)),
         ko=pl.when(is_data)
         .then((pl.col("volume") + BYTES_PER_KO - 1) // BYTES_PER_KO)
         .otherwise(0),
@@ -392,7 +395,9 @@ def _price(
     # What the plan leaves out of bundle, that an option or top-up may include: calls and SMS
     # sent (premium-rate numbers never: "hors usages surtaxés"), data abroad beyond the plan,
     # data in France beyond the plan (throttled, which the speed restoration lifts).
-    beyond_plan = ~free_special & ~included_call & ~premium & (direction == "out")
+    beyond_plan = (
+        ~free_special & ~included_call & ~premium & (direction == "out") & pl.col("_valid")
+    )
     # The plan includes at most `max_included_call_s` of a call the line makes (plans.toml
     # call_limits: CGS 6.2, "un appel de plus de 3 heures" is not an authorised use): the rest
     # is out of bundle, per second at the route's price.
