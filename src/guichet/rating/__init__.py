@@ -35,8 +35,11 @@ from guichet.rating.engine import (
     OUTPUT_COLUMNS,
     RATED,
     REJECTED,
+    PreparedUsage,
     RatingInvariantError,
     RatingResult,
+    prepare_usage,
+    rate_prepared,
     rate_usage,
 )
 from guichet.rating.fair_use import FAIR_USE_SCHEMA, fair_use_flags
@@ -68,6 +71,7 @@ __all__ = [
     "DayUsage",
     "FairUseRule",
     "LineCounters",
+    "PreparedUsage",
     "ProductRule",
     "RatingInvariantError",
     "RatingResult",
@@ -83,6 +87,8 @@ __all__ = [
     "micro_eur_text",
     "micro_eur_text_expr",
     "missing_columns",
+    "prepare_usage",
+    "rate_prepared",
     "rate_usage",
     "tariff_for_plan",
 ]

@@ -151,7 +151,47 @@ def rate_usage(
     `usage_counters=False`: the counters returned have empty `usage` and `days` frames (what
     rating the next batch does not read), for a caller that keeps neither (`guichet rate`):
     their cost, and their memory, which grows with lines × days, are saved."""
-    counters = counters or Counters()
+    prepared = prepare_usage(
+        records,
+        tariff=tariff,
+        seen_ids=seen_ids,
+        known_lines=known_lines,
+        earlier_ids=earlier_ids,
+        non_occasional=non_occasional,
+    )
+    return rate_prepared(
+        prepared,
+        tariff=tariff,
+        counters=counters,
+        subscriptions=subscriptions,
+        usage_counters=usage_counters,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedUsage:
+    """A batch parsed, checked for duplicates and looked up in the rate table: what rating does
+    before the allowances, which needs no counters (`prepare_usage`, then `rate_prepared`; a
+    chunked reader prepares the next chunk while this one is rated)."""
+
+    frame: pl.DataFrame
+    read: int
+
+    def rated_ids(self) -> pl.Series:
+        """The record ids that rating this batch will rate (the others are rejected)."""
+        return self.frame.get_column("record_id").filter(self.frame.get_column("_valid"))
+
+
+def prepare_usage(
+    records: pl.DataFrame,
+    *,
+    tariff: Tariff,
+    seen_ids: Collection[str] | pl.Series = (),
+    known_lines: Collection[str] | None = None,
+    earlier_ids: Collection[str] | pl.Series = (),
+    non_occasional: pl.DataFrame | None = None,
+) -> PreparedUsage:
+    """The first part of `rate_usage` (same arguments)."""
     read = records.height
     frame = parse_columns(records.with_row_index("_row"), tariff)
     frame = resolve_destinations(frame, tariff)
@@ -163,7 +203,7 @@ def rate_usage(
         frame = frame.with_columns(reason=pl.coalesce("reason", unknown_reason))
     frame = _duplicates(frame, seen_ids, earlier_ids)
     # Rejected records stay in their rows, so that the output is in input order without being
-    # put back together, but are inert: of no kind (`_price`), they have no quantity, price or
+    # put back together, but are inert: of no kind (`_kinds`), they have no quantity, price or
     # allowance, and every count and sum below reads the rated rows alone (`_valid`).
     parsed_away = ("visited_network", "other_party", "duration_s", "volume_bytes")
     rejection = pl.col("reason")
@@ -171,8 +211,22 @@ def rate_usage(
         _valid=rejection.is_null(),
         _rejection=rejection,
     )
+    return PreparedUsage(frame=_rated_at(_kinds(frame, tariff), tariff, non_occasional), read=read)
+
+
+def rate_prepared(
+    prepared: PreparedUsage,
+    *,
+    tariff: Tariff,
+    counters: Counters | None = None,
+    subscriptions: pl.DataFrame | None = None,
+    usage_counters: bool = True,
+) -> RatingResult:
+    """The second part of `rate_usage` (same arguments): allowances, charges, reasons, counters."""
+    counters = counters or Counters()
+    read = prepared.read
     windows = None if subscriptions is None else subscription_windows(subscriptions, tariff)
-    priced, span, coverage, last_france = _price(frame, tariff, counters, windows, non_occasional)
+    priced, span, coverage, last_france = _price(prepared.frame, tariff, counters, windows)
     out = _output(priced)
     rated_count, rejected_count, total = priced.select(
         rated=pl.col("_valid").sum(),
@@ -339,36 +393,41 @@ ALLOWANCE_SPAN_SCHEMA = {
 }
 
 
-def _price(
-    valid: pl.DataFrame,
-    tariff: Tariff,
-    counters: Counters,
-    windows: pl.DataFrame | None,
-    non_occasional: pl.DataFrame | None,
-) -> tuple[pl.DataFrame, Span, Coverage, pl.DataFrame]:
-    """The rated rows, the allowance span, what options and top-ups included, and each line's
-    last France data record (line, _row) of the batch in allowance order."""
+def _kinds(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
+    """What kind of record each row is, as boolean columns computed once (the expressions of
+    `_price` read them many times, and each call of with_columns would compare the text again),
+    its quantities (`ko`, `seconds`) and its key in the rate table. A rejected record (maybe
+    without a service or an origin) is of no kind."""
     service = pl.col("service")
-    direction = pl.col("direction")
     roaming_zones = sorted(tariff.roaming_zones)
-    # What kind of record each row is, as boolean columns computed once: the expressions below
-    # read them many times, and each call of with_columns would compare the text again.
-    # A rejected record (maybe without a service or an origin) is of no kind.
-    frame = valid.with_columns(
+    frame = frame.with_columns(
         _home=(pl.col("origin") == HOME).fill_null(False),
         _is_data=(service == "data").fill_null(False) & pl.col("_valid"),
         _is_call=service.is_in(CALLS).fill_null(False) & pl.col("_valid"),
         _in_roaming_zone=pl.col("origin").is_in(roaming_zones).fill_null(False),
     )
-    home, is_data, is_call = pl.col("_home"), pl.col("_is_data"), pl.col("_is_call")
-    frame = frame.with_columns(
+    is_data, is_call = pl.col("_is_data"), pl.col("_is_call")
+    return frame.with_columns(
         _rate_key=pl.when(pl.col("_valid")).then(_rate_key(tariff)),
         ko=pl.when(is_data)
         .then((pl.col("volume") + BYTES_PER_KO - 1) // BYTES_PER_KO)
         .otherwise(0),
         seconds=pl.when(is_call).then(pl.col("duration")).otherwise(0),
     )
-    frame = _rated_at(frame, tariff, non_occasional)
+
+
+def _price(
+    frame: pl.DataFrame,
+    tariff: Tariff,
+    counters: Counters,
+    windows: pl.DataFrame | None,
+) -> tuple[pl.DataFrame, Span, Coverage, pl.DataFrame]:
+    """The rows priced, the allowance span, what options and top-ups included, and each line's
+    last France data record (line, _row) of the batch in allowance order."""
+    service = pl.col("service")
+    direction = pl.col("direction")
+    roaming_zones = sorted(tariff.roaming_zones)
+    home, is_data, is_call = pl.col("_home"), pl.col("_is_data"), pl.col("_is_call")
     frame, span, last_france = _data_allowance(frame, tariff, counters)
     in_roaming_zone = pl.col("_in_roaming_zone")
     # The plan includes calls and SMS there, but not for a non-occasional traveller.
