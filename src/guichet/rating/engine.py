@@ -551,10 +551,15 @@ def _price(
         )
         .otherwise(0)
     )
+    # Most records are included: the charges are only computed on the rows that may have one
+    # (a when chain computes every branch on every row), 0 elsewhere.
+    chargeable = ~pl.col("_free") & (
+        (pl.col("_beyond_cap") > 0) | (~pl.col("_included_call") & ~(is_data & home))
+    )
     frame = frame.with_columns(
-        _base=base_charge.cast(pl.Int64), _surcharge=surcharge.cast(pl.Int64)
+        _base=_on_rows(frame, chargeable, base_charge),
+        _surcharge=_on_rows(frame, surcharged, surcharge),
     ).with_columns(
-        status=pl.lit(RATED),
         origin_zone=pl.col("origin"),
         destination_zone=pl.col("dest_zone"),
         charge_micro_eur=pl.col("_base") + pl.col("_surcharge"),
@@ -574,6 +579,16 @@ def _price(
         coverage,
         last_france,
     )
+
+
+def _on_rows(frame: pl.DataFrame, where: pl.Expr, amount: pl.Expr) -> pl.Series:
+    """`amount` (an integer) computed on the rows where `where` holds alone, 0 elsewhere."""
+    mask = frame.select(where.fill_null(False)).to_series()
+    amounts = pl.repeat(0, frame.height, dtype=pl.Int64, eager=True)
+    if not mask.any():
+        return amounts
+    found = frame.lazy().filter(mask).select(amount.cast(pl.Int64)).collect().to_series()
+    return amounts.scatter(mask.arg_true(), found)
 
 
 _RATE_KEYS = ["rate_direction", "rate_service", "rate_origin", "rate_destination"]
