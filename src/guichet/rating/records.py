@@ -224,8 +224,29 @@ def sparse_text(frame: pl.DataFrame, text: pl.Expr, *, flagged: pl.Expr) -> pl.S
     `when(...).then(format(...))` formats every row, and a reason is rare. `flagged` must hold on
     every row where `text` is not null (a superset is fine)."""
     mask = frame.lazy().select(flagged.fill_null(False)).collect().to_series()
-    texts = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias("reason")
     if not mask.any():
-        return texts
-    found = frame.lazy().filter(mask).select(text.cast(pl.String)).collect().to_series()
-    return texts.scatter(mask.arg_true(), found)
+        return pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias("reason")
+    found = frame.lazy().filter(mask).select(text.cast(pl.String).alias("reason")).collect()
+    return spread(found, mask).to_series()
+
+
+def spread(values: pl.DataFrame, mask: pl.Series) -> pl.DataFrame:
+    """`values`, one row per row of `mask` that holds (in order), put at those rows: null on the
+    others."""
+    # Positions by filtering a range: ten times cheaper than `arg_true` in Polars 2.1.
+    positions = pl.int_range(mask.len(), dtype=pl.UInt32, eager=True).filter(mask)
+    return pl.DataFrame(
+        [_spread(column, positions, mask.len()) for column in values.iter_columns()]
+    )
+
+
+def _spread(column: pl.Series, positions: pl.Series, height: int) -> pl.Series:
+    full = pl.repeat(None, height, dtype=column.dtype, eager=True).alias(column.name)
+    nulls = column.null_count()
+    if nulls == column.len():
+        return full
+    if nulls > column.len() // 2:
+        # Mostly null (reasons, special numbers): only the values are put in place.
+        present = column.is_not_null()
+        return full.scatter(positions.filter(present), column.filter(present))
+    return full.scatter(positions, column)
