@@ -30,6 +30,11 @@ NATIONAL_DIGITS = r"^[0-9]{2,15}$"
 FRENCH_NATIONAL = r"^0[1-9][0-9]{8}$"
 Check = tuple[pl.Expr, pl.Expr]  # (condition, reason when it holds)
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%z"  # ISO 8601 with an offset; fraction optional
+# The usual shape of `started_at`, which TIMESTAMP_FORMAT reads as its date and time (ASCII
+# digits, seconds below 60) less its offset (less than a day).
+PLAIN_TIMESTAMP = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9][+-](?:[01][0-9]|2[0-3]):[0-5][0-9]$"
+)
 
 
 class UsageSchemaError(ValueError):
@@ -283,21 +288,51 @@ def parse_started(frame: pl.DataFrame) -> pl.Series:
     text = frame.get_column("started_at")
     if _spaced(text):
         text = text.str.strip_chars()
-
-    def parsed(text: pl.Series) -> pl.Series:
-        return text.str.to_datetime(TIMESTAMP_FORMAT, strict=False, time_zone="UTC", time_unit="us")
-
+    started = _timestamps(text).alias("started")
     # The "Z" (UTC) offset, which the format does not read, is rewritten only on the rows that
     # end with it and did not parse: a regex replacement on every row costs half the parsing.
-    started = parsed(text).alias("started")
     failed = started.is_null() & text.is_not_null()
     if not failed.any():
         return started
     zulu = failed & text.str.ends_with("Z")
     if not zulu.any():
         return started
-    rows = parsed(text.filter(zulu).str.replace(r"Z$", "+00:00"))
+    rows = _read(text.filter(zulu).str.replace(r"Z$", "+00:00"))
     return started.scatter(zulu.arg_true(), rows)
+
+
+def _read(text: pl.Series) -> pl.Series:
+    return text.str.to_datetime(TIMESTAMP_FORMAT, strict=False, time_zone="UTC", time_unit="us")
+
+
+# Out of this many first values, more distinct ones than this: timestamps to the second.
+SAMPLED, DISTINCT = 2048, 512
+
+
+def _timestamps(text: pl.Series) -> pl.Series:
+    """`_read(text)`. Polars reads an offset (%z) through chrono, value by value (0.3 µs), but
+    each distinct value once: fine for timestamps to the minute, many of which are alike. Else
+    the PLAIN_TIMESTAMP ones are read as a local date and time (Polars' own parser, ten times
+    faster) less their offset; the others as before."""
+    if text.head(SAMPLED).n_unique() <= DISTINCT:
+        return _read(text)
+    plain = text.str.contains(PLAIN_TIMESTAMP).fill_null(False)
+    local = text.str.slice(0, 19).str.to_datetime(
+        "%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us", cache=False
+    )
+    offset = text.str.slice(19)
+    # A few distinct offsets (+01:00, +02:00…), in minutes east of UTC.
+    minutes = {
+        value: (-1 if value[0] == "-" else 1) * (int(value[1:3]) * 60 + int(value[4:6]))
+        for value in offset.filter(plain).unique().to_list()
+    }
+    east = offset.replace_strict(minutes, default=None, return_dtype=pl.Int64)
+    utc = pl.select(pl.when(plain).then(local - pl.duration(minutes=pl.lit(east)))).to_series()
+    utc = utc.dt.replace_time_zone("UTC")
+    rest = utc.is_null() & text.is_not_null()
+    if not rest.any():
+        return utc
+    return utc.scatter(rest.arg_true(), _read(text.filter(rest)))
 
 
 def _quantity_reasons(column: str, parsed: str, applies: pl.Expr, what: str) -> list[Check]:
