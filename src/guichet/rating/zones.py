@@ -15,10 +15,12 @@ import functools
 import phonenumbers
 import polars as pl
 
-from guichet.rating.records import E164, FRENCH_NATIONAL, NATIONAL_DIGITS, raw, sparse_text
+from guichet.rating.records import E164, FRENCH_NATIONAL, NATIONAL_DIGITS, raw, sparse_text, spread
 from guichet.rating.tariff import AMBIGUOUS, Tariff
 
 FRANCE_CALLING_CODE = "33"
+# E.164 or national digits, the two shapes of a rateable other_party, told apart by the "+".
+READABLE = f"^(?:{E164[1:-1]}|{NATIONAL_DIGITS[1:-1]})$"
 
 
 DESTINATION_SCHEMA = {
@@ -40,61 +42,40 @@ def resolve_destinations(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     mask = frame.lazy().select(not_data).collect().to_series()
     # The two columns first: filtering the wide frame would copy all its columns.
     calls = _resolve(frame.select("other_party", raw("other_party")).filter(mask), tariff)
-    rows = mask.arg_true()
-    columns = []
-    for name, dtype in DESTINATION_SCHEMA.items():
-        empty = False if dtype == pl.Boolean else None
-        full = pl.repeat(empty, frame.height, dtype=dtype, eager=True).alias(name)
-        columns.append(full.scatter(rows, calls.get_column(name)) if rows.len() else full)
-    return frame.with_columns(columns)
+    found = spread(calls, mask).with_columns(pl.col("dest_french").fill_null(False))
+    return frame.with_columns(found)
 
 
 def _resolve(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     """The DESTINATION_SCHEMA columns of the calls and messages of `frame`, in its order."""
     party = pl.col("other_party")
-    digits = party.str.slice(1)
-    is_e164 = party.str.contains(E164).fill_null(False)
-    is_national = party.str.contains(NATIONAL_DIGITS).fill_null(False)
-    # Calling codes are prefix-free and 1 to 3 digits, and an E.164 number has at least 5
-    # digits: its first 3 digits give its code and zone through one lookup table.
-    prefixes = _prefix_table(tariff)
-    french_codes = [code for code, (_, french) in tariff.calling_codes.items() if french]
-    first3 = digits.str.slice(0, 3)
-    cc_zone = first3.replace_strict(prefixes[0], default=None, return_dtype=pl.String)
-    cc_code = first3.replace_strict(prefixes[1], default=None, return_dtype=pl.String)
-    satellite = pl.lit(False)
-    for prefix in tariff.satellite_prefixes:
-        satellite = satellite | digits.str.starts_with(prefix)
-    national = (
-        pl.when(is_e164 & digits.str.starts_with(FRANCE_CALLING_CODE))
-        .then(pl.concat_str([pl.lit("0"), digits.str.slice(len(FRANCE_CALLING_CODE))]))
-        .when(is_national)
-        .then(party)
+    readable = party.str.contains(READABLE).fill_null(False)
+    is_e164 = readable & party.str.starts_with("+")
+    satellite = pl.any_horizontal(
+        pl.lit(False),
+        *(party.str.starts_with(f"+{prefix}") for prefix in tariff.satellite_prefixes),
     )
-    special_lookups = [national.replace_strict(dict(tariff.special_exact), default=None)]
-    for length in sorted({len(prefix) for prefix in tariff.special_prefixes}, reverse=True):
-        special_lookups.append(
-            national.str.slice(0, length).replace_strict(
-                dict(tariff.special_prefixes), default=None
-            )
-        )
+    # Calling codes are prefix-free and 1 to 3 digits, and an E.164 number has at least 5
+    # digits: its first 3 digits, as a number, index the tables of their code's zone and
+    # Frenchness.
+    first3 = party.str.slice(1, 3).cast(pl.UInt16, strict=False)
+    zones, french = _prefix_tables(tariff)
     out = (
         frame.lazy()
         .with_columns(
             _e164=is_e164,
-            _national=is_national,
-            _cc_zone=pl.when(is_e164).then(cc_zone),
-            _cc=pl.when(is_e164).then(cc_code),
+            _national=readable & ~is_e164,
+            _cc_zone=pl.when(is_e164).then(pl.lit(zones).gather(first3)),
+            _cc_french=is_e164 & pl.lit(french).gather(first3),
             _satellite=is_e164 & satellite,
-            special=pl.when(is_national | is_e164).then(pl.coalesce(special_lookups)),
-            _fr_national=party.str.contains(FRENCH_NATIONAL).fill_null(False),
+            _maybe_special=readable & _maybe_special(party, tariff),
         )
         .collect()
     )
-    out = _resolve_ambiguous(out, tariff)
+    out = out.with_columns(*_specials(out, tariff), _resolve_ambiguous(out, tariff))
     french_number = (
         (pl.col("_national") & (pl.col("special").is_not_null() | pl.col("_fr_national")))
-        | (pl.col("_e164") & pl.col("_cc").is_in(french_codes) & ~pl.col("_satellite"))
+        | (pl.col("_cc_french") & ~pl.col("_satellite"))
         | (pl.col("_e164") & pl.col("special").is_not_null())
     )
     dest_zone = (
@@ -113,7 +94,7 @@ def _resolve(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
         .then(pl.format("unparseable other_party {} (expected E.164 or a short code)", shown))
         .when(pl.col("_national") & ~french_number)
         .then(pl.format("unknown short code other_party {} (not in numbers.toml)", shown))
-        .when(pl.col("_e164") & pl.col("_cc").is_null())
+        .when(pl.col("_e164") & pl.col("_cc_zone").is_null())
         .then(pl.format("unknown calling code in other_party {}", shown))
         .when(dest_zone.is_null())
         .then(pl.format("other_party {} matches no country of its calling code", shown))
@@ -121,61 +102,82 @@ def _resolve(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
     flagged = (
         (~pl.col("_e164") & ~pl.col("_national"))
         | (pl.col("_national") & ~french_number)
-        | (pl.col("_e164") & pl.col("_cc").is_null())
+        | (pl.col("_e164") & pl.col("_cc_zone").is_null())
         | dest_zone.is_null()
     )
     return out.select(
         dest_zone=dest_zone,
-        dest_french=french_number.fill_null(False),
+        dest_french=french_number,
         special=pl.col("special"),
         dest_reason=sparse_text(out, dest_reason, flagged=flagged),
     )
 
 
-def _prefix_table(tariff: Tariff) -> tuple[dict[str, str], dict[str, str]]:
-    """First 3 digits of an E.164 number → (zone of its calling code, its calling code), for the
-    prefixes that start with a known code."""
-    zones: dict[str, str] = {}
-    codes: dict[str, str] = {}
+def _prefix_tables(tariff: Tariff) -> tuple[pl.Series, pl.Series]:
+    """Indexed by the first 3 digits of an E.164 number (0 to 999): the zone of its calling
+    code (null for no known code), and whether the code is French."""
+    zones: list[str | None] = [None] * 1000
+    french = [False] * 1000
     for number in range(100, 1000):
         prefix = str(number)
         for length in (1, 2, 3):
             code = prefix[:length]
             if code in tariff.calling_codes:
-                zones[prefix] = tariff.calling_codes[code][0]
-                codes[prefix] = code
+                zones[number], french[number] = tariff.calling_codes[code]
                 break
-    return zones, codes
+    return pl.Series(zones, dtype=pl.String), pl.Series(french, dtype=pl.Boolean)
 
 
-def _resolve_ambiguous(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
-    """Zone of the numbers whose calling code is shared by zones, once per distinct number."""
-    numbers = (
-        frame.filter(pl.col("_cc_zone") == AMBIGUOUS)
-        .select(pl.col("other_party").alias("_party"))
-        .unique()
-        .to_series()
-        .to_list()
+def _maybe_special(party: pl.Expr, tariff: Tariff) -> pl.Expr:
+    """A readable number that may be a special number: national digits, or a French E.164
+    number whose national form ("0" and the digits after +33) may start like one of the special
+    numbers written with a leading 0 (+33 8…, +33 9…). Most numbers are not."""
+    national_zero = [n for n in (*tariff.special_exact, *tariff.special_prefixes) if n[:1] == "0"]
+    french = f"+{FRANCE_CALLING_CODE}"
+    if any(len(number) < 2 for number in national_zero):
+        return ~party.str.starts_with("+") | party.str.starts_with(french)
+    return pl.any_horizontal(
+        ~party.str.starts_with("+"),
+        *(party.str.starts_with(french + digit) for digit in {n[1] for n in national_zero}),
     )
-    zones: list[str | None] = []
-    for number in numbers:
-        region = _region(number)
-        zones.append(None if region is None else tariff.region_zone(region))
-    lookup = pl.DataFrame(
-        {"_party": numbers, "_number_zone": zones},
-        schema={"_party": pl.String, "_number_zone": pl.String},
+
+
+def _specials(frame: pl.DataFrame, tariff: Tariff) -> pl.DataFrame:
+    """`special` (numbers.toml code) and `_fr_national` (a French national number), looked up on
+    the rows that may be special only, in `frame`'s order."""
+    party = pl.col("other_party")
+    national = (
+        pl.when(pl.col("_e164") & party.str.starts_with(f"+{FRANCE_CALLING_CODE}"))
+        .then(pl.concat_str([pl.lit("0"), party.str.slice(1 + len(FRANCE_CALLING_CODE))]))
+        .when(pl.col("_national"))
+        .then(party)
     )
-    mask = frame.get_column("_cc_zone") == AMBIGUOUS
-    zone = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias("_number_zone")
-    if numbers:
-        found = (
-            frame.filter(mask)
-            .select(_party=pl.col("other_party"))
-            .join(lookup, on="_party", how="left", maintain_order="left")
-            .get_column("_number_zone")
+    lookups = [national.replace_strict(dict(tariff.special_exact), default=None)]
+    for length in sorted({len(prefix) for prefix in tariff.special_prefixes}, reverse=True):
+        lookups.append(
+            national.str.slice(0, length).replace_strict(
+                dict(tariff.special_prefixes), default=None
+            )
         )
-        zone = zone.scatter(mask.fill_null(False).arg_true(), found)
-    return frame.with_columns(zone)
+    mask = frame.get_column("_maybe_special")
+    found = frame.filter(mask).select(
+        special=pl.coalesce(lookups).cast(pl.String),
+        _fr_national=party.str.contains(FRENCH_NATIONAL),
+    )
+    return spread(found, mask).with_columns(pl.col("_fr_national").fill_null(False))
+
+
+def _resolve_ambiguous(frame: pl.DataFrame, tariff: Tariff) -> pl.Series:
+    """`_number_zone`: zone of the numbers whose calling code is shared by zones, once per
+    distinct number (null on the other rows)."""
+    mask = (frame.get_column("_cc_zone") == AMBIGUOUS).fill_null(False)
+    parties = frame.get_column("other_party").filter(mask)
+    zones: dict[str, str | None] = {}
+    for number in parties.unique().to_list():
+        region = _region(number)
+        zones[number] = None if region is None else tariff.region_zone(region)
+    found = parties.replace_strict(zones, default=None, return_dtype=pl.String)
+    return spread(found.alias("_number_zone").to_frame(), mask).to_series()
 
 
 # Per process, not per batch: the same numbers come back from one file or chunk to the next.
