@@ -68,6 +68,7 @@ from guichet.rating.records import (
     looked_up,
     parse_columns,
     raw,
+    true_positions,
 )
 from guichet.rating.tariff import (
     CALLS_ALLOWANCE,
@@ -281,7 +282,7 @@ def _output(priced: pl.DataFrame) -> pl.DataFrame:
         status=pl.lit(RATED),
         **{name: pl.col(name) for name in OUTPUT_COLUMNS[6:]},
     )
-    rows = (~priced.get_column("_valid")).arg_true()
+    rows = true_positions(~priced.get_column("_valid"))
     if rows.len() == 0:
         return out
     as_read = priced.select(
@@ -380,7 +381,7 @@ def _first_occurrences(frame: pl.DataFrame) -> pl.Series:
         return first
     suspect = hashes.is_in(hashes.filter(~first).implode()).fill_null(False)
     exact = frame.filter(suspect).select(pl.col("record_id").is_first_distinct()).to_series()
-    return first.scatter(suspect.arg_true(), exact)
+    return first.scatter(true_positions(suspect), exact)
 
 
 Span = pl.DataFrame
@@ -588,7 +589,7 @@ def _on_rows(frame: pl.DataFrame, where: pl.Expr, amount: pl.Expr) -> pl.Series:
     if not mask.any():
         return amounts
     found = frame.lazy().filter(mask).select(amount.cast(pl.Int64)).collect().to_series()
-    return amounts.scatter(mask.arg_true(), found)
+    return amounts.scatter(true_positions(mask), found)
 
 
 _RATE_KEYS = ["rate_direction", "rate_service", "rate_origin", "rate_destination"]
@@ -709,7 +710,7 @@ def _rated_at(
                 .with_columns(pl.col("line").str.strip_chars(), until=pl.col("active_until"))
             )
             rows = frame.select("_row", "line", "started").filter(among)
-            flagged = flagged.scatter(among.arg_true(), in_force(rows, windows))
+            flagged = flagged.scatter(true_positions(among), in_force(rows, windows))
     frame = frame.with_columns(_non_occasional=flagged)
     special = tariff.non_occasional_rates
     if special is None or special.height == 0 or not flagged.any():
@@ -767,7 +768,7 @@ def _held(
     if not mask.any():
         return held
     rows = frame.select("_row", "line", "started").filter(mask)
-    return held.scatter(mask.arg_true(), active_at(rows, windows, codes))
+    return held.scatter(true_positions(mask), active_at(rows, windows, codes))
 
 
 def _blocked(

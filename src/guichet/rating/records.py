@@ -298,7 +298,7 @@ def parse_started(frame: pl.DataFrame) -> pl.Series:
     if not zulu.any():
         return started
     rows = _read(text.filter(zulu).str.replace(r"Z$", "+00:00"))
-    return started.scatter(zulu.arg_true(), rows)
+    return started.scatter(true_positions(zulu), rows)
 
 
 def _read(text: pl.Series) -> pl.Series:
@@ -332,7 +332,7 @@ def _timestamps(text: pl.Series) -> pl.Series:
     rest = utc.is_null() & text.is_not_null()
     if not rest.any():
         return utc
-    return utc.scatter(rest.arg_true(), _read(text.filter(rest)))
+    return utc.scatter(true_positions(rest), _read(text.filter(rest)))
 
 
 def _quantity_reasons(column: str, parsed: str, applies: pl.Expr, what: str) -> list[Check]:
@@ -384,11 +384,16 @@ def sparse_text(frame: pl.DataFrame, text: pl.Expr, *, flagged: pl.Expr | pl.Ser
     return spread(found, mask).to_series()
 
 
+def true_positions(mask: pl.Series) -> pl.Series:
+    """The positions where `mask` holds (`arg_true`), by filtering a range: ten times cheaper
+    than `arg_true` in Polars 2.1."""
+    return pl.int_range(mask.len(), dtype=pl.UInt32, eager=True).filter(mask)
+
+
 def spread(values: pl.DataFrame, mask: pl.Series) -> pl.DataFrame:
     """`values`, one row per row of `mask` that holds (in order), put at those rows: null on the
     others."""
-    # Positions by filtering a range: ten times cheaper than `arg_true` in Polars 2.1.
-    positions = pl.int_range(mask.len(), dtype=pl.UInt32, eager=True).filter(mask)
+    positions = true_positions(mask)
     return pl.DataFrame(
         [_spread(column, positions, mask.len()) for column in values.iter_columns()]
     )
