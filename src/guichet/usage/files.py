@@ -309,7 +309,9 @@ def _rate_chunked(source: Path, target: Path, tariff: Tariff, chunk_records: int
                     write = partial(pl.DataFrame.write_csv, file=out, include_header=number == 0)
                 if written is not None:
                     written.result()
-                written = writer.submit(_write_chunk, chunk, result, ids_file, write)
+                written = writer.submit(
+                    _write_chunk, result, chunk.ids, chunk.hashes, ids_file, write
+                )
                 if result.rated:
                     ids_files.append(ids_file)
                 counters = result.counters
@@ -332,8 +334,9 @@ def _rate_chunked(source: Path, target: Path, tariff: Tariff, chunk_records: int
 
 
 def _write_chunk(
-    chunk: _Chunk,
     result: RatingResult,
+    ids: pl.Series,
+    hashes: pl.Series,
     ids_file: Path,
     write: Callable[[pl.DataFrame], None],
 ) -> None:
@@ -341,7 +344,7 @@ def _write_chunk(
     if result.rated:
         # A rated record's id is the chunk's id, stripped: its hash is already known.
         is_rated = result.records.get_column("status") == RATED
-        rated_ids = pl.DataFrame([chunk.hashes.filter(is_rated), chunk.ids.filter(is_rated)])
+        rated_ids = pl.DataFrame([hashes.filter(is_rated), ids.filter(is_rated)])
         rated_ids.write_parquet(ids_file, compression="lz4")
     write(rated_for_output(result))
 
