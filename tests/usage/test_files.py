@@ -70,7 +70,7 @@ def test_chunked_file_rates_like_one_batch(
     st.booleans(),
 )
 def test_csv_read_in_small_blocks_gives_the_records_of_the_file(
-    tmp_path_factory, seed, count, chunk, block, crlf, final_newline, ramp_up
+    tmp_path_factory, seed, count, chunk, block, crlf, final_newline, small_first
 ):
     from unittest import mock
 
@@ -85,9 +85,9 @@ def test_csv_read_in_small_blocks_gives_the_records_of_the_file(
     text = frame(rows).write_csv(line_terminator="\r\n" if crlf else "\n")
     source.write_bytes(text.encode() if final_newline else text.rstrip("\r\n").encode())
     with mock.patch.object(files, "CSV_BLOCK_BYTES", block):
-        chunks = list(files.usage_chunks(source, chunk, ramp_up=ramp_up))
+        chunks = list(files.usage_chunks(source, chunk, small_first=small_first))
     expected = pl.read_csv(source, infer_schema=False)
-    sizes = [size for size in (chunk // 8, chunk // 4, chunk // 2) if size] if ramp_up else []
+    sizes = [chunk // 4] if small_first and chunk >= 4 else []
     heights, left = [], count
     for size in sizes + [chunk] * count:
         if left:
