@@ -67,9 +67,10 @@ def test_chunked_file_rates_like_one_batch(
     st.integers(1, 200),
     st.booleans(),
     st.booleans(),
+    st.booleans(),
 )
 def test_csv_read_in_small_blocks_gives_the_records_of_the_file(
-    tmp_path_factory, seed, count, chunk, block, crlf, final_newline
+    tmp_path_factory, seed, count, chunk, block, crlf, final_newline, small_first
 ):
     from unittest import mock
 
@@ -84,11 +85,15 @@ def test_csv_read_in_small_blocks_gives_the_records_of_the_file(
     text = frame(rows).write_csv(line_terminator="\r\n" if crlf else "\n")
     source.write_bytes(text.encode() if final_newline else text.rstrip("\r\n").encode())
     with mock.patch.object(files, "CSV_BLOCK_BYTES", block):
-        chunks = list(files.usage_chunks(source, chunk))
+        chunks = list(files.usage_chunks(source, chunk, small_first=small_first))
     expected = pl.read_csv(source, infer_schema=False)
-    assert [c.height for c in chunks] == (
-        [min(chunk, count - start) for start in range(0, count, chunk)] or [0]
-    )
+    sizes = [chunk // 4] if small_first and chunk >= 4 else []
+    heights, left = [], count
+    for size in sizes + [chunk] * count:
+        if left:
+            heights.append(min(size, left))
+            left -= heights[-1]
+    assert [c.height for c in chunks] == (heights or [0])
     assert pl.concat(chunks).rows() == expected.rows()
 
 

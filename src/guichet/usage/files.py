@@ -6,10 +6,13 @@ the rating core's job, so a malformed value becomes a rejected record with a rea
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from itertools import repeat
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
@@ -18,11 +21,14 @@ from guichet.rating import (
     RATED,
     USAGE_COLUMNS,
     Counters,
+    PreparedUsage,
     RatingResult,
     Tariff,
     micro_eur_text,
     micro_eur_text_expr,
     missing_columns,
+    prepare_usage,
+    rate_prepared,
     rate_usage,
 )
 
@@ -101,9 +107,10 @@ def rate_file(
     records of one instant are kept in one chunk, see `_whole_instants`). Each chunk
     reports the (started, record_id) span of the records that consumed an allowance: if a chunk
     starts before the previous one ended, the file is rated again in one batch (same result,
-    memory proportional to the file). Duplicate ids across chunks: the rated ids' 64-bit hashes
-    are kept sorted in memory (8 bytes per record) and the ids themselves in a temporary file,
-    read back only for the hashes seen again, so that a duplicate is exact, never a collision."""
+    memory proportional to the file). Duplicate ids across chunks: the read ids' 64-bit hashes
+    are kept sorted in memory (8 bytes per record) and the rated ids themselves in temporary
+    files, read back only for the hashes seen again, so that a duplicate is exact, never a
+    collision."""
     _check_readable(source)
     try:
         return _rate_chunked(source, target, tariff, chunk_records)
@@ -146,26 +153,37 @@ def _scan(path: Path) -> pl.LazyFrame:
     return pl.scan_csv(path, infer_schema=False, encoding="utf8")
 
 
-def usage_chunks(path: Path, chunk_records: int) -> Iterator[pl.DataFrame]:
+def usage_chunks(
+    path: Path, chunk_records: int, *, small_first: bool = False
+) -> Iterator[pl.DataFrame]:
     """The usage columns of the file as text, `chunk_records` rows at a time, in file order
-    (one empty frame for a file without records)."""
+    (one empty frame for a file without records). With `small_first`, the first chunk is a
+    quarter of that: a caller that works on a chunk while the next one is read (`rate_file`)
+    starts sooner (each chunk more costs the rating core ~0.05 s: one, not a ramp of them)."""
     frames = _parquet_frames(path, chunk_records) if _is_parquet(path) else _csv_frames(path)
+    sizes = _chunk_sizes(chunk_records, small_first=small_first)
     try:
         pending: list[pl.DataFrame] = []
-        count, given = 0, False
+        count, given, size = 0, False, next(sizes)
         for frame in frames:
             pending.append(frame)
             count += frame.height
-            while count >= chunk_records:
+            while count >= size:
                 whole = pl.concat(pending)
-                yield whole.slice(0, chunk_records)
+                yield whole.slice(0, size)
                 given = True
-                rest = whole.slice(chunk_records)
-                pending, count = [rest], rest.height
+                rest = whole.slice(size)
+                pending, count, size = [rest], rest.height, next(sizes)
         if count or not given:
             yield pl.concat(pending) if pending else _no_records()
     except (pl.exceptions.PolarsError, OSError) as error:
         raise UsageFileError(f"{path}: not a readable usage file ({error})") from error
+
+
+def _chunk_sizes(chunk_records: int, *, small_first: bool) -> Iterator[int]:
+    if small_first and chunk_records >= 4:
+        yield chunk_records // 4
+    yield from repeat(chunk_records)
 
 
 # A CSV file is read this many bytes at a time, each block cut after its last whole record and
@@ -180,21 +198,25 @@ def _csv_frames(path: Path) -> Iterator[pl.DataFrame]:
         header = file.readline()
         carry = b""
         while block := file.read(CSV_BLOCK_BYTES):
-            data = carry + block
-            cut = _records_end(data)
-            carry = data[cut:]
-            if cut:
-                yield _csv_records(header + data[:cut])
+            cut = _records_end(block, quotes_before=carry.count(b'"'))
+            if not cut:
+                carry += block
+                continue
+            # One copy of the block's records, behind the header (slicing, then adding, would
+            # copy them three times, and each copy of a large bytes object faults fresh pages).
+            yield _csv_records(b"".join((header, carry, memoryview(block)[:cut])))
+            carry = block[cut:]
         if carry.strip():
             yield _csv_records(header + carry)
 
 
-def _records_end(data: bytes) -> int:
+def _records_end(data: bytes, *, quotes_before: int = 0) -> int:
     """Where the last whole record of `data` ends: after a newline outside quotes (a quoted
     field may hold newlines; quotes inside a field are doubled, so an even count of quotes
-    before a newline puts it outside), 0 if there is none."""
+    before a newline, counting the `quotes_before` the start of `data`, puts it outside), 0 if
+    there is none."""
     cut = data.rfind(b"\n") + 1
-    while cut and data.count(b'"', 0, cut) % 2:
+    while cut and (quotes_before + data.count(b'"', 0, cut)) % 2:
         cut = data.rfind(b"\n", 0, cut - 1) + 1
     return cut
 
@@ -220,55 +242,85 @@ def _id_hash(ids: pl.Series) -> pl.Series:
     return ids.hash(seed=0).alias("hash")
 
 
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    """A chunk as read, with what finding its duplicates of earlier chunks needs, computed in
+    the reading thread while the chunk before is rated."""
+
+    records: pl.DataFrame  # the usage columns, one Arrow chunk each
+    ids: pl.Series  # record_id stripped, as the rating core compares them
+    hashes: pl.Series  # their 64-bit hashes
+    repeated: pl.Series  # the hashes of its ids also read in an earlier chunk (rated or not)
+    # Prepared for rating when none of its ids was read before (no earlier duplicate to find).
+    prepared: PreparedUsage | None
+
+
+def _with_ids(chunks: Iterator[pl.DataFrame], tariff: Tariff) -> Iterator[_Chunk]:
+    """`chunks` with their ids' hashes, and those seen in an earlier chunk: the hashes of every
+    id read so far are kept in sorted runs (8 bytes per record), so that a chunk without a
+    repeated hash (the usual case) needs nothing from the chunks before it once read, and is
+    prepared for rating (`prepare_usage`: a third of the rating core's work) here."""
+    read_hashes = _SortedRuns()
+    for chunk in chunks:
+        # In one Arrow chunk per column, which the rating core needs (it would rechunk them
+        # while rating, on the critical path).
+        records = chunk.rechunk()
+        ids = records.get_column("record_id").str.strip_chars()
+        hashes = _id_hash(ids)
+        present = hashes.filter(ids.is_not_null()).sort()
+        repeated = read_hashes.present(present)
+        read_hashes.add(present)
+        prepared = prepare_usage(records, tariff=tariff) if repeated.len() == 0 else None
+        yield _Chunk(records, ids, hashes, repeated, prepared)
+
+
 def _rate_chunked(source: Path, target: Path, tariff: Tariff, chunk_records: int) -> FileRating:
     counters = Counters()
     read = rated = rejected = total = 0
     last_keys = pl.DataFrame(schema={"line": pl.String, "started": _UTC_US, "record_id": pl.String})
-    seen_hashes = _SortedRuns()
     parquet = target.suffix.lower() == ".parquet"
     with tempfile.TemporaryDirectory(prefix="guichet-rate-") as scratch:
         folder = Path(scratch)
         ids_files: list[Path] = []
         parts: list[Path] = []
-        # One thread writes each chunk's rows (Polars releases the GIL) while the next chunk is
-        # rated; one at a time, in order; a failed write fails the rating.
+        # One thread reads the next chunk (hashes its ids, prepares it) and one writes each chunk's
+        # rows and rated ids (Polars releases the GIL) while this one rates: one chunk each, in
+        # order; a failed read or write fails the rating.
         with (
             Path(os.devnull if parquet else target).open("wb") as out,
             ThreadPoolExecutor(max_workers=1) as writer,
         ):
             written: Future[None] | None = None
-            chunks = _whole_instants(_read_ahead(usage_chunks(source, chunk_records)))
+            chunks = _read_ahead(
+                _with_ids(
+                    _whole_instants(usage_chunks(source, chunk_records, small_first=True)), tariff
+                )
+            )
             for number, chunk in enumerate(chunks):
-                ids = chunk.get_column("record_id").str.strip_chars()
-                hashes = _id_hash(ids)
-                earlier = _earlier_ids(hashes, seen_hashes, ids_files)
-                result = rate_usage(
-                    chunk,
-                    tariff=tariff,
-                    counters=counters,
-                    earlier_ids=earlier,
-                    usage_counters=False,
+                prepared = chunk.prepared
+                if prepared is None:
+                    if written is not None:
+                        written.result()  # the rated ids of the chunks before are all written
+                    earlier = _earlier_ids(chunk.repeated, ids_files)
+                    prepared = prepare_usage(chunk.records, tariff=tariff, earlier_ids=earlier)
+                result = rate_prepared(
+                    prepared, tariff=tariff, counters=counters, usage_counters=False
                 )
                 last_keys = _in_order(last_keys, result.allowance_span)
-                # A rated record's id is the chunk's id, stripped: its hash is already known.
-                is_rated = result.records.get_column("status") == RATED
-                rated_ids, rated_hashes = ids.filter(is_rated), hashes.filter(is_rated)
-                if rated_ids.len():
-                    ids_file = folder / f"ids-{number}.parquet"
-                    pl.DataFrame([rated_hashes, rated_ids]).write_parquet(
-                        ids_file, compression="lz4"
-                    )
-                    ids_files.append(ids_file)
-                    seen_hashes.add(rated_hashes.sort())
-                rows = rated_for_output(result)
-                if written is not None:
-                    written.result()
+                ids_file = folder / f"ids-{number}.parquet"
                 if parquet:
                     part = folder / f"part-{number}.parquet"
-                    written = writer.submit(rows.write_parquet, part)
                     parts.append(part)
+                    write = partial(pl.DataFrame.write_parquet, file=part)
                 else:
-                    written = writer.submit(rows.write_csv, out, include_header=number == 0)
+                    write = partial(pl.DataFrame.write_csv, file=out, include_header=number == 0)
+                if written is not None:
+                    written.result()
+                written = writer.submit(
+                    _write_chunk, result, chunk.ids, chunk.hashes, ids_file, write
+                )
+                if result.rated:
+                    ids_files.append(ids_file)
                 counters = result.counters
                 read += result.read
                 rated += result.rated
@@ -288,7 +340,24 @@ def _rate_chunked(source: Path, target: Path, tariff: Tariff, chunk_records: int
     )
 
 
+def _write_chunk(
+    result: RatingResult,
+    ids: pl.Series,
+    hashes: pl.Series,
+    ids_file: Path,
+    write: Callable[[pl.DataFrame], None],
+) -> None:
+    """Write the chunk's rated ids (with their hashes) to `ids_file`, if any, and its rows."""
+    if result.rated:
+        # A rated record's id is the chunk's id, stripped: its hash is already known.
+        is_rated = result.records.get_column("status") == RATED
+        rated_ids = pl.DataFrame([hashes.filter(is_rated), ids.filter(is_rated)])
+        rated_ids.write_parquet(ids_file, compression="lz4")
+    write(rated_for_output(result))
+
+
 _UTC_US = pl.Datetime("us", "UTC")
+_Read = TypeVar("_Read")
 
 
 def _whole_instants(chunks: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
@@ -316,7 +385,7 @@ def _whole_instants(chunks: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
         yield held
 
 
-def _read_ahead(chunks: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+def _read_ahead(chunks: Iterator[_Read]) -> Iterator[_Read]:
     """`chunks`, each read in a thread while the previous one is rated (Polars parses without
     the GIL): one chunk ahead, in order; a failed read fails the rating."""
     with ThreadPoolExecutor(max_workers=1) as reader:
@@ -342,7 +411,7 @@ def _in_order(last_keys: pl.DataFrame, span: pl.DataFrame | None) -> pl.DataFram
 
 
 class _SortedRuns:
-    """The hashes of the ids rated so far, in sorted runs merged like the digits of a binary
+    """The hashes of the ids read so far, in sorted runs merged like the digits of a binary
     counter (a run is merged into the one before it while that one is not longer): each hash
     is copied about log2(chunks) times and a look-up searches as many runs, where one sorted
     array grown at each chunk would copy the file's hashes once per chunk (quadratic)."""
@@ -368,17 +437,14 @@ class _SortedRuns:
         return pl.concat(found) if found else hashes.clear()
 
 
-def _earlier_ids(hashes: pl.Series, seen_hashes: _SortedRuns, ids_files: list[Path]) -> pl.Series:
-    """The ids of this chunk (their `hashes`) rated in an earlier chunk (exact)."""
-    none = pl.Series("record_id", [], dtype=pl.String)
-    if not seen_hashes.runs:
-        return none
-    candidates = seen_hashes.present(hashes.drop_nulls().sort())
-    if candidates.len() == 0:
-        return none
+def _earlier_ids(repeated: pl.Series, ids_files: list[Path]) -> pl.Series:
+    """The ids rated in an earlier chunk (their `ids_files`) whose hash is `repeated`: exact,
+    the rating core compares the ids themselves."""
+    if repeated.len() == 0 or not ids_files:
+        return pl.Series("record_id", [], dtype=pl.String)
     return (
         pl.scan_parquet(ids_files)
-        .filter(pl.col("hash").is_in(candidates.implode()))
+        .filter(pl.col("hash").is_in(repeated.implode()))
         .collect()
         .get_column("record_id")
     )
