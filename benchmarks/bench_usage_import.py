@@ -29,6 +29,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _fixtures import postgres_database  # noqa: E402
 
+from guichet.__main__ import guichet_environment  # noqa: E402
+
 DEFAULT_RECORDS = 1_000_000
 DEFAULT_LINES = 10_000
 IMPORTED_AT = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
@@ -55,6 +57,7 @@ def run() -> list[tuple[str, str]]:
                     check=True,
                     capture_output=True,
                     text=True,
+                    env=guichet_environment(),
                 )
             result = json.loads(child.stdout.splitlines()[-1])
             figures += [

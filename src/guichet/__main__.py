@@ -11,6 +11,12 @@ import sys
 ALLOCATOR_SETTINGS = ("_RJEM_MALLOC_CONF", "dirty_decay_ms:10000,muzzy_decay_ms:10000")
 
 
+def guichet_environment() -> dict[str, str]:
+    """This process's environment as `guichet` runs: for a child process that rates or imports
+    usage as the command does (the benchmarks)."""
+    return dict([ALLOCATOR_SETTINGS]) | dict(os.environ)
+
+
 def main() -> None:
     os.environ.setdefault(*ALLOCATOR_SETTINGS)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
