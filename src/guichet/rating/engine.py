@@ -623,7 +623,7 @@ def _rate_key(tariff: Tariff) -> pl.Expr:
     four text keys, and the prices are then read from a table indexed by it (`_rates_by_key`)."""
     directions, services, zones = _rate_codes(tariff)
     service, direction = pl.col("service"), pl.col("direction")
-    # The record's kind as computed by _price.
+    # The record's kind as computed by _kinds.
     home, is_data = pl.col("_home"), pl.col("_is_data")
     received = direction == "in"
     abroad, from_france = directions["from_abroad"], directions["from_france"]
@@ -781,8 +781,8 @@ def _blocked(
     """A blocking option in force should have stopped the record (options.toml `blocks`;
     Options et recharges §5): the usages it blocks, out of bundle, and the international calls
     an option includes; the communications from abroad the offer includes are kept."""
-    home = pl.col("origin") == HOME
-    is_call = pl.col("service").is_in(CALLS)
+    # The record's kind as computed by _kinds.
+    home, is_call = pl.col("_home"), pl.col("_is_call")
     charged = pl.col("charge_micro_eur") > 0
     usages = {
         "out_of_bundle": charged,
@@ -807,14 +807,14 @@ def _without_international_option(
     includes, on a line without the international option in force (rates.toml rule
     international-option-required). The plan's zone 1 usage stays open, surcharged or not."""
     roaming_zones = sorted(tariff.roaming_zones)
-    home = pl.col("origin") == HOME
-    is_data = pl.col("service") == "data"
+    # The record's kind as computed by _kinds.
+    home, is_data = pl.col("_home"), pl.col("_is_data")
     received = pl.col("direction") == "in"
     in_plan = (
         pl.col("_free")
         | (home & (received | pl.col("dest_french").fill_null(False) | is_data))
         | (
-            pl.col("origin").is_in(roaming_zones)
+            pl.col("_in_roaming_zone")
             & (is_data | received | pl.col("dest_zone").is_in(roaming_zones).fill_null(False))
         )
     )
@@ -846,7 +846,7 @@ def _data_allowance(
     cumulative sums run on a narrow frame of those records alone, sorted, and are joined back by
     row, so the wide frame is never sorted."""
     total, roaming = tariff.data_total_ko, tariff.data_roaming_ko
-    # The record's kind as computed by _price.
+    # The record's kind as computed by _kinds.
     is_data, home = pl.col("_is_data"), pl.col("_home")
     roaming_use = is_data & pl.col("_in_roaming_zone") & ~pl.col("_non_occasional")
     frame = frame.with_columns(
@@ -1026,7 +1026,7 @@ def _reason(
     formatted on its own rows only and the texts are put back in row order."""
     service = pl.col("service")
     direction = pl.col("direction")
-    # The record's kind as computed by _price.
+    # The record's kind as computed by _kinds.
     is_data, home, in_roaming_zone = pl.col("_is_data"), pl.col("_home"), pl.col("_in_roaming_zone")
     origin, destination = _label("origin", tariff), _label("dest_zone", tariff)
     quantity = (

@@ -206,7 +206,7 @@ def _origins(visited: pl.Series, tariff: Tariff) -> pl.Series:
     """`origin`, the zone of each visited network (null for an unknown one). Most records are
     made at home: only the others are looked up (a third of the cost of looking up all)."""
     abroad = (visited != HOME).fill_null(True)
-    positions = pl.int_range(visited.len(), dtype=pl.UInt32, eager=True).filter(abroad)
+    positions = true_positions(abroad)
     found = visited.filter(abroad).replace_strict(
         dict(tariff.visited_zones), default=None, return_dtype=pl.String
     )
