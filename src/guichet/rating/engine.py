@@ -178,10 +178,6 @@ class PreparedUsage:
     frame: pl.DataFrame
     read: int
 
-    def rated_ids(self) -> pl.Series:
-        """The record ids that rating this batch will rate (the others are rejected)."""
-        return self.frame.get_column("record_id").filter(self.frame.get_column("_valid"))
-
 
 def prepare_usage(
     records: pl.DataFrame,
