@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from guichet.billing import rules
+from guichet.billing.errors import BillingError, BillingErrorCode
 from guichet.billing.models import Invoice, UsageBilled
 from guichet.billing.selectors import invoice_line_usage_records
-from guichet.billing.services import bill_run
+from guichet.billing.services import bill_run, invoice_issue
 from guichet.catalog.models import CatalogRelease
 from guichet.lines.services import line_activate, subscription_add
 from guichet.usage.models import CarrierBillingPurchase, VodPurchase
@@ -190,3 +192,61 @@ def test_usage_rated_after_its_month_was_invoiced_bills_the_difference_next(
             "usage_period_start", "micro_eur", "amount_cents"
         )
     ) == [(NOVEMBER, 1_875_000, 188), (NOVEMBER, 3_375_000, 150), (DECEMBER, 1_500_000, 150)]
+
+
+def test_usage_billed_by_another_run_meanwhile_is_not_billed_twice(tmp_path: Path) -> None:
+    """Two runs for two periods at once, both seeing November's call unbilled: the one that
+    issues second is refused, nothing of it written, and running it again bills nothing more."""
+    account = open_account()
+    line = numbered_line(account, CAMILLE, activated_at=paris(2026, 10, 1))
+    usage_import(
+        path=usage_file(
+            tmp_path / "calls.csv",
+            [
+                record(
+                    "c1",
+                    line=CAMILLE,
+                    other=CHINA,
+                    duration="75",
+                    started_at="2026-11-02T10:00:00+01:00",
+                )
+            ],
+        ),
+        clock=lambda: NOVEMBER_RUN,
+    )
+    # What December's run made of the call before November's run issued its invoice.
+    stale = rules.Charge(
+        kind=rules.ChargeKind.USAGE,
+        label="Appels hors forfait depuis la France vers la zone 3 de 11/2026",
+        line_id=line.pk,
+        product_code="",
+        quantity=1,
+        unit_price_cents=188,
+        amount_cents=188,
+        service_start=date(2026, 11, 2),
+        service_end=date(2026, 11, 2),
+        rule="1 consommation(s) hors forfait",
+        usage_key="voice:out:FR:3",
+        usage_period_start=NOVEMBER,
+        usage_micro_eur=1_875_000,
+        usage_billed_cents=0,
+    )
+    bill_run(period=NOVEMBER, now=NOVEMBER_RUN)
+    [(key, cents)] = UsageBilled.objects.filter(line=line).values_list("usage_key", "amount_cents")
+    assert (key, cents) == (stale.usage_key, 188)
+
+    with pytest.raises(BillingError) as refused:
+        invoice_issue(
+            billing_account=account,
+            period=DECEMBER,
+            charges=[stale],
+            actor=SYSTEM,
+            now=DECEMBER_RUN,
+        )
+
+    assert refused.value.code == BillingErrorCode.USAGE_ALREADY_BILLED
+    assert refused.value.extra == {"usage": [f"{line.pk}:2026-11-01:voice:out:FR:3"]}
+    assert not Invoice.objects.filter(billing_account=account, period_start=DECEMBER).exists()
+    assert UsageBilled.objects.filter(line=line).count() == 1
+    bill_run(period=DECEMBER, now=DECEMBER_RUN)
+    assert rows_of(account.pk, DECEMBER, "usage") == []

@@ -28,6 +28,7 @@ class BillingErrorCode(StrEnum):
     FEE_CHANNEL_NOT_OFFERED = "billing_fee_channel_not_offered"
     ONE_OFF_CHARGE_ALREADY_BILLED = "billing_one_off_charge_already_billed"
     PURCHASE_ALREADY_BILLED = "billing_purchase_already_billed"
+    USAGE_ALREADY_BILLED = "billing_usage_already_billed"
     OPEN_INSTALMENT_PLANS = "billing_account_open_instalment_plans"
     ADVANCE_CREDIT_USED = "billing_advance_credit_used"
     OUT_OF_BUNDLE_NEGATIVE = "billing_out_of_bundle_negative"

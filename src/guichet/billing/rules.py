@@ -217,9 +217,12 @@ class Charge:
     fixed_vat_cents: int | None = None
     usage_key: str = ""  # usage charges: the group of records it totals (usage.selectors)
     # Usage charges: the usage period of the group and its rated total when billed, recorded
-    # as billed (billing.models.UsageBilled) in the invoice's transaction.
+    # as billed (billing.models.UsageBilled) in the invoice's transaction, and the cents earlier
+    # invoices had billed of the group when the charge was made: the invoice is refused if
+    # another one billed some meanwhile.
     usage_period_start: date | None = None
     usage_micro_eur: int = 0
+    usage_billed_cents: int = 0
     vat_rate_percent: int = VAT_RATE_PERCENT  # 0: exempt (insurance premiums)
 
     @property
@@ -566,6 +569,7 @@ def usage_charges(
                 usage_key=group.key,
                 usage_period_start=group.period_start,
                 usage_micro_eur=group.total_micro_eur,
+                usage_billed_cents=group.billed_cents,
             )
         )
     return charges

@@ -577,22 +577,56 @@ USAGE_BILLED_COLUMNS = (
 
 
 def _record_usage_billed(issued: Sequence[tuple[Invoice, Sequence[rules.Charge]]]) -> None:
-    """Record what the invoices just issued billed of each usage group (one bulk insert)."""
-    rows = [
-        (
-            invoice.pk,
-            charge.line_id,
-            charge.usage_period_start,
-            charge.usage_key,
-            charge.usage_micro_eur,
-            charge.amount_cents,
-        )
+    """Record what the invoices just issued billed of each usage group (one bulk insert);
+    refused (and the invoices rolled back) when another run billed one of those groups since
+    the charges were made: a run for another period billing the same late usage."""
+    billed = [
+        (invoice, charge)
         for invoice, charges in issued
         for charge in charges
         if charge.kind == rules.ChargeKind.USAGE and charge.usage_period_start is not None
     ]
-    if rows:
-        rows_insert(model=UsageBilled, columns=USAGE_BILLED_COLUMNS, rows=rows)
+    if not billed:
+        return
+    _check_usage_not_billed_meanwhile([charge for _, charge in billed])
+    rows_insert(
+        model=UsageBilled,
+        columns=USAGE_BILLED_COLUMNS,
+        rows=[
+            (
+                invoice.pk,
+                charge.line_id,
+                charge.usage_period_start,
+                charge.usage_key,
+                charge.usage_micro_eur,
+                charge.amount_cents,
+            )
+            for invoice, charge in billed
+        ],
+    )
+
+
+def _check_usage_not_billed_meanwhile(charges: Sequence[rules.Charge]) -> None:
+    """Under the invoice counter's lock (`invoices_issue`), so that no other invoice is being
+    issued: the cents billed of each group are still those the charge was made from."""
+    periods = [charge.usage_period_start for charge in charges if charge.usage_period_start]
+    now_billed = usage_billed_by_group(
+        line_ids=sorted({charge.line_id for charge in charges if charge.line_id is not None}),
+        since=min(periods),
+    )
+    changed = sorted(
+        f"{charge.line_id}:{charge.usage_period_start}:{charge.usage_key}"
+        for charge in charges
+        if now_billed.get((charge.line_id, charge.usage_period_start, charge.usage_key), (0, 0))[1]
+        != charge.usage_billed_cents
+    )
+    if changed:
+        raise BillingError(
+            code=BillingErrorCode.USAGE_ALREADY_BILLED,
+            message="Des consommations ont été facturées entre-temps par une autre facturation :"
+            " relancez la facturation.",
+            extra={"usage": changed},
+        )
 
 
 def _bill_purchases(issued: Sequence[tuple[Invoice, Sequence[rules.Charge]]]) -> None:
