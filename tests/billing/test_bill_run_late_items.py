@@ -23,7 +23,7 @@ from guichet.usage.services import (
     usage_import,
     vod_purchase_record,
 )
-from tests.billing.builders import open_account, paris, product
+from tests.billing.builders import open_account, paris, product, terminate
 from tests.customers.builders import SYSTEM
 from tests.lines.builders import make_fixed_line
 from tests.rating.conftest import record
@@ -250,3 +250,64 @@ def test_usage_billed_by_another_run_meanwhile_is_not_billed_twice(tmp_path: Pat
     assert UsageBilled.objects.filter(line=line).count() == 1
     bill_run(period=DECEMBER, now=DECEMBER_RUN)
     assert rows_of(account.pk, DECEMBER, "usage") == []
+
+
+def test_late_usage_of_a_line_ended_before_the_period_is_billed_on_an_invoice_of_its_own(
+    tmp_path: Path,
+) -> None:
+    """Camille left on 25 November: nothing else bills her account for December, yet the call
+    mediation delivered after November's invoice is billed once, on a December invoice."""
+    account = open_account()
+    line = numbered_line(account, CAMILLE, activated_at=paris(2026, 10, 1))
+    call = {"line": CAMILLE, "other": CHINA}
+    usage_import(
+        path=usage_file(
+            tmp_path / "first.csv",
+            [record("c1", **call, duration="75", started_at="2026-11-02T10:00:00+01:00")],
+        ),
+        clock=lambda: paris(2026, 11, 20),
+    )
+    terminate(line, at=paris(2026, 11, 25))
+    bill_run(period=NOVEMBER, now=NOVEMBER_RUN)
+    usage_import(
+        path=usage_file(
+            tmp_path / "late.csv",
+            [record("c2", **call, duration="20", started_at="2026-11-20T18:00:00+01:00")],
+        ),
+        clock=lambda: datetime(2026, 12, 10, 8, 0, tzinfo=UTC),
+    )
+
+    december = bill_run(period=DECEMBER, now=DECEMBER_RUN)
+    january = bill_run(period=JANUARY, now=JANUARY_RUN)
+
+    china = "Appels hors forfait depuis la France vers la zone 3"
+    assert rows_of(account.pk, NOVEMBER, "usage") == [(f"{china} — ligne 06 11 11 11 11", 188)]
+    invoice = Invoice.objects.get(billing_account=account, period_start=DECEMBER)
+    # 3.375 € → 3.38 €, of which 1.88 € billed in November: 1.50 € more, and nothing else.
+    assert [(row.kind, row.amount_cents) for row in invoice.lines.order_by("position")] == [
+        ("usage", 150)
+    ]
+    assert (december.created, january.created) == (1, 0)
+    assert not Invoice.objects.filter(billing_account=account, period_start=JANUARY).exists()
+
+
+def test_a_purchase_reported_after_the_line_ended_is_billed_once() -> None:
+    account = open_account()
+    line = numbered_line(account, CAMILLE, activated_at=paris(2026, 10, 1))
+    bill_run(period=NOVEMBER, now=NOVEMBER_RUN)
+    carrier_billing_purchase_record(
+        line=line, merchant="Le Monde", service="Article", amount_cents=150, now=paris(2026, 11, 28)
+    )
+    terminate(line, at=paris(2026, 11, 29))
+
+    bill_run(period=DECEMBER, now=DECEMBER_RUN)
+    again = bill_run(period=DECEMBER, now=DECEMBER_RUN)
+    bill_run(period=JANUARY, now=JANUARY_RUN)
+
+    invoice = Invoice.objects.get(billing_account=account, period_start=DECEMBER)
+    assert [(row.kind, row.amount_cents) for row in invoice.lines.order_by("position")] == [
+        ("carrier_billing", 150)
+    ]
+    assert CarrierBillingPurchase.objects.get().invoice == invoice
+    assert again.created == 0
+    assert not Invoice.objects.filter(billing_account=account, period_start=JANUARY).exists()

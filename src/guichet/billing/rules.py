@@ -109,6 +109,19 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+# Interpretation: usage rated more than 12 months after its month is not billed any more (the
+# one-year limitation of operators' claims, Code des postes et des communications
+# électroniques, art. L34-2); it bounds what each run reads.
+LATE_USAGE_MONTHS = 12
+
+
+def late_usage_months(stop: date) -> tuple[date, date]:
+    """The first and the last usage period (calendar months, by their 1st) an invoice for a
+    period ending before `stop` bills usage of: those ended by then, LATE_USAGE_MONTHS back."""
+    last = add_months(stop.replace(day=1), -1)
+    return add_months(last, -LATE_USAGE_MONTHS), last
+
+
 def prorata_cents(*, monthly_cents: int, days: int, month_days: int) -> int:
     """A monthly fee for `days` of a month of `month_days` days, rounded once."""
     if not 0 <= days <= month_days:

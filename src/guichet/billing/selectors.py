@@ -1,7 +1,7 @@
 """Reads of billing accounts and invoices; every read for a customer is scoped to that customer."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import Page
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
 
 from guichet.billing import advance_rules, cycle_rules, rules
 from guichet.billing.errors import BillingError, BillingErrorCode
@@ -36,7 +36,7 @@ from guichet.catalog.models import Market
 from guichet.catalog.rendering import euros
 from guichet.customers.models import Customer
 from guichet.customers.rules import paris_date
-from guichet.lines.models import LineStatus
+from guichet.lines.models import Line, LineStatus
 from guichet.lines.selectors import (
     activated_lines_by_billing_account,
     billing_account_ids_with_lines_in_service,
@@ -49,6 +49,7 @@ from guichet.payments.selectors.instalments import (
     billing_account_ids_with_instalments_due,
     instalments_due_by_billing_account,
 )
+from guichet.usage.models import CarrierBillingPurchase, LineUsageTotals, VodPurchase
 from guichet.usage.selectors import UsageGroupKey, line_usage_records
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -107,8 +108,8 @@ def billable_account_ids(
 ) -> list[int]:
     """Ids of the accounts to invoice for the month starting `period`, in order: those with a
     line in service at some instant of [start, stop), those with a one-off charge not billed
-    yet dated before `stop`, and those with an instalment to bill (a device still being paid
-    after its line ended)."""
+    yet dated before `stop`, those with an instalment to bill (a device still being paid
+    after its line ended), and those with late items of a line that ended before `start`."""
     with_lines = billing_account_ids_with_lines_in_service(
         start=start, stop=stop, account_id=account_id
     )
@@ -119,7 +120,64 @@ def billable_account_ids(
     with_instalments = billing_account_ids_with_instalments_due(
         period=period, account_id=account_id
     )
-    return sorted(set(with_lines).union(with_charges, with_instalments))
+    with_late_items = _account_ids_with_late_items(start=start, stop=stop, account_id=account_id)
+    return sorted(set(with_lines).union(with_charges, with_instalments, with_late_items))
+
+
+def _account_ids_with_late_items(
+    *, start: datetime, stop: datetime, account_id: int | None
+) -> set[int]:
+    """The accounts of lines that ended before `start` (so nothing else bills them in the
+    period) with a purchase on the bill made before `stop` and not billed, or with usage rated
+    beyond what invoices billed of it, within the months an invoice ending before `stop` bills
+    (`rules.late_usage_months`): mediation and merchant platforms report some after the last
+    invoice. One query, and two more when such lines have usage of those months."""
+    since, last = rules.late_usage_months(_paris_day(stop))
+    usage = LineUsageTotals.objects.filter(
+        line_id=OuterRef("pk"),
+        period_start__gte=since,
+        period_start__lte=last,
+        out_of_bundle_micro_eur__gt=0,
+    )
+    purchases = Exists(_unbilled(CarrierBillingPurchase, stop)) | Exists(
+        _unbilled(VodPurchase, stop)
+    )
+    ended = Line.objects.filter(terminated_at__lte=start)
+    if account_id is not None:
+        ended = ended.filter(billing_account_id=account_id)
+    candidates = (
+        ended.annotate(purchases=purchases, usage=Exists(usage))
+        .filter(Q(purchases=True) | Q(usage=True))
+        .values_list("pk", "billing_account_id", "purchases")
+    )
+    accounts = {account for _, account, purchases in candidates if purchases}
+    account_of = {line: account for line, account, _ in candidates if account not in accounts}
+    return accounts | {
+        account_of[line] for line in _lines_with_usage_to_bill(account_of, since, last)
+    }
+
+
+def _unbilled(model: type[CarrierBillingPurchase] | type[VodPurchase], stop: datetime) -> QuerySet:
+    return model.objects.filter(line_id=OuterRef("pk"), invoice__isnull=True, purchased_at__lt=stop)
+
+
+def _lines_with_usage_to_bill(line_ids: Collection[int], since: date, last: date) -> set[int]:
+    """Those of `line_ids` with a usage period from `since` to `last` rated beyond what was
+    billed of it, as the bill run compares them (`billing.services._usage_to_bill`)."""
+    if not line_ids:
+        return set()
+    totals = LineUsageTotals.objects.filter(
+        line_id__in=line_ids,
+        period_start__gte=since,
+        period_start__lte=last,
+        out_of_bundle_micro_eur__gt=0,
+    ).values_list("line_id", "period_start", "out_of_bundle_micro_eur")
+    billed: dict[tuple[int, date], int] = defaultdict(int)
+    for (line, month, _), (micro, _) in usage_billed_by_group(
+        line_ids=sorted(line_ids), since=since
+    ).items():
+        billed[(line, month)] += micro
+    return {line for line, month, micro in totals if micro > billed[(line, month)]}
 
 
 def accounts_for_bill_run(

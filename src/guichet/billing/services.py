@@ -1210,21 +1210,14 @@ def _usage_facts(group: UsageGroup, billed_cents: int = 0) -> rules.UsageFacts:
     )
 
 
-# Interpretation: usage rated more than 12 months after its month is not billed any more (the
-# one-year limitation of operators' claims, Code des postes et des communications
-# électroniques, art. L34-2); it bounds what each run reads.
-LATE_USAGE_MONTHS = 12
-
-
 def _usage_to_bill(
     *, line_ids: Sequence[int], period: cycle_rules.BillingPeriod
 ) -> dict[int, list[rules.UsageFacts]]:
     """The out-of-bundle usage groups an invoice for `period` bills, by line: those of the
-    usage periods (calendar months) ended by the period's end, within LATE_USAGE_MONTHS, whose
+    usage periods (calendar months) ended by the period's end, within rules.LATE_USAGE_MONTHS, whose
     rated total is more than what earlier invoices billed of them. Three queries at most: the
     stored totals, what was billed of them, the groups of the (line, month) pairs left."""
-    last = rules.add_months(period.stop.replace(day=1), -1)
-    since = rules.add_months(last, -LATE_USAGE_MONTHS)
+    since, last = rules.late_usage_months(period.stop)
     totals = out_of_bundle_totals(line_ids=line_ids, since=since, until=last)
     billed = usage_billed_by_group(line_ids=sorted({line for line, _ in totals}), since=since)
     billed_micro: dict[tuple[int, date], int] = {}
