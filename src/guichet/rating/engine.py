@@ -1031,17 +1031,10 @@ def _reason(
         .otherwise(pl.lit(""))
     )
     throttle = f"throttled to {tariff.throttled_kbps} kb/s, not charged"
-    beyond_cap = pl.col("_beyond_cap")
-    capped = (
-        pl.when(beyond_cap > 0)
-        .then(
-            pl.format(
-                f"; {{}} s beyond {tariff.max_included_call_s} s per call (CGS 6.2): {{}}",
-                beyond_cap,
-                pl.col("rate_text"),
-            )
-        )
-        .otherwise(pl.lit(""))
+    capped = pl.format(
+        f"; {{}} s beyond {tariff.max_included_call_s} s per call (CGS 6.2): {{}}",
+        pl.col("_beyond_cap"),
+        pl.col("rate_text"),
     )
     ko = pl.format(", {} Ko", pl.col("ko"))
     templates: list[tuple[pl.Expr, pl.Expr]] = [
@@ -1078,25 +1071,19 @@ def _reason(
         ),
         (is_data & in_roaming_zone, pl.format("data in {}: {} Ko included", origin, pl.col("ko"))),
         (is_data, pl.format("{}, {} Ko", pl.col("rate_text"), pl.col("ko"))),
-        (
+        *_call_cases(
             included_call & home & (direction == "in"),
-            pl.concat_str([pl.format("included: {} received in France", service), quantity]),
+            pl.format("included: {} received in France", service),
         ),
-        (
+        *_call_cases(
             included_call & home,
-            pl.concat_str(
-                [pl.format("included: {} in France to a French number", service), quantity, capped]
-            ),
+            pl.format("included: {} in France to a French number", service),
+            capped,
         ),
-        (
+        *_call_cases(
             included_call,
-            pl.concat_str(
-                [
-                    pl.format("included: {} from {} to {}", service, origin, destination),
-                    quantity,
-                    capped,
-                ]
-            ),
+            pl.format("included: {} from {} to {}", service, origin, destination),
+            capped,
         ),
         (pl.lit(True), pl.concat_str([pl.col("rate_text"), quantity])),
     ]
@@ -1158,6 +1145,22 @@ def _reason(
     # Scattered back to their rows: cheaper than sorting the positions and gathering the texts.
     placed = pl.concat(parts)
     return texts.scatter(placed.get_column("_position"), placed.get_column("reason"))
+
+
+def _call_cases(
+    condition: pl.Expr, phrase: pl.Expr, capped: pl.Expr | None = None
+) -> list[tuple[pl.Expr, pl.Expr]]:
+    """The templates of an included record: `phrase`, the seconds of a call, and what a call
+    has `capped` beyond the plan's limit per call: one template per case, each formatting only
+    what its rows show (a `when` would format its two branches on every row of the kind)."""
+    seconds = pl.format(", {} s", pl.col("seconds"))
+    beyond_cap = [(condition & (pl.col("_beyond_cap") > 0), [phrase, seconds, capped])]
+    cases = [
+        *(beyond_cap if capped is not None else []),
+        (condition & pl.col("_is_call"), [phrase, seconds]),
+        (condition, [phrase]),
+    ]
+    return [(rows, pl.concat_str(parts)) for rows, parts in cases]
 
 
 def _allowance_reason(origin: pl.Expr, throttle: str) -> pl.Expr:
