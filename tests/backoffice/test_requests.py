@@ -19,6 +19,7 @@ from guichet.customers.services import customer_request_name_change
 from guichet.lines import offer_services as offer
 from guichet.lines.emergencies import unlock_code_request
 from guichet.lines.models import EquipmentKind, Line, Ownership, ProvisioningCommand
+from guichet.lines.selectors import equipment_for_line
 from guichet.lines.services import equipment_register
 from tests.backoffice.conftest import client_for
 from tests.customers.builders import NOW, SYSTEM, as_customer, make_customer
@@ -119,6 +120,8 @@ def test_equipment_received_completes_the_return(box, advisor, advisor_client):
     page = advisor_client.get(f"/conseiller/demarches/{request.pk}/").content.decode()
     assert f"/conseiller/demarches/{request.pk}/equipment_received/" in page
     assert f"/conseiller/demarches/{request.pk}/reject/" not in page
+    rented = request.payload["equipment_ids"]
+    assert [item.pk for item in equipment_for_line(line=box)] == rented
 
     _act(advisor, request, "equipment_received", datetime(2025, 4, 25, 9, 0, tzinfo=UTC))
 
@@ -126,6 +129,8 @@ def test_equipment_received_completes_the_return(box, advisor, advisor_client):
     assert request.status == RequestStatus.COMPLETED
     assert request.resolution.startswith("Équipement reçu le")
     assert Activity.objects.filter(act="offer.equipment_return_close", subject_id=request.pk)
+    # Back with the operator: no longer the customer's equipment.
+    assert equipment_for_line(line=box) == []
 
 
 def test_equipment_not_returned_closes_only_after_the_deadline_and_charges_no_fee(box, advisor):
@@ -142,6 +147,7 @@ def test_equipment_not_returned_closes_only_after_the_deadline_and_charges_no_fe
     assert request.status == RequestStatus.COMPLETED
     assert "Aucun frais de non-restitution" in request.resolution
     assert not OneOffCharge.objects.filter(billing_account=box.billing_account).exists()
+    assert [item.pk for item in equipment_for_line(line=box)] == request.payload["equipment_ids"]
 
 
 # Change of name --------------------------------------------------------------------------------

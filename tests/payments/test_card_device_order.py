@@ -27,6 +27,7 @@ from guichet.devices.services import (
     device_renewal_withdraw,
     device_renewal_withdrawal_deadline,
 )
+from guichet.lines.selectors import equipment_for_customer, equipment_for_line
 from guichet.payments.card_rules import PARIS
 from guichet.payments.errors import PaymentError, PaymentErrorCode
 from guichet.payments.models import (
@@ -404,12 +405,16 @@ def test_a_withdrawal_within_14_days_refunds_the_card_once_the_phone_is_back(
     )
     assert notice.context["return_number"] == f"RET{renewal.order_id:010d}FR"
     assert not CardRefund.objects.exists()
-    # The phone comes back three working days later: its payment is owed back, then refunded.
+    # The phone comes back three working days later: its payment is owed back, then refunded,
+    # and it is no longer the customer's.
     _sync(withdrawn_at + timedelta(days=1))
     assert not CardRefund.objects.exists()
+    assert [item.pk for item in equipment_for_line(line=line)] == [renewal.equipment_id]
     _sync(withdrawn_at + timedelta(days=7))
     renewal.refresh_from_db()
     assert renewal.returned_at is not None
+    assert equipment_for_line(line=line) == []
+    assert renewal.equipment not in equipment_for_customer(customer=attempt.customer)
     refund = CardRefund.objects.get(attempt=attempt)
     assert (refund.status, refund.amount_cents) == (CardRefundStatus.CREATED, PRICE)
     report = card_refunds_reconcile(now=withdrawn_at + timedelta(days=7), gateway=gateway)

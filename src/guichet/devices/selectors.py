@@ -74,7 +74,11 @@ def insurable_phones(*, customer: Customer, line: Line) -> list[Equipment]:
     """The line's phones bought by the customer and not insured yet."""
     return list(
         Equipment.objects.filter(
-            customer=customer, line=line, kind=EquipmentKind.PHONE, ownership=Ownership.OWNED
+            customer=customer,
+            line=line,
+            kind=EquipmentKind.PHONE,
+            ownership=Ownership.OWNED,
+            returned_at__isnull=True,
         )
         .exclude(
             pk__in=InsuranceContract.objects.filter(status=InsuranceStatus.ACTIVE).values(

@@ -405,6 +405,7 @@ def device_renewal_return_receive(
         )
     renewal.returned_at = now
     renewal.save(update_fields=["returned_at"])
+    Equipment.objects.filter(pk=renewal.equipment_id).update(returned_at=now)
     refund = card_refund_create(
         attempt=_card_attempt(renewal),
         reason=f"rétractation, mobile de la commande n° {renewal.order_id} retourné",
@@ -812,7 +813,9 @@ def express_repair_book(
             message="Ce créneau n'est plus proposé : choisissez-en un autre.",
         )
     phone = (
-        Equipment.objects.filter(customer=customer, line=line, kind=EquipmentKind.PHONE)
+        Equipment.objects.filter(
+            customer=customer, line=line, kind=EquipmentKind.PHONE, returned_at__isnull=True
+        )
         .order_by("-acquired_at")
         .first()
     )

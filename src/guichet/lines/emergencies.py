@@ -411,7 +411,7 @@ def unlockable_phones(*, line: Line) -> list[Equipment]:
     """The phones on the line bought from the operator: those an unlock code exists for."""
     return list(
         Equipment.objects.filter(
-            line=line, kind=EquipmentKind.PHONE, ownership=Ownership.OWNED
+            line=line, kind=EquipmentKind.PHONE, ownership=Ownership.OWNED, returned_at__isnull=True
         ).exclude(imei="")
     )
 

@@ -241,6 +241,9 @@ class Equipment(models.Model):
     ownership = models.CharField(max_length=10, choices=Ownership.choices)
     acquired_at = models.DateTimeField()
     created_at = models.DateTimeField()
+    # When it went back to the operator (a phone sent back after a withdrawal, rented equipment
+    # received at the end of the contract): no longer the customer's, kept for the record.
+    returned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["acquired_at", "id"]

@@ -490,7 +490,9 @@ def termination_request(
 
 
 def _rented_equipment(line: Line) -> list[Equipment]:
-    return list(Equipment.objects.filter(line=line, ownership=Ownership.RENTED))
+    return list(
+        Equipment.objects.filter(line=line, ownership=Ownership.RENTED, returned_at__isnull=True)
+    )
 
 
 def _open_equipment_return(*, line: Line, until: date, actor: Actor, now: datetime) -> None:
@@ -1313,6 +1315,10 @@ def equipment_return_close(
             code=OfferErrorCode.RETURN_DEADLINE_NOT_PASSED,
             message=f"Le retour est attendu jusqu'au {deadline:%d/%m/%Y} inclus.",
             extra={"return_deadline": deadline.isoformat()},
+        )
+    if returned:
+        Equipment.objects.filter(pk__in=request.payload.get("equipment_ids", [])).update(
+            returned_at=now
         )
     resolution = (
         f"Équipement reçu le {french_date(now)} : merci."
