@@ -122,6 +122,20 @@ def late_usage_months(stop: date) -> tuple[date, date]:
     return add_months(last, -LATE_USAGE_MONTHS), last
 
 
+def usage_periods_billed_short(
+    *,
+    totals: Mapping[tuple[int, date], int],
+    billed: Mapping[tuple[int, date, str], tuple[int, int]],
+) -> list[tuple[int, date]]:
+    """The (line, usage period) pairs whose rated total (`totals`, micro-euros) is more than
+    what invoices billed of their groups (`billed`: (rated total when last billed, cents) by
+    (line, period, usage key)), in `totals`' order."""
+    billed_micro: dict[tuple[int, date], int] = {}
+    for (line, month, _), (micro, _) in billed.items():
+        billed_micro[(line, month)] = billed_micro.get((line, month), 0) + micro
+    return [pair for pair, micro in totals.items() if micro > billed_micro.get(pair, 0)]
+
+
 def prorata_cents(*, monthly_cents: int, days: int, month_days: int) -> int:
     """A monthly fee for `days` of a month of `month_days` days, rounded once."""
     if not 0 <= days <= month_days:

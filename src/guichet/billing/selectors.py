@@ -50,7 +50,7 @@ from guichet.payments.selectors.instalments import (
     instalments_due_by_billing_account,
 )
 from guichet.usage.models import CarrierBillingPurchase, LineUsageTotals, VodPurchase
-from guichet.usage.selectors import UsageGroupKey, line_usage_records
+from guichet.usage.selectors import UsageGroupKey, line_usage_records, out_of_bundle_totals
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -166,18 +166,9 @@ def _lines_with_usage_to_bill(line_ids: Collection[int], since: date, last: date
     billed of it, as the bill run compares them (`billing.services._usage_to_bill`)."""
     if not line_ids:
         return set()
-    totals = LineUsageTotals.objects.filter(
-        line_id__in=line_ids,
-        period_start__gte=since,
-        period_start__lte=last,
-        out_of_bundle_micro_eur__gt=0,
-    ).values_list("line_id", "period_start", "out_of_bundle_micro_eur")
-    billed: dict[tuple[int, date], int] = defaultdict(int)
-    for (line, month, _), (micro, _) in usage_billed_by_group(
-        line_ids=sorted(line_ids), since=since
-    ).items():
-        billed[(line, month)] += micro
-    return {line for line, month, micro in totals if micro > billed[(line, month)]}
+    totals = out_of_bundle_totals(line_ids=sorted(line_ids), since=since, until=last)
+    billed = usage_billed_by_group(line_ids=sorted({line for line, _ in totals}), since=since)
+    return {line for line, _ in rules.usage_periods_billed_short(totals=totals, billed=billed)}
 
 
 def accounts_for_bill_run(

@@ -1214,16 +1214,13 @@ def _usage_to_bill(
     *, line_ids: Sequence[int], period: cycle_rules.BillingPeriod
 ) -> dict[int, list[rules.UsageFacts]]:
     """The out-of-bundle usage groups an invoice for `period` bills, by line: those of the
-    usage periods (calendar months) ended by the period's end, within rules.LATE_USAGE_MONTHS, whose
-    rated total is more than what earlier invoices billed of them. Three queries at most: the
+    usage periods (calendar months) ended by the period's end, within rules.LATE_USAGE_MONTHS,
+    whose rated total is more than what earlier invoices billed of them. Three queries at most: the
     stored totals, what was billed of them, the groups of the (line, month) pairs left."""
     since, last = rules.late_usage_months(period.stop)
     totals = out_of_bundle_totals(line_ids=line_ids, since=since, until=last)
     billed = usage_billed_by_group(line_ids=sorted({line for line, _ in totals}), since=since)
-    billed_micro: dict[tuple[int, date], int] = {}
-    for (line, month, _), (micro, _) in billed.items():
-        billed_micro[(line, month)] = billed_micro.get((line, month), 0) + micro
-    pairs = [pair for pair, micro in totals.items() if micro > billed_micro.get(pair, 0)]
+    pairs = rules.usage_periods_billed_short(totals=totals, billed=billed)
     usage: dict[int, list[rules.UsageFacts]] = {}
     groups = out_of_bundle_usage_of_periods(line_periods=pairs)
     for (line, month), line_groups in sorted(groups.items(), key=lambda item: item[0][1]):

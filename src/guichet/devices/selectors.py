@@ -73,13 +73,8 @@ def orders_awaiting_card_payment(*, order_ids: Sequence[int]) -> set[int]:
 def insurable_phones(*, customer: Customer, line: Line) -> list[Equipment]:
     """The line's phones bought by the customer and not insured yet."""
     return list(
-        Equipment.objects.filter(
-            customer=customer,
-            line=line,
-            kind=EquipmentKind.PHONE,
-            ownership=Ownership.OWNED,
-            returned_at__isnull=True,
-        )
+        Equipment.objects.held()
+        .filter(customer=customer, line=line, kind=EquipmentKind.PHONE, ownership=Ownership.OWNED)
         .exclude(
             pk__in=InsuranceContract.objects.filter(status=InsuranceStatus.ACTIVE).values(
                 "equipment_id"

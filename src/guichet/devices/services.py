@@ -813,9 +813,8 @@ def express_repair_book(
             message="Ce créneau n'est plus proposé : choisissez-en un autre.",
         )
     phone = (
-        Equipment.objects.filter(
-            customer=customer, line=line, kind=EquipmentKind.PHONE, returned_at__isnull=True
-        )
+        Equipment.objects.held()
+        .filter(customer=customer, line=line, kind=EquipmentKind.PHONE)
         .order_by("-acquired_at")
         .first()
     )

@@ -410,9 +410,9 @@ def sim_replacement_activate(*, line: Line, iccid: str, actor: Actor, now: datet
 def unlockable_phones(*, line: Line) -> list[Equipment]:
     """The phones on the line bought from the operator: those an unlock code exists for."""
     return list(
-        Equipment.objects.filter(
-            line=line, kind=EquipmentKind.PHONE, ownership=Ownership.OWNED, returned_at__isnull=True
-        ).exclude(imei="")
+        Equipment.objects.held()
+        .filter(line=line, kind=EquipmentKind.PHONE, ownership=Ownership.OWNED)
+        .exclude(imei="")
     )
 
 

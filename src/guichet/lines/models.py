@@ -226,6 +226,12 @@ class Ownership(models.TextChoices):
     RENTED = "rented", "Location"
 
 
+class EquipmentQuerySet(models.QuerySet["Equipment"]):
+    def held(self) -> "EquipmentQuerySet":
+        """What the customer still has: not what went back to the operator (`returned_at`)."""
+        return self.filter(returned_at__isnull=True)
+
+
 class Equipment(models.Model):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="equipment"
@@ -244,6 +250,8 @@ class Equipment(models.Model):
     # When it went back to the operator (a phone sent back after a withdrawal, rented equipment
     # received at the end of the contract): no longer the customer's, kept for the record.
     returned_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EquipmentQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["acquired_at", "id"]

@@ -490,9 +490,7 @@ def termination_request(
 
 
 def _rented_equipment(line: Line) -> list[Equipment]:
-    return list(
-        Equipment.objects.filter(line=line, ownership=Ownership.RENTED, returned_at__isnull=True)
-    )
+    return list(Equipment.objects.held().filter(line=line, ownership=Ownership.RENTED))
 
 
 def _open_equipment_return(*, line: Line, until: date, actor: Actor, now: datetime) -> None:

@@ -179,7 +179,8 @@ def subscriptions_for_line(*, line: Line, at: datetime | None = None) -> list[Su
 def equipment_for_customer(*, customer: Customer) -> list[Equipment]:
     """The equipment the customer has: not what went back to the operator."""
     return list(
-        Equipment.objects.filter(customer=customer, returned_at__isnull=True)
+        Equipment.objects.held()
+        .filter(customer=customer)
         .select_related("line")
         .order_by("acquired_at", "id")
     )
@@ -361,9 +362,7 @@ def lines_overview_for_customer(*, customer: Customer, at: datetime) -> list[Lin
             Prefetch("subscriptions", queryset=in_force, to_attr="in_force"),
             Prefetch(
                 "equipment",
-                queryset=Equipment.objects.filter(returned_at__isnull=True).order_by(
-                    "acquired_at", "id"
-                ),
+                queryset=Equipment.objects.held().order_by("acquired_at", "id"),
                 to_attr="equipment_list",
             ),
         )
@@ -373,9 +372,7 @@ def lines_overview_for_customer(*, customer: Customer, at: datetime) -> list[Lin
 
 def equipment_for_line(*, line: Line) -> list[Equipment]:
     """The line's equipment the customer has: not what went back to the operator."""
-    return list(
-        Equipment.objects.filter(line=line, returned_at__isnull=True).order_by("acquired_at", "id")
-    )
+    return list(Equipment.objects.held().filter(line=line).order_by("acquired_at", "id"))
 
 
 def box_details_get(*, line: Line) -> BoxLineDetails | None:

@@ -1053,9 +1053,9 @@ def line_transfer_holder(
         )
         for product, kind, starts_at, ends_at in carried
     )
-    Equipment.objects.filter(
-        line=line, ownership=Ownership.RENTED, returned_at__isnull=True
-    ).update(customer=new_holder, line=new_line)
+    Equipment.objects.held().filter(line=line, ownership=Ownership.RENTED).update(
+        customer=new_holder, line=new_line
+    )
     details = BoxLineDetails.objects.filter(line=line).first()
     if details is not None:
         # The landline and the fibre socket belong to the access; the TV PINs were the former

@@ -473,7 +473,7 @@ def box_move(request: HttpRequest, customer: Customer, line_id: int) -> HttpResp
 def return_slip(request: HttpRequest, customer: Customer, line_id: int) -> HttpResponse:
     line = _line(customer, line_id, Market.FIXED)
     pending = offer.equipment_return_pending(line=line)
-    equipment = list(line.equipment.filter(ownership="rented", returned_at__isnull=True))
+    equipment = list(line.equipment.held().filter(ownership="rented"))
     context: dict[str, Any] = {
         "line": line,
         "customer": customer,
