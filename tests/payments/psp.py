@@ -124,26 +124,56 @@ def slow_proxy(target_url: str, *, delay_seconds: float, path_suffix: str) -> It
     """A 127.0.0.1 proxy to the PSP that answers requests whose path ends with `path_suffix`
     only after `delay_seconds`: the request reaches the PSP and is done there, but a client
     with a shorter timeout never hears the answer."""
+    with _proxy(target_url, path_suffix=path_suffix, delay_seconds=delay_seconds) as url:
+        yield url
+
+
+@contextmanager
+def refusing_proxy(target_url: str, *, path_suffix: str, code: str) -> Iterator[str]:
+    """A 127.0.0.1 proxy to the PSP that refuses the POSTs whose path ends with `path_suffix`
+    as Stripe refuses an invalid request (HTTP 400, an `invalid_request_error` with `code`,
+    such as `charge_already_refunded` for a charge refunded from the PSP's dashboard), without
+    passing them on; every other request goes through."""
+    error = {"type": "invalid_request_error", "code": code, "message": f"Refused: {code}."}
+    with _proxy(target_url, path_suffix=path_suffix, refusal={"error": error}) as url:
+        yield url
+
+
+@contextmanager
+def _proxy(
+    target_url: str,
+    *,
+    path_suffix: str,
+    delay_seconds: float = 0,
+    refusal: dict[str, Any] | None = None,
+) -> Iterator[str]:
     target = urlsplit(target_url)
 
     class Forward(BaseHTTPRequestHandler):
         def _forward(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            matches = self.path.split("?")[0].endswith(path_suffix)
+            if matches and refusal is not None and self.command == "POST":
+                self._answer(400, "application/json", json.dumps(refusal).encode())
+                return
             upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=10)
             headers = {k: v for k, v in self.headers.items() if k.lower() not in {"host"}}
             upstream.request(self.command, self.path, body=body or None, headers=headers)
             answer = upstream.getresponse()
             content = answer.read()
-            if self.path.split("?")[0].endswith(path_suffix):
+            if matches:
                 time.sleep(delay_seconds)
+            self._answer(answer.status, answer.getheader("Content-Type", ""), content)
+
+        def _answer(self, status: int, content_type: str, content: bytes) -> None:
             try:
-                self.send_response(answer.status)
-                self.send_header("Content-Type", answer.getheader("Content-Type", ""))
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
                 self.wfile.write(content)
             except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up waiting: that is the point
+                pass  # the client gave up waiting: that is the point of a slow proxy
 
         do_GET = do_POST = do_DELETE = _forward
 

@@ -15,15 +15,16 @@ from guichet.care.models import Activity, Order, OrderStatus, OutboxMessage
 from guichet.care.services import order_advance
 from guichet.catalog.models import CatalogRelease
 from guichet.devices.card_orders import (
+    device_orders_without_payment_cancel,
     device_renewal_cancel_and_refund,
-    device_renewal_order_by_card,
 )
 from guichet.devices.errors import DeviceError, DeviceErrorCode
-from guichet.devices.models import DeviceRenewal
+from guichet.devices.models import DeviceRenewal, RenewalPayment
 from guichet.devices.partners import LocalInsurer, LocalLogistics, LocalRepairer
 from guichet.devices.selectors import device_units_left
 from guichet.devices.services import (
     after_sales_sync,
+    device_renewal_order,
     device_renewal_withdraw,
     device_renewal_withdrawal_deadline,
 )
@@ -41,31 +42,33 @@ from guichet.payments.models import (
 from guichet.payments.psp import CardGateway, StripeGateway, card_gateway
 from guichet.payments.receipts import device_order_receipt_attempt, device_order_receipt_pdf
 from guichet.payments.services.card import (
-    card_payment_confirm,
     card_payment_start,
     card_payments_reconcile,
-    psp_event_receive,
 )
 from guichet.payments.services.refunds import card_refund_create, card_refunds_reconcile
 from tests.billing.builders import paris, woot_line
 from tests.customers.builders import as_customer
 from tests.payments.card_builders import NOVEMBER, card_account, invoices_in_arrears
+from tests.payments.device_orders import (
+    ORDERED_AT,
+    PRICE,
+    SKU,
+    hand_and_confirm,
+    order_by_card,
+    paid_order,
+    webhook_success,
+)
 from tests.payments.psp import (
     CARD_DECLINED,
     CARD_OK,
     event_payload,
-    hand_card,
     post_webhook,
     psp_get,
     psp_list,
-    signature_header,
     slow_proxy,
 )
 
 pytestmark = pytest.mark.django_db
-
-SKU, PRICE = "SAM-A55-128-N", 39900  # Samsung Galaxy A55 5G 128 Go (neuf), devices.toml
-ORDERED_AT = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)  # a Tuesday
 
 
 @pytest.fixture(autouse=True)
@@ -83,51 +86,17 @@ def line():
     return woot_line(card_account(), activated_at=paris(2026, 10, 15))
 
 
-def _order(line, gateway, now=ORDERED_AT):
-    customer = line.billing_account.customer
-    return device_renewal_order_by_card(
-        customer=customer, line=line, sku=SKU, actor=as_customer(customer), now=now, gateway=gateway
-    )
-
-
-def _hand_and_confirm(attempt, gateway, psp, number):
-    secrets = gateway.client_secrets(
-        payment_intent_id=attempt.psp_payment_intent_id,
-        setup_intent_id=attempt.psp_setup_intent_id,
-    )
-    hand_card(psp, setup_client_secret=secrets.setup_intent, number=number)
-    return card_payment_confirm(
-        attempt=attempt, actor=as_customer(attempt.customer), now=ORDERED_AT, gateway=gateway
-    )
-
-
-def _webhook_success(attempt, gateway, psp, *, now):
-    payload = event_payload(
-        psp, event_type="payment_intent.succeeded", payment_intent_id=attempt.psp_payment_intent_id
-    )
-    event = gateway.webhook_event(payload=payload, signature=signature_header(payload))
-    return psp_event_receive(event=event, now=now)
-
-
 def _sync(now):
     return after_sales_sync(
         logistics=LocalLogistics(), insurer=LocalInsurer(), repairer=LocalRepairer(), now=now
     )
 
 
-def _paid_order(line, gateway, psp):
-    renewal, attempt = _order(line, gateway)
-    _hand_and_confirm(attempt, gateway, psp, CARD_OK)
-    _webhook_success(attempt, gateway, psp, now=ORDERED_AT + timedelta(seconds=3))
-    renewal.refresh_from_db()
-    return renewal, attempt
-
-
 def test_an_order_paid_by_card_waits_for_the_psp_then_ships_and_is_never_invoiced(
     line, gateway, stripe_settings
 ):
     left = device_units_left(sku=SKU)
-    renewal, attempt = _order(line, gateway)
+    renewal, attempt = order_by_card(line, gateway)
 
     assert (renewal.order.status, renewal.awaiting_card_payment) == (OrderStatus.RECEIVED, True)
     assert (attempt.purpose, attempt.amount_cents, attempt.order_id) == (
@@ -138,13 +107,13 @@ def test_an_order_paid_by_card_waits_for_the_psp_then_ships_and_is_never_invoice
     assert device_units_left(sku=SKU) == left - 1
     # Not passed to the carrier while unpaid, even once the card is charged: the webhook says.
     assert _sync(ORDERED_AT).orders == 0
-    _hand_and_confirm(attempt, gateway, stripe_settings, CARD_OK)
+    hand_and_confirm(attempt, gateway, stripe_settings, CARD_OK)
     renewal.refresh_from_db()
     assert renewal.awaiting_card_payment
     assert _sync(ORDERED_AT).orders == 0
 
     paid_at = ORDERED_AT + timedelta(seconds=3)
-    _webhook_success(attempt, gateway, stripe_settings, now=paid_at)
+    webhook_success(attempt, gateway, stripe_settings, now=paid_at)
 
     renewal.refresh_from_db()
     attempt.refresh_from_db()
@@ -179,9 +148,9 @@ def test_a_declined_card_cancels_the_order_nothing_shipped_nor_billed(
     line, gateway, stripe_settings
 ):
     left = device_units_left(sku=SKU)
-    renewal, attempt = _order(line, gateway)
+    renewal, attempt = order_by_card(line, gateway)
 
-    result = _hand_and_confirm(attempt, gateway, stripe_settings, CARD_DECLINED)
+    result = hand_and_confirm(attempt, gateway, stripe_settings, CARD_DECLINED)
 
     assert result.attempt.status == PaymentAttemptStatus.FAILED
     renewal.refresh_from_db()
@@ -194,14 +163,14 @@ def test_a_declined_card_cancels_the_order_nothing_shipped_nor_billed(
     assert not OneOffCharge.objects.filter(billing_account=line.billing_account)
     assert device_order_receipt_attempt(renewal=renewal) is None
     # The line may order again at once.
-    again, _ = _order(line, gateway, now=ORDERED_AT + timedelta(minutes=5))
+    again, _ = order_by_card(line, gateway, now=ORDERED_AT + timedelta(minutes=5))
     assert again.order.status == OrderStatus.RECEIVED
 
 
-def test_an_abandoned_payment_is_cancelled_at_the_psp_and_cancels_the_order(
+def test_an_abandoned_payment_is_cancelled_at_the_psp_and_cancels_theorder_by_card(
     line, gateway, stripe_settings
 ):
-    renewal, attempt = _order(line, gateway)
+    renewal, attempt = order_by_card(line, gateway)
 
     report = card_payments_reconcile(
         now=ORDERED_AT + timedelta(hours=1), gateway=gateway, stale_after=timedelta(minutes=30)
@@ -216,10 +185,72 @@ def test_an_abandoned_payment_is_cancelled_at_the_psp_and_cancels_the_order(
     assert intent["status"] == "canceled"
 
 
+def test_an_order_whose_card_payment_never_started_is_cancelled_by_the_reconciliation(
+    line, gateway, stripe_settings
+):
+    left = device_units_left(sku=SKU)
+    customer = line.billing_account.customer
+    # The process stopped after the order's commit, before its payment's first write.
+    orphan = device_renewal_order(
+        customer=customer,
+        line=line,
+        sku=SKU,
+        payment=RenewalPayment.CARD,
+        actor=as_customer(customer),
+        now=ORDERED_AT,
+    )
+    paying, attempt = order_by_card(
+        woot_line(card_account(), activated_at=paris(2026, 10, 15)), gateway
+    )
+    other = woot_line(card_account(), activated_at=paris(2026, 10, 15))
+    on_instalments = device_renewal_order(
+        customer=other.billing_account.customer,
+        line=other,
+        sku=SKU,
+        payment=RenewalPayment.INSTALMENTS,
+        instalment_count=24,
+        actor=as_customer(other.billing_account.customer),
+        now=ORDERED_AT,
+    )
+    assert device_units_left(sku=SKU) == left - 3
+
+    soon = device_orders_without_payment_cancel(
+        now=ORDERED_AT + timedelta(minutes=10), stale_after=timedelta(minutes=30)
+    )
+    later = device_orders_without_payment_cancel(
+        now=ORDERED_AT + timedelta(hours=1), stale_after=timedelta(minutes=30)
+    )
+    again = device_orders_without_payment_cancel(
+        now=ORDERED_AT + timedelta(hours=2), stale_after=timedelta(minutes=30)
+    )
+
+    assert (soon, later, again) == (0, 1, 0)
+    statuses = {
+        renewal.order_id: renewal.order.status
+        for renewal in DeviceRenewal.objects.select_related("order")
+    }
+    assert statuses == {
+        orphan.order_id: OrderStatus.CANCELLED,
+        paying.order_id: OrderStatus.RECEIVED,
+        on_instalments.order_id: OrderStatus.RECEIVED,
+    }
+    assert device_units_left(sku=SKU) == left - 2
+    notice = OutboxMessage.objects.get(
+        customer=customer, template="device_renewal_cancelled", channel="email"
+    )
+    assert notice.context["order"] == orphan.order_id
+    assert "jamais pu commencer" in notice.context["reason"]
+    attempt.refresh_from_db()
+    assert attempt.status == PaymentAttemptStatus.CREATED
+    # The line, no longer held by the order that would never be paid, may order again.
+    renewal, _ = order_by_card(line, gateway, now=ORDERED_AT + timedelta(hours=2))
+    assert renewal.order.status == OrderStatus.RECEIVED
+
+
 def test_the_customer_cancelling_an_unpaid_order_abandons_its_payment(
     line, gateway, stripe_settings
 ):
-    renewal, attempt = _order(line, gateway)
+    renewal, attempt = order_by_card(line, gateway)
 
     cancelled = device_renewal_cancel_and_refund(
         renewal=renewal, actor=as_customer(attempt.customer), now=ORDERED_AT, gateway=gateway
@@ -236,7 +267,7 @@ def test_the_customer_cancelling_an_unpaid_order_abandons_its_payment(
 def test_a_paid_order_cancelled_before_shipping_is_refunded_to_the_card_once(
     line, gateway, stripe_settings
 ):
-    renewal, attempt = _paid_order(line, gateway, stripe_settings)
+    renewal, attempt = paid_order(line, gateway, stripe_settings)
     customer = attempt.customer
 
     cancelled = device_renewal_cancel_and_refund(
@@ -274,7 +305,7 @@ def test_a_paid_order_cancelled_before_shipping_is_refunded_to_the_card_once(
 def test_a_refund_left_without_answer_is_made_once_by_the_reconciliation(
     line, gateway, stripe_settings, settings
 ):
-    renewal, attempt = _paid_order(line, gateway, stripe_settings)
+    renewal, attempt = paid_order(line, gateway, stripe_settings)
 
     with slow_proxy(stripe_settings, delay_seconds=1.5, path_suffix="/refunds") as proxy:
         impatient = StripeGateway(
@@ -308,7 +339,7 @@ def test_ordering_by_card_is_refused_while_unpaid_before_any_psp_call(gateway, s
     intents = len(psp_list(stripe_settings, "payment_intents"))
 
     with pytest.raises(BillingError) as refused:
-        _order(line, gateway, now=datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
+        order_by_card(line, gateway, now=datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
 
     assert refused.value.code == BillingErrorCode.ACT_REFUSED_WHILE_UNPAID
     assert not Order.objects.exists() and not DeviceRenewal.objects.exists()
@@ -317,7 +348,7 @@ def test_ordering_by_card_is_refused_while_unpaid_before_any_psp_call(gateway, s
 
 
 def test_an_order_is_paid_at_its_price_by_its_customer_only(line, gateway, stripe_settings):
-    renewal, attempt = _order(line, gateway)
+    renewal, attempt = order_by_card(line, gateway)
     other = woot_line(card_account(), activated_at=paris(2026, 10, 15))
     stranger = other.billing_account.customer
 
@@ -349,8 +380,8 @@ def test_an_order_is_paid_at_its_price_by_its_customer_only(line, gateway, strip
 def test_a_payment_for_an_order_cancelled_meanwhile_is_refunded_by_the_webhook(
     line, gateway, stripe_settings, client
 ):
-    renewal, attempt = _order(line, gateway)
-    _hand_and_confirm(attempt, gateway, stripe_settings, CARD_OK)
+    renewal, attempt = order_by_card(line, gateway)
+    hand_and_confirm(attempt, gateway, stripe_settings, CARD_OK)
     # The operator cancels the order while the bank confirms the payment.
     order_advance(
         order=renewal.order, to_status=OrderStatus.CANCELLED, actor=Actor.system(), now=ORDERED_AT
@@ -377,7 +408,7 @@ def test_a_payment_for_an_order_cancelled_meanwhile_is_refunded_by_the_webhook(
 
 
 def _delivered(line, gateway, psp):
-    renewal, attempt = _paid_order(line, gateway, psp)
+    renewal, attempt = paid_order(line, gateway, psp)
     for days in range(7):
         _sync(ORDERED_AT + timedelta(days=days, hours=1))
     renewal.refresh_from_db()

@@ -443,8 +443,10 @@ def test_the_reconcile_command_cancels_abandoned_attempts_at_the_psp(
 
     assert out.getvalue().splitlines() == [
         "examined=1 succeeded=0 failed=1 waiting=0",
+        "device orders without payment cancelled=0",
         "refunds examined=0 succeeded=0 failed=0 waiting=0",
         "examined=0 succeeded=0 failed=0 waiting=0",
+        "device orders without payment cancelled=0",
         "refunds examined=0 succeeded=0 failed=0 waiting=0",
     ]
     abandoned.refresh_from_db()

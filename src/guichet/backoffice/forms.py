@@ -77,3 +77,9 @@ class ReplyForm(forms.Form):
     text = forms.CharField(
         label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
     )
+
+
+class RefundTransferForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Reference of the bank transfer made to the customer"), max_length=140
+    )

@@ -19,4 +19,6 @@ urlpatterns = [
     path("incidents/<int:ticket_id>/note/", views.ticket_note, name="ticket_note"),
     path("incidents/<int:ticket_id>/statut/", views.ticket_move, name="ticket_move"),
     path("messages/<int:customer_id>/", views.thread, name="thread"),
+    path("remboursements/<int:refund_id>/relance/", views.refund_retry, name="refund_retry"),
+    path("remboursements/<int:refund_id>/virement/", views.refund_transfer, name="refund_transfer"),
 ]

@@ -20,6 +20,7 @@ from guichet.backoffice.forms import (
     MoveCompleteForm,
     NewHolderForm,
     QueueFilterForm,
+    RefundTransferForm,
     RejectForm,
     ReplyForm,
     ResolutionForm,
@@ -61,9 +62,18 @@ from guichet.lines.offer_services import (
     equipment_return_close,
     line_transfer_complete,
 )
+from guichet.payments.errors import PaymentError
+from guichet.payments.models import CardRefund, CardRefundStatus
+from guichet.payments.psp import card_gateway
+from guichet.payments.selectors.card import card_refund_get, card_refunds_to_settle
+from guichet.payments.services.refunds import (
+    card_refund_retry,
+    card_refund_send,
+    card_refund_transfer_record,
+)
 
 # Every refusal a console act can meet carries a French `message` naming what was wrong.
-REFUSALS = (BillingError, CareError, CustomerError, LineError, OfferError)
+REFUSALS = (BillingError, CareError, CustomerError, LineError, OfferError, PaymentError)
 
 
 def advisor_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -88,20 +98,37 @@ def _advisor(request: HttpRequest) -> Actor:
 @require_GET
 @advisor_view
 def queue(request: HttpRequest) -> HttpResponse:
+    return _render_queue(request)
+
+
+def _render_queue(
+    request: HttpRequest, *, status: int = 200, refused_transfer: RefundTransferForm | None = None
+) -> HttpResponse:
     filters = QueueFilterForm(request.GET or None)
-    kind = status = ""
+    kind = request_status = ""
     if filters.is_valid():
-        kind, status = filters.cleaned_data["kind"], filters.cleaned_data["status"]
+        kind, request_status = filters.cleaned_data["kind"], filters.cleaned_data["status"]
+    refunds = [
+        (
+            refund,
+            refused_transfer
+            if refused_transfer is not None and refused_transfer.prefix == _prefix(refund)
+            else RefundTransferForm(prefix=_prefix(refund)),
+        )
+        for refund in card_refunds_to_settle()
+    ]
     return render(
         request,
         "backoffice/queue.html",
         {
             "filters": filters,
-            "requests": request_queue(kind=kind, status=status),
+            "requests": request_queue(kind=kind, status=request_status),
             "tickets": ticket_queue(),
             "waiting_messages": advisor_queue(),
+            "refunds": refunds,
             "today": timezone.localdate(),
         },
+        status=status,
     )
 
 
@@ -386,6 +413,70 @@ def ticket_move(request: HttpRequest, ticket_id: int) -> HttpResponse:
     else:
         flash.success(request, _("Ticket updated."))
     return redirect("backoffice:ticket_detail", ticket_id=ticket_id)
+
+
+# Card refunds the PSP refused -------------------------------------------------------------------
+
+
+def _prefix(refund: CardRefund) -> str:
+    return f"refund{refund.pk}"
+
+
+def _refund_or_404(refund_id: int) -> CardRefund:
+    refund = card_refund_get(refund_id=refund_id)
+    if refund is None:
+        raise Http404
+    return refund
+
+
+@require_POST
+@advisor_view
+def refund_retry(request: HttpRequest, refund_id: int) -> HttpResponse:
+    """Ask the PSP again, with a new refund of the same payment, sent once it is written."""
+    refund = _refund_or_404(refund_id)
+    now = timezone.now()
+    try:
+        gateway = card_gateway()
+        retried = card_refund_retry(refund=refund, actor=_advisor(request), now=now)
+    except PaymentError as refused:
+        flash.error(request, refused.message)
+        return redirect("backoffice:queue")
+    sent = card_refund_send(refund=retried, now=now, gateway=gateway)
+    if sent.status == CardRefundStatus.SUCCEEDED:
+        flash.success(request, _("The card is refunded."))
+    elif sent.status == CardRefundStatus.FAILED:
+        flash.error(
+            request,
+            _("The PSP refused the refund again (%(code)s): refund it by bank transfer.")
+            % {"code": sent.failure_code},
+        )
+    else:
+        flash.success(
+            request, _("Refund asked of the PSP: its answer comes with the reconciliation.")
+        )
+    return redirect("backoffice:queue")
+
+
+@require_POST
+@advisor_view
+def refund_transfer(request: HttpRequest, refund_id: int) -> HttpResponse:
+    """Record the bank transfer the advisor made instead of the refused refund to the card."""
+    refund = _refund_or_404(refund_id)
+    form = RefundTransferForm(request.POST, prefix=_prefix(refund))
+    if not form.is_valid():
+        return _render_queue(request, status=400, refused_transfer=form)
+    try:
+        card_refund_transfer_record(
+            refund=refund,
+            reference=form.cleaned_data["reference"],
+            actor=_advisor(request),
+            now=timezone.now(),
+        )
+    except PaymentError as refused:
+        flash.error(request, refused.message)
+    else:
+        flash.success(request, _("Bank transfer recorded: the customer is told."))
+    return redirect("backoffice:queue")
 
 
 # Message threads -------------------------------------------------------------------------------

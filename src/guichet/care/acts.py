@@ -97,6 +97,7 @@ class Act(models.TextChoices):
     PAYMENT_ATTEMPT_SETTLE = "payment_attempt.settle", "Résultat d'un paiement par carte"
     CARD_REFUND_CREATE = "card_refund.create", "Remboursement sur la carte demandé"
     CARD_REFUND_SETTLE = "card_refund.settle", "Résultat d'un remboursement sur la carte"
+    CARD_REFUND_TRANSFER = "card_refund.transfer", "Remboursement fait par virement"
     # The portal's acts, one block per part (issues 5 and 6).
     # -- portal: home and usage --
     LINE_SET_DATA_MODE = "line.set_data_mode", "Mode de consommation data"

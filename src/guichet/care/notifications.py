@@ -290,6 +290,13 @@ TEMPLATES: dict[str, NotificationTemplate] = {
         " {reason}" + _SIGNATURE,
         sms_body="Commande n° {order} annulée : {reason}",
     ),
+    "card_refund_transferred": NotificationTemplate(
+        subject="Votre remboursement de {amount} par virement",
+        email_body="Bonjour {first_name},\n\nLe remboursement de {amount} sur votre carte n'a"
+        " pas pu aboutir ({reason}) : nous vous l'avons fait par virement bancaire, référence"
+        " {reference}. Il apparaîtra sur votre compte sous quelques jours ouvrés." + _SIGNATURE,
+        sms_body="Remboursement de {amount} fait par virement (réf. {reference}).",
+    ),
     "device_renewal_withdrawn": NotificationTemplate(
         subject="Votre rétractation pour la commande n° {order}",
         email_body="Bonjour {first_name},\n\nNous avons bien reçu votre rétractation pour"

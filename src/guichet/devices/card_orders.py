@@ -8,9 +8,12 @@ cancel the order when the PSP answers): so these live here, not in devices.servi
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef
 
 from guichet.care.actors import Actor
+from guichet.care.models import OrderStatus
 from guichet.customers.models import Customer
 from guichet.devices.models import DeviceRenewal, RenewalPayment
 from guichet.devices.services import (
@@ -31,6 +34,8 @@ from guichet.payments.services.card import card_payment_abandon, card_payment_st
 from guichet.payments.services.refunds import card_refund_send
 
 logger = logging.getLogger("guichet.devices")
+
+SYSTEM = Actor.system()
 
 
 def device_renewal_order_by_card(
@@ -113,3 +118,33 @@ def device_renewal_cancel_and_refund(
     if refund is not None:
         refund = card_refund_send(refund=refund, now=now, gateway=gateway)
     return Cancellation(renewal=renewal, refund=refund)
+
+
+def device_orders_without_payment_cancel(
+    *, now: datetime, stale_after: timedelta, limit: int = 500
+) -> int:
+    """Cancel the orders committed awaiting their card payment for longer than `stale_after`
+    whose payment never started: the process stopped between the order's commit and the
+    payment's first write (`device_renewal_order_by_card`), so no PSP answer, reconciliation
+    or customer's payment page will ever settle them, and their phone stays out of stock.
+    Run by `guichet payments reconcile`, after the attempts; returns how many were cancelled."""
+    stale = (
+        DeviceRenewal.objects.filter(
+            payment=RenewalPayment.CARD,
+            paid_at__isnull=True,
+            order__status=OrderStatus.RECEIVED,
+            order__created_at__lte=now - stale_after,
+        )
+        .exclude(Exists(PaymentAttempt.objects.filter(order_id=OuterRef("order_id"))))
+        .order_by("order__created_at", "order_id")[:limit]
+    )
+    cancelled = 0
+    for renewal in stale:
+        renewal = device_renewal_card_unpaid(
+            renewal=renewal,
+            reason="Le paiement n'a jamais pu commencer : commandez à nouveau.",
+            actor=SYSTEM,
+            now=now,
+        )
+        cancelled += renewal.order.status == OrderStatus.CANCELLED
+    return cancelled

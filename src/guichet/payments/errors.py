@@ -20,6 +20,8 @@ class PaymentErrorCode(StrEnum):
     REFUSED_WHILE_UNPAID = "payment_refused_while_unpaid"
     ORDER_NOT_AWAITING_PAYMENT = "payment_order_not_awaiting_payment"
     NOT_REFUNDABLE = "payment_not_refundable"
+    REFUND_NOT_FAILED = "payment_refund_not_failed"
+    TRANSFER_REFERENCE_MISSING = "payment_transfer_reference_missing"
     WEBHOOK_SIGNATURE_INVALID = "payment_webhook_signature_invalid"
     # SEPA direct debit (payments.services.direct_debit)
     IBAN_INVALID = "payments_iban_invalid"

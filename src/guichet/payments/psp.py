@@ -38,7 +38,12 @@ class PspOutcomeUnknown(Exception):
 
 
 class PspRefused(Exception):
-    """The PSP answered and refused the request: nothing happened there."""
+    """The PSP answered and refused the request: nothing happened there. `code` is its error
+    code (Stripe's `charge_already_refunded`…), when it gave one."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class PspDeclined(Exception):
@@ -241,7 +246,7 @@ class StripeGateway:
         except (stripe.APIConnectionError, stripe.APIError) as error:
             raise PspOutcomeUnknown(f"{type(error).__name__}: {error}") from None
         except stripe.StripeError as error:
-            raise PspRefused(f"{type(error).__name__}: {error}") from None
+            raise PspRefused(f"{type(error).__name__}: {error}", code=error.code or "") from None
 
     def customer_create(self, *, reference: str, idempotency_key: str) -> str:
         customer = self._call(

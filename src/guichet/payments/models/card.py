@@ -224,7 +224,8 @@ class CardRefund(models.Model):
     Its row is written in the transaction of the act that owes the money back (a device order
     cancelled before shipping), before the PSP is called; its id is the PSP idempotency key
     (`card_refund:{id}`). One live refund per attempt, of the whole amount: a failed one may
-    be followed by another."""
+    be followed by another (an advisor retries it), or settled by a bank transfer an advisor
+    made (`transferred_at`), after which the payment is refunded for good."""
 
     attempt = models.ForeignKey(PaymentAttempt, on_delete=models.PROTECT, related_name="refunds")
     amount_cents = models.BigIntegerField()
@@ -236,12 +237,21 @@ class CardRefund(models.Model):
     failure_code = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField()
     status_changed_at = models.DateTimeField()
+    # A failed refund an advisor made by bank transfer instead: when they recorded it, and the
+    # transfer's reference in the operator's bank.
+    transferred_at = models.DateTimeField(null=True, blank=True)
+    transfer_reference = models.CharField(max_length=140, blank=True)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["created_at", "id"]
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.CheckConstraint(
                 condition=models.Q(amount_cents__gt=0), name="card_refund_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(transferred_at__isnull=True)
+                | (models.Q(status=CardRefundStatus.FAILED) & ~models.Q(transfer_reference="")),
+                name="card_refund_transfer_of_failed_with_reference",
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=CardRefundStatus.values),

@@ -2,11 +2,13 @@
 
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from guichet.customers.models import Customer
 from guichet.payments.models.card import (
     OPEN_STATUSES,
+    CardRefund,
+    CardRefundStatus,
     PaymentAttempt,
     PaymentAttemptStatus,
     PspCustomer,
@@ -54,3 +56,19 @@ def payment_attempt_ids_to_reconcile(
         .order_by("status_changed_at", "id")
         .values_list("id", flat=True)[:limit]
     )
+
+
+def card_refunds_to_settle() -> list[CardRefund]:
+    """The failed refunds an advisor has to settle, oldest failure first: the last refund of its
+    payment, failed at the PSP, not made by bank transfer (payments.services.refunds)."""
+    later = CardRefund.objects.filter(attempt_id=OuterRef("attempt_id"), pk__gt=OuterRef("pk"))
+    return list(
+        CardRefund.objects.filter(status=CardRefundStatus.FAILED, transferred_at__isnull=True)
+        .exclude(Exists(later))
+        .select_related("attempt__customer")
+        .order_by("status_changed_at", "id")
+    )
+
+
+def card_refund_get(*, refund_id: int) -> CardRefund | None:
+    return CardRefund.objects.select_related("attempt__customer").filter(pk=refund_id).first()

@@ -11,8 +11,11 @@ The same discipline as the payments (services.card): never a PSP call inside a t
 - `card_refunds_reconcile` (`guichet payments reconcile`) asks again for every refund created,
   pending or unknown: the same key makes the PSP answer with the refund it already made.
 
-A failed refund stays failed: the money is owed, an advisor refunds it by other means (logged
-at error level, and in the customer's activity).
+A failed refund stays failed: the money is owed (logged at error level, and in the customer's
+activity). It waits in the advisor console (`card_refunds_to_settle`) until an advisor either
+asks the PSP again with a new refund (`card_refund_retry`: a refusal that has passed, such as
+a PSP fault) or refunds it by bank transfer and records the transfer
+(`card_refund_transfer_record`), after which the payment is refunded for good.
 """
 
 import logging
@@ -20,10 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 
 from guichet.care.actors import Actor
 from guichet.care.acts import Act
-from guichet.care.services import activity_record
+from guichet.care.services import activity_record, activity_record_and_notify
 from guichet.catalog.rendering import euros
 from guichet.payments.errors import PaymentError, PaymentErrorCode
 from guichet.payments.models.card import (
@@ -68,7 +72,9 @@ def card_refund_create(
             message="Seul un paiement par carte réussi peut être remboursé.",
             extra={"attempt": attempt.pk, "status": attempt.status},
         )
-    if attempt.refunds.exclude(status=CardRefundStatus.FAILED).exists():
+    if attempt.refunds.filter(
+        ~Q(status=CardRefundStatus.FAILED) | Q(transferred_at__isnull=False)
+    ).exists():
         raise PaymentError(
             code=PaymentErrorCode.NOT_REFUNDABLE,
             message="Ce paiement par carte est déjà remboursé.",
@@ -137,6 +143,69 @@ def card_refund_record(
     return refund
 
 
+def _failed_to_settle(refund: CardRefund) -> CardRefund:
+    """`refund` locked, if it is the last refund of its payment, failed and not transferred:
+    what an advisor settles, once."""
+    refund = (
+        CardRefund.objects.select_for_update(of=("self",))
+        .select_related("attempt__customer")
+        .get(pk=refund.pk)
+    )
+    later = CardRefund.objects.filter(attempt_id=refund.attempt_id, pk__gt=refund.pk).exists()
+    if refund.status != CardRefundStatus.FAILED or refund.transferred_at or later:
+        raise PaymentError(
+            code=PaymentErrorCode.REFUND_NOT_FAILED,
+            message=f"Le remboursement n° {refund.pk} n'est plus à traiter : il a abouti, est en"
+            " cours ou a déjà été relancé ou fait par virement.",
+            extra={"refund": refund.pk, "status": refund.status},
+        )
+    return refund
+
+
+@transaction.atomic
+def card_refund_retry(*, refund: CardRefund, actor: Actor, now: datetime) -> CardRefund:
+    """A new refund of the payment a failed `refund` was for, written here; the caller sends it
+    to the PSP once committed (`card_refund_send`). For a refusal that has passed (a fault at
+    the PSP); a card closed since the payment fails again."""
+    refund = _failed_to_settle(refund)
+    return card_refund_create(attempt=refund.attempt, reason=refund.reason, actor=actor, now=now)
+
+
+@transaction.atomic
+def card_refund_transfer_record(
+    *, refund: CardRefund, reference: str, actor: Actor, now: datetime
+) -> CardRefund:
+    """The advisor refunded a failed `refund` by bank transfer (reference as the operator's bank
+    gave it): the payment is refunded for good, and no refund to the card may follow."""
+    reference = reference.strip()
+    if not reference:
+        raise PaymentError(
+            code=PaymentErrorCode.TRANSFER_REFERENCE_MISSING,
+            message="Indiquez la référence du virement de remboursement.",
+            extra={"refund": refund.pk},
+        )
+    refund = _failed_to_settle(refund)
+    refund.transferred_at, refund.transfer_reference = now, reference[:140]
+    refund.save(update_fields=["transferred_at", "transfer_reference"])
+    activity_record_and_notify(
+        customer=refund.attempt.customer,
+        actor=actor,
+        act=Act.CARD_REFUND_TRANSFER,
+        subject=refund,
+        summary=f"Remboursement de {euros(refund.amount_cents)} fait par virement (référence"
+        f" {refund.transfer_reference}) : {refund.reason}"[:300],
+        at=now,
+        new_values={"transferred_at": now, "transfer_reference": refund.transfer_reference},
+        template="card_refund_transferred",
+        context={
+            "amount": euros(refund.amount_cents),
+            "reason": refund.reason,
+            "reference": refund.transfer_reference,
+        },
+    )
+    return refund
+
+
 def _record_answer(refund: CardRefund, answer: RefundState, now: datetime) -> CardRefund:
     status = _PSP_REFUND_STATUSES.get(answer.status, CardRefundStatus.PENDING)
     return card_refund_record(
@@ -166,7 +235,7 @@ def card_refund_send(*, refund: CardRefund, now: datetime, gateway: CardGateway)
         logger.warning("card_refund:%s: no answer from the PSP: %s", refund.pk, error)
         return card_refund_record(refund=refund, status=CardRefundStatus.UNKNOWN, now=now)
     except (PspRefused, PspDeclined) as error:
-        code = error.code if isinstance(error, PspDeclined) else "psp_refused"
+        code = error.code or "psp_refused"
         logger.warning("card_refund:%s refused by the PSP: %s", refund.pk, error)
         return card_refund_record(
             refund=refund, status=CardRefundStatus.FAILED, now=now, failure_code=code
