@@ -8,14 +8,21 @@ from urllib.parse import urlparse
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from guichet.billing.models import Invoice, InvoiceLineKind
 from guichet.billing.rules import prorata_cents
 from guichet.billing.services import bill_run
-from guichet.care.models import OutboxMessage, Request, RequestStatus
+from guichet.care.models import Order, OutboxMessage, Request, RequestStatus
+from guichet.catalog.models import Product
 from guichet.customers.models import Customer
 from guichet.customers.selectors import password_reset_user
 from guichet.lines import offer_services as offer
+from guichet.lines.emergencies import (
+    sim_replacement_activate,
+    sim_replacement_order,
+    sim_replacement_price_cents,
+)
 from guichet.lines.models import (
     Line,
     LineStatus,
@@ -27,7 +34,7 @@ from guichet.lines.selectors import rating_lines_frame
 from guichet.lines.services import line_activate, subscription_add
 from guichet.usage.routing import route
 from tests.backoffice.conftest import client_for
-from tests.customers.builders import NOW, SYSTEM, as_customer, make_customer
+from tests.customers.builders import NOW, SYSTEM, as_customer, give_address, make_customer
 from tests.lines.builders import make_account, make_mobile_line
 from tests.rating.conftest import frame, record
 
@@ -143,6 +150,61 @@ def test_a_transfer_in_the_month_of_activation_charges_the_activation_fee_once(
     assert new_line.transferred_from == line
     line.refresh_from_db()
     assert line.termination_reason == TerminationReason.TRANSFER
+
+
+def test_an_option_s_free_first_month_is_not_granted_again_to_the_new_holder(
+    mobile, catalog, advisor_client
+):
+    """Mobile security (« Premier mois offert », once per line) taken on 2 April: free until
+    2 May. The line passes to Inès on 16 April: she has the rest of that month free, not one
+    of her own (without the former record, she would be billed from 16 May only)."""
+    kaspersky = Product.objects.get(code="securite-kaspersky")
+    subscription_add(
+        line=mobile, product=kaspersky, actor=SYSTEM, now=datetime(2025, 4, 2, 8, 0, tzinfo=UTC)
+    )
+    _post_transfer(advisor_client, _accepted_transfer(mobile))
+
+    bill_run(period=date(2025, 4, 1), now=datetime(2025, 5, 1, 8, 0, tzinfo=UTC))
+    bill_run(period=date(2025, 5, 1), now=datetime(2025, 6, 1, 8, 0, tzinfo=UTC))
+
+    new_holder = Customer.objects.get(user__email="ines@example.fr")
+    new_line = Line.objects.get(msisdn=mobile.msisdn, status=LineStatus.ACTIVE)
+    with time_machine.travel(DONE, tick=False):
+        page = client_for(new_holder).get(reverse("selfcare:add_ons", args=[new_line.pk]))
+    assert "offerte jusqu'au 1 mai 2025" in page.content.decode()
+    option_fees = [
+        (fee.service_start, fee.service_end, fee.amount_cents)
+        for invoice in Invoice.objects.filter(billing_account__customer=new_holder).order_by(
+            "period_start"
+        )
+        for fee in invoice.lines.filter(kind=InvoiceLineKind.OPTION_FEE).order_by("service_start")
+    ]
+    # 3 € a month (brochure, Options): 30 of May's 31 days.
+    assert option_fees == [
+        (date(2025, 4, 16), date(2025, 4, 30), 0),
+        (date(2025, 5, 1), date(2025, 5, 1), 0),
+        (
+            date(2025, 5, 2),
+            date(2025, 5, 31),
+            prorata_cents(monthly_cents=300, days=30, month_days=31),
+        ),
+    ]
+
+
+def test_the_free_replacement_sim_of_the_line_is_not_granted_again_to_the_new_holder(
+    mobile, advisor_client
+):
+    """« GRATUIT la première fois » from self-care, over the line's life: a transfer does not
+    start a new one."""
+    former = mobile.billing_account.customer
+    give_address(former)
+    swap = sim_replacement_order(line=mobile, actor=as_customer(former), now=ASKED)
+    assert Order.objects.get(pk=swap.order_id).total_cents == 0
+    sim_replacement_activate(line=mobile, iccid=swap.iccid, actor=as_customer(former), now=ASKED)
+    _post_transfer(advisor_client, _accepted_transfer(mobile))
+    new_line = Line.objects.get(msisdn=mobile.msisdn, status=LineStatus.ACTIVE)
+
+    assert sim_replacement_price_cents(line=new_line, channel="selfcare") == 1000
 
 
 def test_the_new_holder_receives_a_link_that_lets_them_choose_a_password(mobile, advisor_client):

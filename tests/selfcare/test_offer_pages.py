@@ -86,14 +86,20 @@ def test_an_option_shows_its_price_before_it_is_added(client, personas):
 
     confirm = client.post(url, {"action": "subscribe", "code": "securite-kaspersky"})
     assert "Vérifiez avant de confirmer" in confirm.content.decode()
-    assert "Gratuit (premier mois offert)" in confirm.content.decode()
+    # « Premier mois offert »: from today, 23 November, to 22 December included.
+    assert (
+        "Gratuit jusqu'au 22 décembre 2026 (premier mois offert une fois par ligne)"
+        in confirm.content.decode()
+    )
     assert not Subscription.objects.filter(line=line, product__code="securite-kaspersky")
 
     done = client.post(url, {"action": "subscribe", "code": "securite-kaspersky", "confirm": "1"})
     assert done.status_code == 302
     subscription = Subscription.objects.get(line=line, product__code="securite-kaspersky")
     assert subscription.status == SubscriptionStatus.ACTIVE
-    assert "Reconduite le 1 décembre 2026" in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert "Reconduite le 1 décembre 2026" in page
+    assert "offerte jusqu'au 22 décembre 2026" in page
 
 
 def test_an_option_cancelled_on_the_page_ends_at_the_renewal_then_is_offered_again(

@@ -22,7 +22,8 @@ Rules chosen (each pinned by tests/billing/test_rules.py):
 - **Plan / box offer**: two lines, the list price and the discount (negative), each prorated.
 - **Options** (monthly, tacitly renewed, brochure Options note (3)) are billed per day like the
   plan. An option with `free_months` (« Premier mois offert », once per line) is free from the
-  first day the line ever had it until the same day `free_months` months later (excluded); the
+  first day the line ever had it (a line transfer, CGS 12, continues the line: the former
+  holder's days count) until the same day `free_months` months later (excluded); the
   free days appear as a 0-cent line labelled « offert », so that the customer sees the gift.
   An option whose price is 0 (free options) produces no line.
 - **Top-ups** are one-off: charged at their price in the period of the day they start.
@@ -52,7 +53,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -216,6 +217,9 @@ class LineFacts:
     # False on the record a line transfer (CGS 12) continues the contract on: its activation
     # fee was the former holder's, on the former record.
     charges_activation: bool = True
+    # On such a record, the day each product first started on the contract's former records:
+    # a first free month granted there is not granted again.
+    first_starts_before_transfer: Mapping[str, date] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -299,7 +303,11 @@ def _recurring(
 
 
 def _first_start(line: LineFacts, code: str) -> date:
-    return min(s.span.start for s in line.subscriptions if s.code == code)
+    """The first day the line's contract had the product, on this record or a former one."""
+    starts = [s.span.start for s in line.subscriptions if s.code == code]
+    if code in line.first_starts_before_transfer:
+        starts.append(line.first_starts_before_transfer[code])
+    return min(starts)
 
 
 def period_days(period_start: date, period_stop: date | None = None) -> tuple[date, int]:

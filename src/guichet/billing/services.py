@@ -1178,6 +1178,10 @@ def _line_facts(line: Line) -> rules.LineFacts:
             for subscription in line.billed_subscriptions  # type: ignore[attr-defined]
         ),
         charges_activation=line.transferred_from_id is None,
+        first_starts_before_transfer={
+            code: _paris_date(starts_at)
+            for code, starts_at in line.first_starts_before_transfer.items()  # type: ignore[attr-defined]
+        },
     )
 
 

@@ -65,7 +65,7 @@ from guichet.lines.models import (
 from guichet.lines.partners import manufacturer_codes, sim_logistics
 from guichet.lines.provisioning import network_provisioning
 from guichet.lines.rules import normalize_iccid
-from guichet.lines.selectors import sim_swap_pending
+from guichet.lines.selectors import contract_record_ids, sim_swap_pending
 from guichet.lines.services import line_reinstate, line_suspend
 
 LOSS_THEFT_REASONS = (SuspensionReason.LOSS, SuspensionReason.THEFT)
@@ -264,15 +264,22 @@ def porting_code_show(*, line: Line, actor: Actor, now: datetime) -> str:
 
 def sim_replacement_price_cents(*, line: Line, channel: Channel) -> int:
     """The next replacement's fee through `channel`: brochure "Remplacement de carte SIM", free
-    the first time from self-care, then 10 € (catalog fee "remplacement-carte-sim")."""
-    previous = SimSwap.objects.filter(line=line, channel=channel).count()
+    the first time from self-care "sur la durée de vie de la ligne" (a line transfer does not
+    start a new life: the former holder's replacements count), then 10 € (catalog fee
+    "remplacement-carte-sim")."""
     price = (
         catalog_current()
         .fee(SIM_REPLACEMENT_FEE)
-        .price_cents_for(channel=channel, previous_uses=previous)
+        .price_cents_for(channel=channel, previous_uses=_previous_swaps(line, channel))
     )
     assert price is not None  # the catalog offers it by phone and from self-care
     return price
+
+
+def _previous_swaps(line: Line, channel: Channel) -> int:
+    return SimSwap.objects.filter(
+        line_id__in=contract_record_ids(line=line), channel=channel
+    ).count()
 
 
 @transaction.atomic
@@ -300,7 +307,7 @@ def sim_replacement_order(*, line: Line, actor: Actor, now: datetime) -> SimSwap
             "Indiquez d'abord votre adresse : la carte y sera envoyée.",
         )
     channel = _channel(actor)
-    previous = SimSwap.objects.filter(line=line, channel=channel).count()
+    previous = _previous_swaps(line, channel)
     price = sim_replacement_price_cents(line=line, channel=channel)
     fee = catalog_current().fee(SIM_REPLACEMENT_FEE)
     order = order_create(

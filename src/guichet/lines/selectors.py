@@ -2,18 +2,19 @@
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db.models import FilteredRelation, Prefetch, Q
+from django.db.models import FilteredRelation, Min, Prefetch, Q
 
 from guichet.billing.models import BillingAccount
 from guichet.catalog.errors import CatalogError
-from guichet.catalog.models import Market, ProductKind
+from guichet.catalog.models import Market, Product, ProductKind
 from guichet.catalog.selectors import catalog_current
 from guichet.customers.models import Customer
+from guichet.customers.rules import paris_date
 from guichet.lines.models import (
     MAIN_OFFER_KINDS,
     BoxLineDetails,
@@ -29,6 +30,7 @@ from guichet.lines.models import (
     Subscription,
     SubscriptionStatus,
 )
+from guichet.lines.rules import add_months
 from guichet.lines.wifi_rules import box_factory_wifi
 
 
@@ -83,7 +85,8 @@ def activated_lines_by_billing_account(
     """The activated lines of these accounts, each with `billed_subscriptions`
     (`BilledSubscription`s): every subscription that started before `stop`, ended or not, in
     start order, except those already paid when bought (`prepaid_by`: a top-up bought by
-    card). Two queries."""
+    card), and `first_starts_before_transfer` (`first_starts_on_former_records`). Two queries,
+    and two per generation of transfers among them (none when no line was transferred)."""
     lines = list(
         Line.objects.filter(billing_account_id__in=account_ids, activated_at__isnull=False)
         .only(
@@ -106,11 +109,60 @@ def activated_lines_by_billing_account(
         )
     ):
         subscriptions[line_id].append(BilledSubscription(*values))
+    before_transfer = first_starts_on_former_records(lines=lines)
     by_account: dict[int, list[Line]] = {}
     for line in lines:
         line.billed_subscriptions = subscriptions[line.pk]  # type: ignore[attr-defined]
+        line.first_starts_before_transfer = before_transfer.get(line.pk, {})  # type: ignore[attr-defined]
         by_account.setdefault(line.billing_account_id, []).append(line)
     return by_account
+
+
+def first_starts_on_former_records(*, lines: Iterable[Line]) -> dict[int, dict[str, datetime]]:
+    """For each of `lines` that a line transfer continues (CGS 12: the contract goes on, on a
+    new record), when each product first started on the records the contract had before it,
+    by product code: what is granted once per line (an option's first free month) was granted
+    there. Two queries per generation of transfers, none when no line was transferred."""
+    firsts: dict[int, dict[str, datetime]] = {}
+    continued_in = {line.transferred_from_id: line.pk for line in lines if line.transferred_from_id}
+    while continued_in:
+        for former_id, code, starts_at in Subscription.objects.filter(
+            line_id__in=continued_in
+        ).values_list("line_id", "product__code", "starts_at"):
+            starts = firsts.setdefault(continued_in[former_id], {})
+            starts[code] = min(starts.get(code, starts_at), starts_at)
+        continued_in = {
+            earlier_id: continued_in[former_id]
+            for former_id, earlier_id in Line.objects.filter(
+                pk__in=continued_in, transferred_from__isnull=False
+            ).values_list("pk", "transferred_from_id")
+        }
+    return firsts
+
+
+def free_months_last_day(*, line: Line, product: Product, now: datetime) -> date | None:
+    """The last day `product` is free on `line` (« Premier mois offert », once per line: its
+    `free_months` from the first day the line's contract had it, on this record or one a line
+    transfer continued it from, as the bill run counts them), from today for a line that never
+    had it; None for a product without free months."""
+    months = int(product.details.get("free_months", 0))
+    if not months:
+        return None
+    first = Subscription.objects.filter(
+        line_id__in=contract_record_ids(line=line), product__code=product.code
+    ).aggregate(first=Min("starts_at"))["first"]
+    return add_months(paris_date(first or now), months) - timedelta(days=1)
+
+
+def contract_record_ids(*, line: Line) -> list[int]:
+    """The records of `line`'s contract: this one and those a line transfer (CGS 12) continued
+    it from, newest first. One query per transfer."""
+    records = [line.pk]
+    former = line.transferred_from_id
+    while former is not None:
+        records.append(former)
+        former = Line.objects.filter(pk=former).values_list("transferred_from_id", flat=True)[0]
+    return records
 
 
 def lines_for_billing_account(*, billing_account: BillingAccount) -> list[Line]:

@@ -28,7 +28,12 @@ from guichet.lines import offer_rules
 from guichet.lines import offer_services as offer
 from guichet.lines.errors import SubscriptionError
 from guichet.lines.models import Line, Subscription
-from guichet.lines.selectors import active_plan, line_get_for_customer, subscriptions_for_line
+from guichet.lines.selectors import (
+    active_plan,
+    free_months_last_day,
+    line_get_for_customer,
+    subscriptions_for_line,
+)
 from guichet.selfcare.forms.offer import (
     AddOnForm,
     BoxMoveForm,
@@ -81,11 +86,15 @@ def _add_on_rows(line: Line, now: Any) -> list[dict[str, Any]]:
     for subscription in subscriptions_for_line(line=line):
         if subscription.kind not in (ProductKind.OPTION, ProductKind.BONUS):
             continue
+        free_last_day = free_months_last_day(line=line, product=subscription.product, now=now)
         rows.append(
             {
                 "subscription": subscription,
                 "product": subscription.product,
-                "free_months": subscription.product.details.get("free_months", 0),
+                # Shown while the line's free month runs.
+                "free_until": free_last_day
+                if free_last_day is not None and free_last_day >= paris_date(now)
+                else None,
                 "renews_on": offer_rules.next_period_start(paris_date(now))
                 if subscription.ends_at is None
                 else None,
@@ -140,6 +149,8 @@ def add_ons(request: HttpRequest, customer: Customer, line_id: int) -> HttpRespo
         else:
             assert product is not None
             confirm["free_months"] = product.details.get("free_months", 0)
+            confirm["free_until"] = free_months_last_day(line=line, product=product, now=now)
+            confirm["today"] = paris_date(now)
             confirm["change_effect"] = product.details.get("change_effect", "immediate")
         return _page(request, "add_ons.html", {**context, "confirm": confirm})
     try:
