@@ -100,5 +100,6 @@ def test_the_queue_page_reads_in_a_fixed_number_of_queries(mobile, advisor_clien
             now=NOW,
             payload={"invoice_number": "F2025-000001"},
         )
-    # Session and user, then one query per queue (requests, tickets, messages, card refunds).
-    assert (one, queries_for_queue()) == (6, 6)
+    # Session and user, then one query per queue (requests, tickets, messages, card payments
+    # not credited, card refunds refused).
+    assert (one, queries_for_queue()) == (7, 7)

@@ -5,20 +5,26 @@ from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
 from guichet.billing.models import Invoice, InvoiceStatus
 from guichet.billing.services import bill_run
+from guichet.billing.settlement import invoice_payment_record
+from guichet.care.actors import Actor
 from guichet.care.acts import Act
 from guichet.care.models import Activity
 from guichet.catalog.models import CatalogRelease
-from guichet.lines.models import Subscription, SubscriptionStatus
+from guichet.lines.emergencies import loss_theft_declare, loss_theft_lift
+from guichet.lines.models import Subscription, SubscriptionStatus, SuspensionReason
 from guichet.payments.card_rules import refusal_message
 from guichet.payments.errors import PaymentError, PaymentErrorCode
 from guichet.payments.models import (
     CardPaymentPurpose,
+    CardRefund,
+    CardRefundStatus,
     InstalmentPlanStatus,
     PaymentAllocation,
     PaymentAttempt,
@@ -27,6 +33,7 @@ from guichet.payments.models import (
     PspEventOutcome,
 )
 from guichet.payments.psp import CardGateway, StripeGateway, card_gateway
+from guichet.payments.selectors.card import payment_attempts_not_credited
 from guichet.payments.selectors.instalments import instalment_plan_outstanding_cents
 from guichet.payments.services.card import (
     card_payment_confirm,
@@ -34,10 +41,11 @@ from guichet.payments.services.card import (
     card_payment_start,
     card_payments_reconcile,
     payment_attempt_create,
+    payment_attempt_credit_again,
     psp_event_receive,
 )
 from tests.billing.builders import paris, product, woot_line
-from tests.customers.builders import as_customer
+from tests.customers.builders import as_customer, make_advisor
 from tests.payments.card_builders import (
     ARREARS_AT,
     BEFORE_DUE,
@@ -65,6 +73,8 @@ from tests.payments.psp import (
 )
 
 pytestmark = pytest.mark.django_db
+
+SYSTEM = Actor.system()
 
 
 @pytest.fixture(autouse=True)
@@ -746,3 +756,94 @@ def test_the_webhook_secret_is_the_one_configured(stripe_settings, settings, cli
 
     assert response.status_code == 503
     assert response.json()["code"] == PaymentErrorCode.CARD_PAYMENTS_NOT_CONFIGURED
+
+
+def _advisor_client() -> Client:
+    client = Client()
+    client.force_login(make_advisor())
+    return client
+
+
+def test_an_invoice_paid_meanwhile_leaves_the_card_payment_to_an_advisor_who_refunds_it(
+    invoice, gateway, stripe_settings
+):
+    attempt = _start_invoice(invoice, gateway)
+    _pay_with(attempt, gateway, stripe_settings, CARD_OK)
+    # The customer also paid by bank transfer before the PSP's webhook came.
+    invoice_payment_record(
+        invoice=invoice, amount_cents=1299, reference="VIR-0042", actor=SYSTEM, now=BEFORE_DUE
+    )
+    _deliver_success(attempt, gateway, stripe_settings, now=BEFORE_DUE + timedelta(seconds=2))
+    attempt.refresh_from_db()
+    assert attempt.status == PaymentAttemptStatus.SUCCEEDED
+    assert attempt.credited_at is None and attempt.credit_error
+    advisor = _advisor_client()
+
+    queue = advisor.get("/conseiller/")
+    assert queue.context["uncredited"] == [attempt]
+    assert f"/conseiller/paiements/{attempt.pk}/rembourser/" in queue.content.decode()
+
+    # Credited again: the invoice is still paid, so it is not, and the reason stays.
+    advisor.post(f"/conseiller/paiements/{attempt.pk}/attribuer/")
+    attempt.refresh_from_db()
+    assert attempt.credited_at is None and attempt.credit_error
+    assert payment_attempts_not_credited() == [attempt]
+
+    refunded = advisor.post(f"/conseiller/paiements/{attempt.pk}/rembourser/", follow=True)
+
+    assert "La carte est remboursée" in refunded.content.decode()
+    refund = CardRefund.objects.get(attempt=attempt)
+    assert (refund.status, refund.amount_cents) == (CardRefundStatus.SUCCEEDED, 1299)
+    assert psp_get(stripe_settings, "refunds", refund.psp_refund_id)["amount"] == 1299
+    assert payment_attempts_not_credited() == []
+    invoice.refresh_from_db()
+    assert invoice.paid_cents == 1299  # the transfer, once
+    again = advisor.post(f"/conseiller/paiements/{attempt.pk}/rembourser/", follow=True)
+    assert "plus à attribuer" in again.content.decode()
+    assert CardRefund.objects.filter(attempt=attempt).count() == 1
+
+
+def test_a_top_up_paid_while_the_line_was_suspended_is_credited_by_an_advisor_once_it_is_back(
+    gateway, stripe_settings
+):
+    line = woot_line(card_account(), activated_at=paris(2026, 10, 15))
+    customer = line.billing_account.customer
+    bought_at = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+    top_up = product("data-usa-canada-500mo")
+    attempt = card_payment_start(
+        customer=customer,
+        purpose=CardPaymentPurpose.TOP_UP,
+        amount_cents=399,
+        line=line,
+        product=top_up,
+        actor=as_customer(customer),
+        now=bought_at,
+        gateway=gateway,
+    )
+    _pay_with(attempt, gateway, stripe_settings, CARD_OK)
+    # The phone is lost before the PSP confirms: the suspended line cannot take the top-up.
+    loss_theft_declare(
+        line=line, reason=SuspensionReason.LOSS, actor=as_customer(customer), now=bought_at
+    )
+    _deliver_success(attempt, gateway, stripe_settings, now=bought_at + timedelta(seconds=2))
+    attempt.refresh_from_db()
+    assert attempt.credited_at is None and attempt.credit_error
+    assert not Subscription.objects.filter(line=line, product=top_up).exists()
+    found_at = bought_at + timedelta(hours=3)
+    line.refresh_from_db()
+    loss_theft_lift(line=line, actor=as_customer(customer), now=found_at)
+
+    with time_machine.travel(found_at, tick=False):
+        done = _advisor_client().post(f"/conseiller/paiements/{attempt.pk}/attribuer/", follow=True)
+
+    assert "Le paiement est attribué" in done.content.decode()
+    attempt.refresh_from_db()
+    assert (attempt.credited_at, attempt.credit_error) == (found_at, "")
+    subscription = Subscription.objects.get(line=line, product=top_up)
+    assert (subscription.starts_at, subscription.prepaid_by) == (found_at, attempt.idempotency_key)
+    assert Activity.objects.filter(act=Act.PAYMENT_ATTEMPT_CREDIT, customer=customer).exists()
+    assert payment_attempts_not_credited() == []
+    with pytest.raises(PaymentError) as twice:
+        payment_attempt_credit_again(attempt=attempt, actor=SYSTEM, now=found_at)
+    assert twice.value.code == PaymentErrorCode.ATTEMPT_NOT_UNCREDITED
+    assert Subscription.objects.filter(line=line, product=top_up).count() == 1

@@ -19,6 +19,8 @@ urlpatterns = [
     path("incidents/<int:ticket_id>/note/", views.ticket_note, name="ticket_note"),
     path("incidents/<int:ticket_id>/statut/", views.ticket_move, name="ticket_move"),
     path("messages/<int:customer_id>/", views.thread, name="thread"),
+    path("paiements/<int:attempt_id>/attribuer/", views.payment_credit, name="payment_credit"),
+    path("paiements/<int:attempt_id>/rembourser/", views.payment_refund, name="payment_refund"),
     path("remboursements/<int:refund_id>/relance/", views.refund_retry, name="refund_retry"),
     path("remboursements/<int:refund_id>/virement/", views.refund_transfer, name="refund_transfer"),
 ]

@@ -63,9 +63,18 @@ from guichet.lines.offer_services import (
     line_transfer_complete,
 )
 from guichet.payments.errors import PaymentError
-from guichet.payments.models import CardRefund, CardRefundStatus
+from guichet.payments.models import CardRefund, CardRefundStatus, PaymentAttempt
 from guichet.payments.psp import card_gateway
-from guichet.payments.selectors.card import card_refund_get, card_refunds_to_settle
+from guichet.payments.selectors.card import (
+    card_refund_get,
+    card_refunds_to_settle,
+    payment_attempt_get,
+    payment_attempts_not_credited,
+)
+from guichet.payments.services.card import (
+    payment_attempt_credit_again,
+    payment_attempt_refund_uncredited,
+)
 from guichet.payments.services.refunds import (
     card_refund_retry,
     card_refund_send,
@@ -126,6 +135,7 @@ def _render_queue(
             "tickets": ticket_queue(),
             "waiting_messages": advisor_queue(),
             "refunds": refunds,
+            "uncredited": payment_attempts_not_credited(),
             "today": timezone.localdate(),
         },
         status=status,
@@ -415,6 +425,66 @@ def ticket_move(request: HttpRequest, ticket_id: int) -> HttpResponse:
     return redirect("backoffice:ticket_detail", ticket_id=ticket_id)
 
 
+# Card payments taken and not credited ---------------------------------------------------------
+
+
+def _attempt_or_404(attempt_id: int) -> PaymentAttempt:
+    attempt = payment_attempt_get(attempt_id=attempt_id)
+    if attempt is None:
+        raise Http404
+    return attempt
+
+
+@require_POST
+@advisor_view
+def payment_credit(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """Credit again what a card payment paid, once what stood in the way is gone."""
+    try:
+        attempt = payment_attempt_credit_again(
+            attempt=_attempt_or_404(attempt_id), actor=_advisor(request), now=timezone.now()
+        )
+    except PaymentError as refused:
+        flash.error(request, refused.message)
+        return redirect("backoffice:queue")
+    if attempt.credited_at is None:
+        flash.error(request, _("Still not credited: %(reason)s") % {"reason": attempt.credit_error})
+    else:
+        flash.success(request, _("The payment is credited."))
+    return redirect("backoffice:queue")
+
+
+@require_POST
+@advisor_view
+def payment_refund(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """Refund to the card what a card payment paid and nothing could take."""
+    now = timezone.now()
+    try:
+        gateway = card_gateway()
+        refund = payment_attempt_refund_uncredited(
+            attempt=_attempt_or_404(attempt_id), actor=_advisor(request), now=now
+        )
+    except PaymentError as refused:
+        flash.error(request, refused.message)
+        return redirect("backoffice:queue")
+    _flash_refund(request, card_refund_send(refund=refund, now=now, gateway=gateway))
+    return redirect("backoffice:queue")
+
+
+def _flash_refund(request: HttpRequest, sent: CardRefund) -> None:
+    if sent.status == CardRefundStatus.SUCCEEDED:
+        flash.success(request, _("The card is refunded."))
+    elif sent.status == CardRefundStatus.FAILED:
+        flash.error(
+            request,
+            _("The PSP refused the refund (%(code)s): refund it by bank transfer.")
+            % {"code": sent.failure_code},
+        )
+    else:
+        flash.success(
+            request, _("Refund asked of the PSP: its answer comes with the reconciliation.")
+        )
+
+
 # Card refunds the PSP refused -------------------------------------------------------------------
 
 
@@ -441,19 +511,7 @@ def refund_retry(request: HttpRequest, refund_id: int) -> HttpResponse:
     except PaymentError as refused:
         flash.error(request, refused.message)
         return redirect("backoffice:queue")
-    sent = card_refund_send(refund=retried, now=now, gateway=gateway)
-    if sent.status == CardRefundStatus.SUCCEEDED:
-        flash.success(request, _("The card is refunded."))
-    elif sent.status == CardRefundStatus.FAILED:
-        flash.error(
-            request,
-            _("The PSP refused the refund again (%(code)s): refund it by bank transfer.")
-            % {"code": sent.failure_code},
-        )
-    else:
-        flash.success(
-            request, _("Refund asked of the PSP: its answer comes with the reconciliation.")
-        )
+    _flash_refund(request, card_refund_send(refund=retried, now=now, gateway=gateway))
     return redirect("backoffice:queue")
 
 

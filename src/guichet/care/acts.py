@@ -95,6 +95,7 @@ class Act(models.TextChoices):
         "Paiement par carte en attente de la réponse de la banque",
     )
     PAYMENT_ATTEMPT_SETTLE = "payment_attempt.settle", "Résultat d'un paiement par carte"
+    PAYMENT_ATTEMPT_CREDIT = "payment_attempt.credit", "Paiement par carte attribué"
     CARD_REFUND_CREATE = "card_refund.create", "Remboursement sur la carte demandé"
     CARD_REFUND_SETTLE = "card_refund.settle", "Résultat d'un remboursement sur la carte"
     CARD_REFUND_TRANSFER = "card_refund.transfer", "Remboursement fait par virement"

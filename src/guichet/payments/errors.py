@@ -21,6 +21,7 @@ class PaymentErrorCode(StrEnum):
     ORDER_NOT_AWAITING_PAYMENT = "payment_order_not_awaiting_payment"
     NOT_REFUNDABLE = "payment_not_refundable"
     REFUND_NOT_FAILED = "payment_refund_not_failed"
+    ATTEMPT_NOT_UNCREDITED = "payment_attempt_not_uncredited"
     TRANSFER_REFERENCE_MISSING = "payment_transfer_reference_missing"
     WEBHOOK_SIGNATURE_INVALID = "payment_webhook_signature_invalid"
     # SEPA direct debit (payments.services.direct_debit)

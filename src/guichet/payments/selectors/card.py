@@ -72,3 +72,21 @@ def card_refunds_to_settle() -> list[CardRefund]:
 
 def card_refund_get(*, refund_id: int) -> CardRefund | None:
     return CardRefund.objects.select_related("attempt__customer").filter(pk=refund_id).first()
+
+
+def payment_attempts_not_credited() -> list[PaymentAttempt]:
+    """The card payments whose money was taken but could not be credited (`credit_error`: the
+    invoice paid meanwhile by other means, the line no longer able to take its top-up…) and
+    that no refund was written for, oldest first: an advisor credits or refunds each."""
+    return list(
+        PaymentAttempt.objects.filter(
+            status=PaymentAttemptStatus.SUCCEEDED, credited_at__isnull=True
+        )
+        .exclude(Exists(CardRefund.objects.filter(attempt_id=OuterRef("pk"))))
+        .select_related("customer", "invoice", "line", "product", "order")
+        .order_by("status_changed_at", "id")
+    )
+
+
+def payment_attempt_get(*, attempt_id: int) -> PaymentAttempt | None:
+    return PaymentAttempt.objects.select_related("customer").filter(pk=attempt_id).first()

@@ -59,6 +59,7 @@ from guichet.payments.models.card import (
     FINAL_STATUSES,
     IN_FLIGHT_STATUSES,
     CardPaymentPurpose,
+    CardRefund,
     PaymentAllocation,
     PaymentAttempt,
     PaymentAttemptStatus,
@@ -772,6 +773,68 @@ def payment_attempt_settle(
         },
     )
     return attempt
+
+
+def _uncredited(attempt: PaymentAttempt) -> PaymentAttempt:
+    """`attempt` locked, if its money was taken and neither credited nor refunded: what an
+    advisor settles (`payment_attempts_not_credited`)."""
+    attempt = (
+        PaymentAttempt.objects.select_for_update(of=("self",))
+        .select_related("customer", "invoice", "line__billing_account", "product", "order")
+        .get(pk=attempt.pk)
+    )
+    if (
+        attempt.status != PaymentAttemptStatus.SUCCEEDED
+        or attempt.credited_at is not None
+        or attempt.refunds.exists()
+    ):
+        raise _refuse(
+            PaymentErrorCode.ATTEMPT_NOT_UNCREDITED,
+            f"Le paiement par carte n° {attempt.pk} n'est plus à attribuer : il est attribué,"
+            " remboursé ou n'a pas abouti.",
+            attempt=attempt.pk,
+        )
+    return attempt
+
+
+@transaction.atomic
+def payment_attempt_credit_again(
+    *, attempt: PaymentAttempt, actor: Actor, now: datetime
+) -> PaymentAttempt:
+    """Credit again the money of a succeeded attempt that could not be credited when the PSP
+    confirmed it (`credit_error`), once what stood in the way is gone (a line suspended then
+    reinstated…): credited now, or its new reason kept."""
+    attempt = _uncredited(attempt)
+    error = _credit(attempt, now)
+    if not error:
+        attempt.credited_at, attempt.credit_error = now, ""
+        attempt.save(update_fields=["credited_at", "credit_error"])
+        _record(
+            attempt,
+            actor=actor,
+            act=Act.PAYMENT_ATTEMPT_CREDIT,
+            summary=f"Paiement par carte de {euros(attempt.amount_cents)} attribué :"
+            f" {_purpose(attempt).label(attempt)}"[:300],
+            now=now,
+            old={"credited": False},
+            new={"credited": True},
+        )
+        return attempt
+    attempt.credit_error = error
+    attempt.save(update_fields=["credit_error"])
+    return attempt
+
+
+@transaction.atomic
+def payment_attempt_refund_uncredited(
+    *, attempt: PaymentAttempt, actor: Actor, now: datetime
+) -> CardRefund:
+    """Owe back to the card the money of a succeeded attempt that could not be credited; the
+    caller sends the refund once committed (`card_refund_send`)."""
+    attempt = _uncredited(attempt)
+    return card_refund_create(
+        attempt=attempt, reason=f"non attribué : {attempt.credit_error}", actor=actor, now=now
+    )
 
 
 @dataclass(frozen=True)
