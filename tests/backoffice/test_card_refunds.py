@@ -12,7 +12,7 @@ from guichet.care.models import Activity, OrderStatus, OutboxMessage
 from guichet.devices.card_orders import device_renewal_cancel_and_refund
 from guichet.payments.errors import PaymentError, PaymentErrorCode
 from guichet.payments.models import CardRefund, CardRefundStatus
-from guichet.payments.psp import CardGateway, StripeGateway, card_gateway
+from guichet.payments.psp import CardGateway, card_gateway
 from guichet.payments.selectors.card import card_refunds_to_settle
 from guichet.payments.services.refunds import (
     card_refund_create,
@@ -23,7 +23,7 @@ from tests.billing.builders import paris, woot_line
 from tests.customers.builders import as_customer
 from tests.payments.card_builders import card_account
 from tests.payments.device_orders import ORDERED_AT, PRICE, paid_order
-from tests.payments.psp import psp_list, refusing_proxy
+from tests.payments.psp import gateway_via, psp_list, refusing_proxy
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def gateway(stripe_settings: str) -> CardGateway:
 
 
 @pytest.fixture
-def refused(gateway, stripe_settings, settings) -> CardRefund:
+def refused(gateway, stripe_settings) -> CardRefund:
     """A phone paid by card, its order cancelled before shipping; the PSP refuses the refund:
     the charge was refunded from its dashboard already."""
     line = woot_line(card_account(), activated_at=paris(2026, 10, 15))
@@ -47,14 +47,7 @@ def refused(gateway, stripe_settings, settings) -> CardRefund:
     with refusing_proxy(
         stripe_settings, path_suffix="/refunds", code="charge_already_refunded"
     ) as proxy:
-        refusing = StripeGateway(
-            secret_key=settings.GUICHET_STRIPE_SECRET_KEY,
-            publishable_key=settings.GUICHET_STRIPE_PUBLISHABLE_KEY,
-            webhook_secret=settings.GUICHET_STRIPE_WEBHOOK_SECRET,
-            api_base=proxy,
-            js_url=settings.GUICHET_STRIPE_JS_URL,
-            timeout_seconds=5,
-        )
+        refusing = gateway_via(proxy, timeout_seconds=5)
         cancelled = device_renewal_cancel_and_refund(
             renewal=renewal,
             actor=as_customer(attempt.customer),

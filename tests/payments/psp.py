@@ -19,9 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from guichet.payments.psp import StripeGateway
 from tests.conftest import STRIPE_TEST_KEYS
 
 CARD_OK = "4242424242424242"
@@ -116,6 +118,19 @@ def post_webhook(client: Client, payload: bytes, *, signature: str | None = None
         data=payload,
         content_type="application/json",
         headers={"stripe-signature": signature or signature_header(payload)},
+    )
+
+
+def gateway_via(proxy: str, *, timeout_seconds: float) -> StripeGateway:
+    """The configured gateway (the tests' keys, `stripe_settings`), its API calls sent to
+    `proxy` (`slow_proxy`, `refusing_proxy`) and given up after `timeout_seconds`."""
+    return StripeGateway(
+        secret_key=settings.GUICHET_STRIPE_SECRET_KEY,
+        publishable_key=settings.GUICHET_STRIPE_PUBLISHABLE_KEY,
+        webhook_secret=settings.GUICHET_STRIPE_WEBHOOK_SECRET,
+        api_base=proxy,
+        js_url=settings.GUICHET_STRIPE_JS_URL,
+        timeout_seconds=timeout_seconds,
     )
 
 

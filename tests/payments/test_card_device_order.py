@@ -39,7 +39,7 @@ from guichet.payments.models import (
     PaymentAttempt,
     PaymentAttemptStatus,
 )
-from guichet.payments.psp import CardGateway, StripeGateway, card_gateway
+from guichet.payments.psp import CardGateway, card_gateway
 from guichet.payments.receipts import device_order_receipt_attempt, device_order_receipt_pdf
 from guichet.payments.services.card import (
     card_payment_start,
@@ -62,6 +62,7 @@ from tests.payments.psp import (
     CARD_DECLINED,
     CARD_OK,
     event_payload,
+    gateway_via,
     post_webhook,
     psp_get,
     psp_list,
@@ -303,19 +304,12 @@ def test_a_paid_order_cancelled_before_shipping_is_refunded_to_the_card_once(
 
 
 def test_a_refund_left_without_answer_is_made_once_by_the_reconciliation(
-    line, gateway, stripe_settings, settings
+    line, gateway, stripe_settings
 ):
     renewal, attempt = paid_order(line, gateway, stripe_settings)
 
     with slow_proxy(stripe_settings, delay_seconds=1.5, path_suffix="/refunds") as proxy:
-        impatient = StripeGateway(
-            secret_key=settings.GUICHET_STRIPE_SECRET_KEY,
-            publishable_key=settings.GUICHET_STRIPE_PUBLISHABLE_KEY,
-            webhook_secret=settings.GUICHET_STRIPE_WEBHOOK_SECRET,
-            api_base=proxy,
-            js_url=settings.GUICHET_STRIPE_JS_URL,
-            timeout_seconds=0.5,
-        )
+        impatient = gateway_via(proxy, timeout_seconds=0.5)
         cancelled = device_renewal_cancel_and_refund(
             renewal=renewal,
             actor=as_customer(attempt.customer),

@@ -32,7 +32,7 @@ from guichet.payments.models import (
     PspEvent,
     PspEventOutcome,
 )
-from guichet.payments.psp import CardGateway, StripeGateway, card_gateway
+from guichet.payments.psp import CardGateway, card_gateway
 from guichet.payments.selectors.card import payment_attempts_not_credited
 from guichet.payments.selectors.instalments import instalment_plan_outstanding_cents
 from guichet.payments.services.card import (
@@ -64,6 +64,7 @@ from tests.payments.psp import (
     WEBHOOK_SECRET,
     authenticate,
     event_payload,
+    gateway_via,
     hand_card,
     post_webhook,
     psp_get,
@@ -103,6 +104,20 @@ def _start_invoice(invoice: Invoice, gateway: CardGateway, cents: int = 1299) ->
         invoice=invoice,
         actor=as_customer(customer),
         now=BEFORE_DUE,
+        gateway=gateway,
+    )
+
+
+def _start_top_up(line, top_up, gateway: CardGateway, *, cents: int, now: datetime):
+    customer = line.billing_account.customer
+    return card_payment_start(
+        customer=customer,
+        purpose=CardPaymentPurpose.TOP_UP,
+        amount_cents=cents,
+        line=line,
+        product=top_up,
+        actor=as_customer(customer),
+        now=now,
         gateway=gateway,
     )
 
@@ -387,7 +402,7 @@ def test_a_paid_invoice_and_another_customers_invoice_cannot_be_paid(invoice, ga
 
 
 def test_a_timeout_leaves_the_attempt_unknown_and_reconcile_settles_it(
-    invoice, gateway, stripe_settings, settings
+    invoice, gateway, stripe_settings
 ):
     attempt = _start_invoice(invoice, gateway)
     secrets = gateway.client_secrets(
@@ -398,14 +413,7 @@ def test_a_timeout_leaves_the_attempt_unknown_and_reconcile_settles_it(
 
     # The confirmation reaches the PSP, which charges the card, but its answer comes too late.
     with slow_proxy(stripe_settings, delay_seconds=1.5, path_suffix="/confirm") as proxy:
-        impatient = StripeGateway(
-            secret_key=settings.GUICHET_STRIPE_SECRET_KEY,
-            publishable_key=settings.GUICHET_STRIPE_PUBLISHABLE_KEY,
-            webhook_secret=settings.GUICHET_STRIPE_WEBHOOK_SECRET,
-            api_base=proxy,
-            js_url=settings.GUICHET_STRIPE_JS_URL,
-            timeout_seconds=0.5,
-        )
+        impatient = gateway_via(proxy, timeout_seconds=0.5)
         result = card_payment_confirm(
             attempt=attempt, actor=as_customer(attempt.customer), now=BEFORE_DUE, gateway=impatient
         )
@@ -602,28 +610,10 @@ def test_a_top_up_bought_by_card_becomes_a_subscription_not_invoiced_again(
     bought_at = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
 
     with pytest.raises(PaymentError) as stale_price:
-        card_payment_start(
-            customer=customer,
-            purpose=CardPaymentPurpose.TOP_UP,
-            amount_cents=299,
-            line=line,
-            product=top_up,
-            actor=as_customer(customer),
-            now=bought_at,
-            gateway=gateway,
-        )
+        _start_top_up(line, top_up, gateway, cents=299, now=bought_at)
     assert stale_price.value.code == PaymentErrorCode.AMOUNT_NOT_THE_PRICE
 
-    attempt = card_payment_start(
-        customer=customer,
-        purpose=CardPaymentPurpose.TOP_UP,
-        amount_cents=399,  # 3.99 € (Options et recharges §3)
-        line=line,
-        product=top_up,
-        actor=as_customer(customer),
-        now=bought_at,
-        gateway=gateway,
-    )
+    attempt = _start_top_up(line, top_up, gateway, cents=399, now=bought_at)  # 3.99 € (§3)
     secrets = gateway.client_secrets(
         payment_intent_id=attempt.psp_payment_intent_id,
         setup_intent_id=attempt.psp_setup_intent_id,
@@ -810,16 +800,7 @@ def test_a_top_up_paid_while_the_line_was_suspended_is_credited_by_an_advisor_on
     customer = line.billing_account.customer
     bought_at = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
     top_up = product("data-usa-canada-500mo")
-    attempt = card_payment_start(
-        customer=customer,
-        purpose=CardPaymentPurpose.TOP_UP,
-        amount_cents=399,
-        line=line,
-        product=top_up,
-        actor=as_customer(customer),
-        now=bought_at,
-        gateway=gateway,
-    )
+    attempt = _start_top_up(line, top_up, gateway, cents=399, now=bought_at)
     _pay_with(attempt, gateway, stripe_settings, CARD_OK)
     # The phone is lost before the PSP confirms: the suspended line cannot take the top-up.
     loss_theft_declare(
