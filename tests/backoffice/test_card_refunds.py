@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from guichet.care.actors import Actor
 from guichet.care.acts import Act
 from guichet.care.models import Activity, OrderStatus, OutboxMessage
 from guichet.devices.card_orders import device_renewal_cancel_and_refund
@@ -27,6 +28,8 @@ from tests.payments.psp import gateway_via, psp_list, refusing_proxy
 
 pytestmark = pytest.mark.django_db
 
+SYSTEM = Actor.system()
+
 
 @pytest.fixture(autouse=True)
 def _catalog(loaded_catalog):
@@ -38,24 +41,27 @@ def gateway(stripe_settings: str) -> CardGateway:
     return card_gateway()
 
 
-@pytest.fixture
-def refused(gateway, stripe_settings) -> CardRefund:
-    """A phone paid by card, its order cancelled before shipping; the PSP refuses the refund:
-    the charge was refunded from its dashboard already."""
-    line = woot_line(card_account(), activated_at=paris(2026, 10, 15))
-    renewal, attempt = paid_order(line, gateway, stripe_settings)
-    with refusing_proxy(
-        stripe_settings, path_suffix="/refunds", code="charge_already_refunded"
-    ) as proxy:
-        refusing = gateway_via(proxy, timeout_seconds=5)
+def _cancel_refused(line, gateway, psp, *, code: str) -> CardRefund:
+    """A phone paid by card, its order cancelled before shipping, its refund refused by the PSP
+    with `code`."""
+    renewal, attempt = paid_order(line, gateway, psp)
+    with refusing_proxy(psp, path_suffix="/refunds", code=code) as proxy:
         cancelled = device_renewal_cancel_and_refund(
             renewal=renewal,
             actor=as_customer(attempt.customer),
             now=ORDERED_AT + timedelta(hours=1),
-            gateway=refusing,
+            gateway=gateway_via(proxy, timeout_seconds=5),
         )
     assert cancelled.renewal.order.status == OrderStatus.CANCELLED
     return cancelled.refund
+
+
+@pytest.fixture
+def refused(gateway, stripe_settings) -> CardRefund:
+    """Refused because the operator's PSP balance cannot cover the refund for now: the money
+    is still owed, to the card later or by bank transfer."""
+    line = woot_line(card_account(), activated_at=paris(2026, 10, 15))
+    return _cancel_refused(line, gateway, stripe_settings, code="balance_insufficient")
 
 
 def _refunds_at_psp(psp: str, refund: CardRefund) -> list[dict]:
@@ -68,7 +74,7 @@ def test_a_refund_the_psp_refuses_fails_with_its_code_and_waits_for_an_advisor(
 ):
     assert (refused.status, refused.failure_code) == (
         CardRefundStatus.FAILED,
-        "charge_already_refunded",
+        "balance_insufficient",
     )
     assert _refunds_at_psp(stripe_settings, refused) == []
     assert card_refunds_to_settle() == [refused]
@@ -77,8 +83,25 @@ def test_a_refund_the_psp_refuses_fails_with_its_code_and_waits_for_an_advisor(
 
     assert [refund for refund, _ in page.context["refunds"]] == [refused]
     html = page.content.decode()
-    assert "charge_already_refunded" in html
+    assert "balance_insufficient" in html
     assert f"/conseiller/remboursements/{refused.pk}/virement/" in html
+
+
+def test_a_payment_the_psp_had_refunded_already_is_refunded_and_owes_nothing(
+    gateway, stripe_settings
+):
+    """Stripe's `charge_already_refunded`: the whole payment is back on the card (a refund made
+    once then asked again after the PSP forgot its key, or one from the PSP's dashboard)."""
+    line = woot_line(card_account(), activated_at=paris(2026, 10, 15))
+    refund = _cancel_refused(line, gateway, stripe_settings, code="charge_already_refunded")
+
+    assert (refund.status, refund.failure_code) == (CardRefundStatus.SUCCEEDED, "")
+    assert card_refunds_to_settle() == []
+    with pytest.raises(PaymentError) as again:
+        card_refund_create(
+            attempt=refund.attempt, reason="again", actor=SYSTEM, now=ORDERED_AT + timedelta(days=1)
+        )
+    assert again.value.code == PaymentErrorCode.NOT_REFUNDABLE
 
 
 def test_the_advisor_asks_the_psp_again_and_the_card_is_refunded(
@@ -152,3 +175,10 @@ def test_only_a_failed_refund_is_settled_by_an_advisor(refused, gateway):
     with pytest.raises(PaymentError) as missing:
         card_refund_transfer_record(refund=refused, reference=" ", actor=advisor, now=ORDERED_AT)
     assert missing.value.code == PaymentErrorCode.TRANSFER_REFERENCE_MISSING
+    # Nothing was written by the refusals: the retry's refund alone, no transfer.
+    rows = CardRefund.objects.filter(attempt=refused.attempt).order_by("id")
+    assert [(r.pk, r.status, r.transferred_at, r.transfer_reference) for r in rows] == [
+        (refused.pk, CardRefundStatus.FAILED, None, ""),
+        (retried.pk, CardRefundStatus.CREATED, None, ""),
+    ]
+    assert not Activity.objects.filter(act=Act.CARD_REFUND_TRANSFER).exists()

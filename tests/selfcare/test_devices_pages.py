@@ -99,6 +99,22 @@ def test_karim_sees_the_unpaid_refusal_and_a_way_to_pay_at_the_confirm_step(clie
     assert not DeviceRenewal.objects.exists()
 
 
+def test_karim_may_ask_to_insure_his_phone_and_is_refused_at_the_last_step(client, personas):
+    karim = _log_in(client, "karim")
+    url = reverse("selfcare:insurance_subscribe", kwargs={"line_id": _line(karim).pk})
+    page = client.get(url).content.decode()
+    assert "Apple iPhone 13 128 Go" in page  # access is never blocked
+    phone_id = page.split('name="equipment"')[1].split('value="')[1].split('"')[0]
+
+    response = client.post(url, {"equipment": phone_id, "purchase_price": "629,00"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert reverse("selfcare:arrears_pay") in page
+    assert "629,00" in page  # what was typed is kept
+    assert not InsuranceContract.objects.filter(customer=karim).exists()
+
+
 def test_lea_insures_her_phone_then_declares_a_claim(client, personas):
     lea = _log_in(client, "lea")
     line = _line(lea)

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from guichet.billing.selectors import billing_accounts_for_customer, invoices_for_billing_account
@@ -125,6 +127,57 @@ def test_an_option_cancelled_on_the_page_ends_at_the_renewal_then_is_offered_aga
     )
     assert "Fin le" not in html
     assert 'value="securite-kaspersky"' in html
+
+
+def test_an_option_taken_again_is_free_only_for_what_is_left_of_its_first_month(
+    client, personas, capsys
+):
+    from django.core.management import call_command
+
+    _log_in(client, "camille")
+    line = _line("camille", Market.MOBILE)
+    url = reverse("selfcare:add_ons", kwargs={"line_id": line.pk})
+    client.post(url, {"action": "subscribe", "code": "securite-kaspersky", "confirm": "1"})
+    subscription = Subscription.objects.get(line=line, product__code="securite-kaspersky")
+    client.post(url, {"action": "cancel", "subscription": subscription.pk, "confirm": "1"})
+    with time_machine.travel(datetime(2026, 12, 1, 6, 0, tzinfo=PARIS), tick=False):
+        call_command("offer-due")
+
+    # Taken again within the month from its first day: free for the rest of that month.
+    again = client.post(url, {"action": "subscribe", "code": "securite-kaspersky"})
+    assert "Gratuit jusqu'au 22 décembre 2026" in again.content.decode()
+
+    with time_machine.travel(datetime(2027, 1, 5, 10, 0, tzinfo=PARIS), tick=False):
+        _log_in(client, "camille")
+        page = client.get(url).content.decode()
+        later = client.post(url, {"action": "subscribe", "code": "securite-kaspersky"})
+    assert 'value="securite-kaspersky"' in page
+    assert "offerte jusqu" not in page
+    assert "Déjà offert sur cette ligne : due dès le premier jour" in later.content.decode()
+    assert "Gratuit jusqu" not in later.content.decode()
+
+
+def test_the_options_page_reads_in_a_fixed_number_of_queries(client, personas):
+    _log_in(client, "camille")
+    line = _line("camille", Market.MOBILE)
+    url = reverse("selfcare:add_ons", kwargs={"line_id": line.pk})
+    client.get(url)  # session and caches warm
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    for code in ("securite-kaspersky", "double-appel"):
+        client.post(url, {"action": "subscribe", "code": code, "confirm": "1"})
+    assert set(
+        Subscription.objects.filter(line=line, status=SubscriptionStatus.ACTIVE).values_list(
+            "product__code", flat=True
+        )
+    ) >= {"securite-kaspersky", "double-appel"}
+    with CaptureQueriesContext(connection) as after:
+        page = client.get(url).content.decode()
+
+    assert "offerte jusqu'au 22 décembre 2026" in page
+    # The options held, the plan, the options it offers and when the contract first had each
+    # product: none of them once per option.
+    assert len(after) == len(before)
 
 
 def test_an_incompatible_option_is_refused_with_the_reason(client, personas):

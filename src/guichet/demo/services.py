@@ -221,9 +221,24 @@ def _create_camille(numbers: "_UniqueNumbers", today: date) -> Line:
 
 
 def _create_karim(numbers: "_UniqueNumbers", today: date) -> Line:
+    """With a phone of his own, bought elsewhere when he joined: he can ask to insure it, and
+    is refused at the last step while unpaid (ArrearsAct.INSURANCE_SUBSCRIBE)."""
     joined = _months_before(today, 14)
     customer, account = _new_customer(PERSONAS[1], joined, PaymentMethod.CARD, numbers.msisdn())
-    return _new_mobile_line(customer, account, numbers, joined, options=("option-internationale",))
+    line = _new_mobile_line(customer, account, numbers, joined, options=("option-internationale",))
+    bought = _at(joined, hour=12)
+    equipment_register(
+        customer=customer,
+        kind=EquipmentKind.PHONE,
+        model="Apple iPhone 13 128 Go",
+        ownership=Ownership.OWNED,
+        acquired_at=bought,
+        actor=Actor.system(),
+        now=bought,
+        line=line,
+        imei=numbers.imei(),
+    )
+    return line
 
 
 def _create_lea(numbers: "_UniqueNumbers", today: date) -> Line:

@@ -10,7 +10,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 
 from guichet.care.actors import Actor
 from guichet.care.models import OrderStatus
@@ -128,23 +129,34 @@ def device_orders_without_payment_cancel(
     payment's first write (`device_renewal_order_by_card`), so no PSP answer, reconciliation
     or customer's payment page will ever settle them, and their phone stays out of stock.
     Run by `guichet payments reconcile`, after the attempts; returns how many were cancelled."""
-    stale = (
+    stale = _without_attempt(
         DeviceRenewal.objects.filter(
             payment=RenewalPayment.CARD,
             paid_at__isnull=True,
             order__status=OrderStatus.RECEIVED,
             order__created_at__lte=now - stale_after,
         )
-        .exclude(Exists(PaymentAttempt.objects.filter(order_id=OuterRef("order_id"))))
-        .order_by("order__created_at", "order_id")[:limit]
+    ).order_by("order__created_at", "order_id")[:limit]
+    return sum(_cancel_without_payment(renewal, now=now) for renewal in stale)
+
+
+def _without_attempt(renewals: QuerySet[DeviceRenewal]) -> QuerySet[DeviceRenewal]:
+    return renewals.exclude(Exists(PaymentAttempt.objects.filter(order_id=OuterRef("order_id"))))
+
+
+@transaction.atomic
+def _cancel_without_payment(renewal: DeviceRenewal, *, now: datetime) -> bool:
+    """Cancel the order if, under its renewal's lock, it still has no payment attempt: a payment
+    starting meanwhile locks the renewal too (`payments.services.card._awaiting_renewal`)."""
+    locked = _without_attempt(DeviceRenewal.objects.select_for_update(of=("self",))).filter(
+        pk=renewal.pk
     )
-    cancelled = 0
-    for renewal in stale:
-        renewal = device_renewal_card_unpaid(
-            renewal=renewal,
-            reason="Le paiement n'a jamais pu commencer : commandez à nouveau.",
-            actor=SYSTEM,
-            now=now,
-        )
-        cancelled += renewal.order.status == OrderStatus.CANCELLED
-    return cancelled
+    if locked.first() is None:
+        return False
+    renewal = device_renewal_card_unpaid(
+        renewal=renewal,
+        reason="Le paiement n'a jamais pu commencer : commandez à nouveau.",
+        actor=SYSTEM,
+        now=now,
+    )
+    return renewal.order.status == OrderStatus.CANCELLED

@@ -33,6 +33,15 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def free_months_last_day(*, free_months: int, first_day: date | None, today: date) -> date | None:
+    """The last day an option with `free_months` (« Premier mois offert », once per line) is
+    free on a line whose contract first had it on `first_day` (None: never, so it would be from
+    `today`), as the bill run counts them (billing.rules); None when the option has none."""
+    if not free_months:
+        return None
+    return add_months(first_day or today, free_months) - timedelta(days=1)
+
+
 def full_months_between(start: date, end: date) -> int:
     """Whole months from `start` to `end` (0 when `end` is not after `start`)."""
     if end <= start:

@@ -67,7 +67,7 @@ from guichet.lines.models import (
 )
 from guichet.lines.provisioning import network_provisioning
 from guichet.lines.rules import normalize_msisdn
-from guichet.lines.selectors import active_plan
+from guichet.lines.selectors import active_plan, contract_first_starts
 from guichet.lines.services import (
     line_move_access,
     line_transfer_holder,
@@ -208,10 +208,12 @@ def add_on_subscribe(*, line: Line, product: Product, actor: Actor, now: datetim
             code=OfferErrorCode.NOT_AN_ADD_ON,
             message=f"« {product.name} » n'est ni une option ni un bonus.",
         )
+    # « Premier mois offert » once per line: said only when this contract never had it.
     free_months = int(product.details.get("free_months", 0))
+    offered = free_months and product.code not in contract_first_starts(line=line)
     price = (
         f"{euros(product.price_cents or 0)} par mois"
-        + (f", {free_months} mois offert" if free_months else "")
+        + (f", {free_months} mois offert" if offered else "")
         if product.price_cents
         else "gratuite"
     )

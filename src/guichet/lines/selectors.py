@@ -2,19 +2,18 @@
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db.models import FilteredRelation, Min, Prefetch, Q
+from django.db.models import FilteredRelation, Min, Prefetch, Q, QuerySet
 
 from guichet.billing.models import BillingAccount
 from guichet.catalog.errors import CatalogError
-from guichet.catalog.models import Market, Product, ProductKind
+from guichet.catalog.models import Market, ProductKind
 from guichet.catalog.selectors import catalog_current
 from guichet.customers.models import Customer
-from guichet.customers.rules import paris_date
 from guichet.lines.models import (
     MAIN_OFFER_KINDS,
     BoxLineDetails,
@@ -30,7 +29,6 @@ from guichet.lines.models import (
     Subscription,
     SubscriptionStatus,
 )
-from guichet.lines.rules import add_months
 from guichet.lines.wifi_rules import box_factory_wifi
 
 
@@ -101,8 +99,7 @@ def activated_lines_by_billing_account(
     )
     subscriptions: dict[int, list[BilledSubscription]] = {line.pk: [] for line in lines}
     for line_id, *values in (
-        Subscription.objects.exclude(status=SubscriptionStatus.SCHEDULED)
-        .filter(line_id__in=subscriptions, starts_at__lt=stop, prepaid_by="")
+        _billed(Subscription.objects.filter(line_id__in=subscriptions, starts_at__lt=stop))
         .order_by("starts_at", "id")
         .values_list(
             "line_id", "product__code", "product__kind", "product__name", "starts_at", "ends_at"
@@ -126,8 +123,8 @@ def first_starts_on_former_records(*, lines: Iterable[Line]) -> dict[int, dict[s
     firsts: dict[int, dict[str, datetime]] = {}
     continued_in = {line.transferred_from_id: line.pk for line in lines if line.transferred_from_id}
     while continued_in:
-        for former_id, code, starts_at in Subscription.objects.filter(
-            line_id__in=continued_in
+        for former_id, code, starts_at in _billed(
+            Subscription.objects.filter(line_id__in=continued_in)
         ).values_list("line_id", "product__code", "starts_at"):
             starts = firsts.setdefault(continued_in[former_id], {})
             starts[code] = min(starts.get(code, starts_at), starts_at)
@@ -140,18 +137,22 @@ def first_starts_on_former_records(*, lines: Iterable[Line]) -> dict[int, dict[s
     return firsts
 
 
-def free_months_last_day(*, line: Line, product: Product, now: datetime) -> date | None:
-    """The last day `product` is free on `line` (« Premier mois offert », once per line: its
-    `free_months` from the first day the line's contract had it, on this record or one a line
-    transfer continued it from, as the bill run counts them), from today for a line that never
-    had it; None for a product without free months."""
-    months = int(product.details.get("free_months", 0))
-    if not months:
-        return None
-    first = Subscription.objects.filter(
-        line_id__in=contract_record_ids(line=line), product__code=product.code
-    ).aggregate(first=Min("starts_at"))["first"]
-    return add_months(paris_date(first or now), months) - timedelta(days=1)
+def contract_first_starts(*, line: Line) -> dict[str, datetime]:
+    """When the line's contract first had each product, by product code, on this record or
+    those a line transfer continued it from, as the bill run counts them (`_billed`). One query,
+    and one per transfer."""
+    starts = (
+        _billed(Subscription.objects.filter(line_id__in=contract_record_ids(line=line)))
+        .values("product__code")
+        .annotate(first=Min("starts_at"))
+    )
+    return {row["product__code"]: row["first"] for row in starts}
+
+
+def _billed(subscriptions: QuerySet[Subscription]) -> QuerySet[Subscription]:
+    """The subscriptions the bill run charges: begun, and not paid when bought (`prepaid_by`:
+    a top-up bought by card)."""
+    return subscriptions.exclude(status=SubscriptionStatus.SCHEDULED).filter(prepaid_by="")
 
 
 def contract_record_ids(*, line: Line) -> list[int]:

@@ -279,9 +279,16 @@ def _instalment_plan_credit(attempt: PaymentAttempt, now: datetime) -> None:
 
 
 def _awaiting_renewal(attempt: PaymentAttempt) -> DeviceRenewal:
-    """The device renewal of the attempt's order, if it still waits for its card payment."""
+    """The device renewal of the attempt's order, if it still waits for its card payment;
+    locked, as the cancellation of an order whose payment never started locks it
+    (devices.card_orders.device_orders_without_payment_cancel)."""
     assert attempt.order is not None
-    renewal = DeviceRenewal.objects.filter(order=attempt.order).select_related("order").first()
+    renewal = (
+        DeviceRenewal.objects.select_for_update(of=("self",))
+        .filter(order=attempt.order)
+        .select_related("order")
+        .first()
+    )
     if (
         renewal is None
         or not renewal.awaiting_card_payment

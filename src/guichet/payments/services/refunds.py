@@ -49,6 +49,8 @@ logger = logging.getLogger("guichet.payments")
 
 SYSTEM = Actor.system()
 
+# Stripe's error code for a refund of a charge refunded in full already.
+ALREADY_REFUNDED = "charge_already_refunded"
 # The PSP's refund statuses (Stripe's), as ours.
 _PSP_REFUND_STATUSES = {
     "succeeded": CardRefundStatus.SUCCEEDED,
@@ -235,6 +237,12 @@ def card_refund_send(*, refund: CardRefund, now: datetime, gateway: CardGateway)
         logger.warning("card_refund:%s: no answer from the PSP: %s", refund.pk, error)
         return card_refund_record(refund=refund, status=CardRefundStatus.UNKNOWN, now=now)
     except (PspRefused, PspDeclined) as error:
+        if error.code == ALREADY_REFUNDED:
+            # The whole payment is back on the card already (this refund, made once and asked
+            # again after the PSP forgot its key, or one made from the PSP's dashboard): every
+            # refund of ours is of the whole amount, so nothing more is owed.
+            logger.warning("card_refund:%s: the PSP had refunded the payment already", refund.pk)
+            return card_refund_record(refund=refund, status=CardRefundStatus.SUCCEEDED, now=now)
         code = error.code or "psp_refused"
         logger.warning("card_refund:%s refused by the PSP: %s", refund.pk, error)
         return card_refund_record(

@@ -20,7 +20,7 @@ from weasyprint.urls import URLFetcher
 from guichet.billing.errors import BillingError
 from guichet.care.actors import Actor
 from guichet.care.errors import CareError
-from guichet.catalog.models import Market, ProductKind
+from guichet.catalog.models import Market, Product, ProductKind
 from guichet.catalog.selectors import options_for_plan, product_get, top_ups_for_plan
 from guichet.customers.models import Customer
 from guichet.customers.rules import paris_date
@@ -30,7 +30,7 @@ from guichet.lines.errors import SubscriptionError
 from guichet.lines.models import Line, Subscription
 from guichet.lines.selectors import (
     active_plan,
-    free_months_last_day,
+    contract_first_starts,
     line_get_for_customer,
     subscriptions_for_line,
 )
@@ -81,20 +81,28 @@ def _page(
 # Options and bonuses --------------------------------------------------------------------------
 
 
-def _add_on_rows(line: Line, now: Any) -> list[dict[str, Any]]:
+def _free_until(product: Product, first_starts: dict[str, datetime], today: date) -> date | None:
+    """The last day of the product's free months on this line (« Premier mois offert », once
+    per line: from the first day its contract had it), while they run."""
+    first = first_starts.get(product.code)
+    last = offer_rules.free_months_last_day(
+        free_months=int(product.details.get("free_months", 0)),
+        first_day=paris_date(first) if first else None,
+        today=today,
+    )
+    return last if last is not None and last >= today else None
+
+
+def _add_on_rows(line: Line, now: Any, first_starts: dict[str, datetime]) -> list[dict[str, Any]]:
     rows = []
     for subscription in subscriptions_for_line(line=line):
         if subscription.kind not in (ProductKind.OPTION, ProductKind.BONUS):
             continue
-        free_last_day = free_months_last_day(line=line, product=subscription.product, now=now)
         rows.append(
             {
                 "subscription": subscription,
                 "product": subscription.product,
-                # Shown while the line's free month runs.
-                "free_until": free_last_day
-                if free_last_day is not None and free_last_day >= paris_date(now)
-                else None,
+                "free_until": _free_until(subscription.product, first_starts, paris_date(now)),
                 "renews_on": offer_rules.next_period_start(paris_date(now))
                 if subscription.ends_at is None
                 else None,
@@ -108,17 +116,19 @@ def add_ons(request: HttpRequest, customer: Customer, line_id: int) -> HttpRespo
     line = _line(customer, line_id)
     now = timezone.now()
     plan = active_plan(line=line)
-    held = {row["product"].code for row in _add_on_rows(line, now)}
+    first_starts = contract_first_starts(line=line)
+    active = _add_on_rows(line, now, first_starts)
+    held = {row["product"].code for row in active}
     available = (
-        [product for product in options_for_plan(plan=plan.product) if product.code not in held]
+        [
+            (product, _free_until(product, first_starts, paris_date(now)))
+            for product in options_for_plan(plan=plan.product)
+            if product.code not in held
+        ]
         if plan is not None
         else []
     )
-    context: dict[str, Any] = {
-        "line": line,
-        "active": _add_on_rows(line, now),
-        "available": available,
-    }
+    context: dict[str, Any] = {"line": line, "active": active, "available": available}
     if request.method != "POST":
         return _page(request, "add_ons.html", context)
     form = AddOnForm(request.POST)
@@ -135,7 +145,7 @@ def add_ons(request: HttpRequest, customer: Customer, line_id: int) -> HttpRespo
         subscription = next(
             (
                 row["subscription"]
-                for row in _add_on_rows(line, now)
+                for row in active
                 if row["subscription"].pk == data["subscription"]
             ),
             None,
@@ -149,8 +159,7 @@ def add_ons(request: HttpRequest, customer: Customer, line_id: int) -> HttpRespo
         else:
             assert product is not None
             confirm["free_months"] = product.details.get("free_months", 0)
-            confirm["free_until"] = free_months_last_day(line=line, product=product, now=now)
-            confirm["today"] = paris_date(now)
+            confirm["free_until"] = _free_until(product, first_starts, paris_date(now))
             confirm["change_effect"] = product.details.get("change_effect", "immediate")
         return _page(request, "add_ons.html", {**context, "confirm": confirm})
     try:
