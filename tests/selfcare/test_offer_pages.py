@@ -128,21 +128,6 @@ def test_an_option_cancelled_on_the_page_ends_at_the_renewal_then_is_offered_aga
     assert "Fin le" not in html
     assert 'value="securite-kaspersky"' in html
 
-
-def test_an_option_taken_again_is_free_only_for_what_is_left_of_its_first_month(
-    client, personas, capsys
-):
-    from django.core.management import call_command
-
-    _log_in(client, "camille")
-    line = _line("camille", Market.MOBILE)
-    url = reverse("selfcare:add_ons", kwargs={"line_id": line.pk})
-    client.post(url, {"action": "subscribe", "code": "securite-kaspersky", "confirm": "1"})
-    subscription = Subscription.objects.get(line=line, product__code="securite-kaspersky")
-    client.post(url, {"action": "cancel", "subscription": subscription.pk, "confirm": "1"})
-    with time_machine.travel(datetime(2026, 12, 1, 6, 0, tzinfo=PARIS), tick=False):
-        call_command("offer-due")
-
     # Taken again within the month from its first day: free for the rest of that month.
     again = client.post(url, {"action": "subscribe", "code": "securite-kaspersky"})
     assert "Gratuit jusqu'au 22 décembre 2026" in again.content.decode()
