@@ -32,6 +32,7 @@ from guichet.catalog.models import CatalogRelease, Product
 from guichet.customers.models import AddressKind, Civility
 from guichet.customers.selectors import address_get
 from guichet.customers.services import address_set
+from guichet.lines.offer_services import add_on_cancel, add_on_subscribe
 from guichet.lines.services import line_activate, subscription_add
 from tests.billing.builders import (
     add_option,
@@ -180,6 +181,23 @@ def test_mobile_security_first_month_free_then_300() -> None:
         ("option_fee", 300),
     ]
     assert invoice_of(account.pk, DECEMBER).total_cents == 1599
+
+
+def test_an_option_with_minutes_cancelled_the_day_it_was_taken_is_due_for_the_month() -> None:
+    account = open_account()
+    line = woot_line(account, activated_at=paris(2026, 10, 1))
+    taken = add_on_subscribe(
+        line=line, product=product("suisse-3h-300sms-300mo"), actor=SYSTEM, now=paris(2026, 11, 12)
+    )
+    add_on_cancel(subscription=taken, actor=SYSTEM, now=paris(2026, 11, 12, 18))
+
+    bill_run(period=NOVEMBER, now=RUN_AT)
+
+    assert lines_of(invoice_of(account.pk, NOVEMBER)) == [
+        ("plan_fee", 1799),
+        ("plan_discount", -500),
+        ("option_fee", 2000),
+    ]
 
 
 def test_terminated_line_is_billed_up_to_the_day_before_termination() -> None:

@@ -78,7 +78,15 @@ BOX = Price(
     list_price_cents=3099,
     activation_fee_cents=4800,
 )
-PRICES = {p.code: p for p in (WOOT, KASPERSKY, FREE_OPTION, TOP_UP, BOX)}
+SWITZERLAND_3H = Price(
+    code="suisse-3h-300sms-300mo",
+    name="Option Suisse 3h + 300 SMS + 300 Mo",
+    kind=PriceKind.OPTION,
+    price_cents=2000,
+    list_price_cents=2000,
+    whole_periods=True,
+)
+PRICES = {p.code: p for p in (WOOT, KASPERSKY, FREE_OPTION, TOP_UP, BOX, SWITZERLAND_3H)}
 NOVEMBER = date(2026, 11, 1)  # 30 days
 OCTOBER = date(2026, 10, 1)  # 31 days
 
@@ -275,6 +283,84 @@ def test_security_option_free_month_is_once_per_line() -> None:
     )
     october = line_charges(line=facts, period_start=OCTOBER, prices=PRICES)
     assert [c.amount_cents for c in october if c.kind == ChargeKind.OPTION_FEE] == [300]
+
+
+def option_fees(facts: LineFacts, period_start: date) -> list[tuple[int, date, date]]:
+    return [
+        (c.amount_cents, c.service_start, c.service_end)
+        for c in line_charges(line=facts, period_start=period_start, prices=PRICES)
+        if c.kind == ChargeKind.OPTION_FEE
+    ]
+
+
+@pytest.mark.parametrize(
+    "span",
+    [
+        Span(date(2026, 11, 12), date(2026, 11, 12)),  # taken and cancelled the same day
+        Span(date(2026, 11, 12), date(2026, 11, 13)),  # one day
+        Span(date(2026, 11, 30)),  # taken on the last day, kept
+        Span(NOVEMBER, date(2026, 11, 2)),
+    ],
+)
+def test_an_option_with_an_allowance_is_due_in_full_for_each_month_it_is_in_force(
+    span: Span,
+) -> None:
+    facts = line(
+        date(2026, 1, 1),
+        None,
+        SubscriptionFacts("woot-100go", Span(date(2026, 1, 1))),
+        SubscriptionFacts("suisse-3h-300sms-300mo", span),
+    )
+    november = line_charges(line=facts, period_start=NOVEMBER, prices=PRICES)
+    assert option_fees(facts, NOVEMBER) == [(2000, NOVEMBER, date(2026, 11, 30))]
+    assert november[-1].label == "Option Suisse 3h + 300 SMS + 300 Mo — ligne 06 12 34 56 78"
+    assert "due en entier pour le mois entamé" in november[-1].rule
+    assert option_fees(facts, date(2026, 12, 1)) == (
+        [(2000, date(2026, 12, 1), date(2026, 12, 31))] if span.end is None else []
+    )
+
+
+def test_a_whole_month_option_is_prorated_only_by_the_line_s_days_in_service() -> None:
+    taken_at_activation = line(
+        date(2026, 11, 11),
+        None,
+        SubscriptionFacts("woot-100go", Span(date(2026, 11, 11))),
+        SubscriptionFacts("suisse-3h-300sms-300mo", Span(date(2026, 11, 11))),
+    )
+    # 2000 × 20 / 30 = 1333.33.
+    assert option_fees(taken_at_activation, NOVEMBER) == [
+        (1333, date(2026, 11, 11), date(2026, 11, 30))
+    ]
+    terminated = line(
+        date(2026, 1, 1),
+        date(2026, 11, 20),
+        SubscriptionFacts("woot-100go", Span(date(2026, 1, 1))),
+        SubscriptionFacts("suisse-3h-300sms-300mo", Span(date(2026, 11, 5), date(2026, 11, 6))),
+    )
+    # In service 1–19 November: 2000 × 19 / 30 = 1266.67.
+    assert option_fees(terminated, NOVEMBER) == [(1267, NOVEMBER, date(2026, 11, 19))]
+
+
+def test_an_option_taken_again_in_the_month_is_due_again_as_its_allowance_is_new() -> None:
+    facts = line(
+        date(2026, 1, 1),
+        None,
+        SubscriptionFacts("woot-100go", Span(date(2026, 1, 1))),
+        SubscriptionFacts("suisse-3h-300sms-300mo", Span(date(2026, 11, 3), date(2026, 11, 4))),
+        SubscriptionFacts("suisse-3h-300sms-300mo", Span(date(2026, 11, 20))),
+    )
+    assert [fee for fee, _, _ in option_fees(facts, NOVEMBER)] == [2000, 2000]
+
+
+def test_an_option_without_usage_is_billed_per_day() -> None:
+    facts = line(
+        date(2026, 1, 1),
+        None,
+        SubscriptionFacts("woot-100go", Span(date(2026, 1, 1))),
+        SubscriptionFacts("securite-kaspersky", Span(date(2026, 1, 1), date(2026, 11, 16))),
+    )
+    # 1–15 November: 300 × 15 / 30 = 150.
+    assert option_fees(facts, NOVEMBER) == [(150, NOVEMBER, date(2026, 11, 15))]
 
 
 def test_free_option_gives_no_line_and_top_up_is_one_off() -> None:

@@ -142,6 +142,29 @@ def test_an_option_cancelled_on_the_page_ends_at_the_renewal_then_is_offered_aga
     assert "Gratuit jusqu" not in later.content.decode()
 
 
+def test_an_option_with_an_allowance_says_its_month_is_due_in_full(client, personas):
+    _log_in(client, "camille")
+    line = _line("camille", Market.MOBILE)
+    url = reverse("selfcare:add_ons", kwargs={"line_id": line.pk})
+    code = "suisse-3h-300sms-300mo"
+
+    confirm = client.post(url, {"action": "subscribe", "code": code}).content.decode()
+    assert "Due en entier quel que soit le jour : vous disposez de tout son crédit du mois." in (
+        confirm
+    )
+    client.post(url, {"action": "subscribe", "code": code, "confirm": "1"})
+    client.post(url, {"action": "subscribe", "code": "securite-kaspersky", "confirm": "1"})
+    switzerland, security = (
+        Subscription.objects.get(line=line, product__code=c) for c in (code, "securite-kaspersky")
+    )
+
+    cancel = client.post(url, {"action": "cancel", "subscription": switzerland.pk})
+    assert "Le mois commencé reste dû." in cancel.content.decode()
+    cancel = client.post(url, {"action": "cancel", "subscription": security.pk})
+    assert "Facturée au jour près jusqu'à sa fin." in cancel.content.decode()
+    assert "Le mois commencé" not in cancel.content.decode()
+
+
 def test_the_options_page_reads_in_a_fixed_number_of_queries(client, personas):
     _log_in(client, "camille")
     line = _line("camille", Market.MOBILE)

@@ -21,11 +21,16 @@ Rules chosen (each pinned by tests/billing/test_rules.py):
   (100 + rate))`, then summed over the invoice; excl. VAT = amount − VAT.
 - **Plan / box offer**: two lines, the list price and the discount (negative), each prorated.
 - **Options** (monthly, tacitly renewed, brochure Options note (3)) are billed per day like the
-  plan. An option with `free_months` (« Premier mois offert », once per line) is free from the
-  first day the line ever had it (a line transfer, CGS 12, continues the line: the former
-  holder's days count) until the same day `free_months` months later (excluded); the
-  free days appear as a 0-cent line labelled « offert », so that the customer sees the gift.
-  An option whose price is 0 (free options) produces no line.
+  plan, except those that include usage (`Price.whole_periods`: calls, SMS or data, whose
+  allowance rating grants whole for the month): such a subscription is due in full for every
+  period it is in force in, however few days (prorated only by the line's own days in service,
+  like the plan), since its allowance is; so the month started stays due when it is cancelled
+  (the brochure prices them « par mois » and gives no prorata). An option with `free_months`
+  (« Premier mois offert », once per line) is free from the first day the line ever had it (a
+  line transfer, CGS 12, continues the line: the former holder's days count) until the same
+  day `free_months` months later (excluded); the free days appear as a 0-cent line labelled
+  « offert », so that the customer sees the gift. An option whose price is 0 (free options)
+  produces no line.
 - **Top-ups** are one-off: charged at their price in the period of the day they start.
 - **Activation fee** (SIM 10 €, or the box offer's): charged once, in the period that contains
   the line's activation date — the line's first invoice. The fee is the one of the line's first
@@ -199,6 +204,8 @@ class Price:
     activation_fee_cents: int = 0
     activation_fee_label: str = ""
     free_months: int = 0
+    # Options that include usage: due in full for each period they are in force in.
+    whole_periods: bool = False
     source: str = ""
 
 
@@ -380,6 +387,10 @@ def line_charges(
                 pieces.append((Span(span.start, min(free_end, span.end or free_end)), True))
                 pieces.append((Span(max(span.start, free_end), span.end), False))
             for piece, free in pieces:
+                whole = price.whole_periods and not free
+                if whole and piece.end == piece.start == span.start:
+                    # Taken and cancelled the same day: it was in force that day.
+                    piece = Span(piece.start, piece.start + timedelta(days=1))
                 if piece.end is not None and piece.end <= piece.start:
                     continue
                 days = _intersect(piece, service, period_start, stop)
@@ -392,13 +403,15 @@ def line_charges(
                         line=line,
                         code=price.code,
                         monthly_cents=0 if free else price.price_cents,
-                        days=days,
+                        days=(service.start, service.end or stop) if whole else days,
                         month_days=month_days,
                         rule=(
                             f"{price.free_months} mois offert(s) à la première souscription"
                             f" ({price.source})"
                             if free
-                            else f"Option {price.price_cents} c TTC/mois ({price.source})"
+                            else f"Option {price.price_cents} c TTC/mois"
+                            + (", due en entier pour le mois entamé" if whole else "")
+                            + f" ({price.source})"
                         ),
                     )
                 )

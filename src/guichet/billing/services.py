@@ -1122,7 +1122,11 @@ def _price_extras(entry: object) -> dict[str, Any] | None:
             "activation_fee_cents": entry.activation_fee_cents,
         }
     if isinstance(entry, Option):
-        return {"kind": rules.PriceKind.OPTION, "free_months": entry.free_months}
+        return {
+            "kind": rules.PriceKind.OPTION,
+            "free_months": entry.free_months,
+            "whole_periods": entry.due_whole_period,
+        }
     if isinstance(entry, TopUp):
         return {"kind": rules.PriceKind.TOP_UP}
     return None

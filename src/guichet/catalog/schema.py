@@ -539,6 +539,12 @@ class Option(Sourced):
     def price_cents(self) -> int:
         return cents(self.price_eur)
 
+    @property
+    def due_whole_period(self) -> bool:
+        """Whether each month it is in force in is due in full (options.toml's header): a
+        monthly option that includes usage, whose allowance is the month's whatever the day."""
+        return self.allowance is not None and self.renewal == "monthly_tacit"
+
     @model_validator(mode="after")
     def _consistent(self) -> "Option":
         _check_footnotes(self.footnotes, self.subscription_effect, self.change_effect, self.renewal)

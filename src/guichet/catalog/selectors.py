@@ -21,7 +21,7 @@ from guichet.catalog.models import (
     Travellers,
     ZoneCountry,
 )
-from guichet.catalog.schema import BillAdvance, Catalog, Terms
+from guichet.catalog.schema import BillAdvance, Catalog, Option, Terms
 
 NOT_LOADED_MESSAGE = (
     "Le catalogue n'est pas chargé dans la base de données : lancez `guichet catalog load`."
@@ -152,4 +152,13 @@ def rates_for_zone(*, zone: TariffZone) -> QuerySet[TariffRate]:
     return rates_list().filter(
         Q(direction=RateDirection.FROM_FRANCE, destination=zone)
         | (~Q(direction=RateDirection.FROM_FRANCE) & Q(origin=zone))
+    )
+
+
+def option_due_whole_month(*, product: Product) -> bool:
+    """Whether the option is due in full for each month it is in force in
+    (`schema.Option.due_whole_period`, as the release that described it says)."""
+    return (
+        product.kind == ProductKind.OPTION
+        and Option.model_validate(product.details).due_whole_period
     )

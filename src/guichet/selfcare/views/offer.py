@@ -21,7 +21,12 @@ from guichet.billing.errors import BillingError
 from guichet.care.actors import Actor
 from guichet.care.errors import CareError
 from guichet.catalog.models import Market, Product, ProductKind
-from guichet.catalog.selectors import options_for_plan, product_get, top_ups_for_plan
+from guichet.catalog.selectors import (
+    option_due_whole_month,
+    options_for_plan,
+    product_get,
+    top_ups_for_plan,
+)
 from guichet.customers.models import Customer
 from guichet.customers.rules import paris_date
 from guichet.lines import offer_rules
@@ -153,7 +158,14 @@ def add_ons(request: HttpRequest, customer: Customer, line_id: int) -> HttpRespo
         if subscription is None:
             raise Http404
     if not data["confirm"]:
-        confirm = {"action": data["action"], "product": product, "subscription": subscription}
+        chosen = product if subscription is None else subscription.product
+        assert chosen is not None
+        confirm = {
+            "action": data["action"],
+            "product": product,
+            "subscription": subscription,
+            "whole_month": option_due_whole_month(product=chosen),
+        }
         if subscription is not None:
             confirm["ends_at"] = offer.add_on_end_instant(subscription=subscription, now=now)
         else:
