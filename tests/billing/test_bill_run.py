@@ -32,7 +32,7 @@ from guichet.catalog.models import CatalogRelease, Product
 from guichet.customers.models import AddressKind, Civility
 from guichet.customers.selectors import address_get
 from guichet.customers.services import address_set
-from guichet.lines.offer_services import add_on_cancel, add_on_subscribe
+from guichet.lines.offer_services import add_on_cancel, add_on_subscribe, withdrawal
 from guichet.lines.services import line_activate, subscription_add
 from tests.billing.builders import (
     add_option,
@@ -159,6 +159,20 @@ def test_first_invoice_has_sim_fee_and_prorata_from_the_11th() -> None:
     assert lines_of(invoice_of(account.pk, DECEMBER)) == [
         ("plan_fee", 1799),
         ("plan_discount", -500),
+    ]
+
+
+def test_a_line_withdrawn_is_billed_the_days_used_without_the_sim_fee() -> None:
+    account = open_account(payment_method=PaymentMethod.CARD)
+    line = woot_line(account, activated_at=paris(2026, 11, 11))
+    withdrawal(line=line, actor=SYSTEM, now=paris(2026, 11, 17))
+
+    bill_run(period=NOVEMBER, now=RUN_AT)
+
+    # 11–16 November, 6 days of 30: 1799 × 6/30 = 359.8 → 360; −500 × 6/30 = −100.
+    assert lines_of(invoice_of(account.pk, NOVEMBER)) == [
+        ("plan_fee", 360),
+        ("plan_discount", -100),
     ]
 
 

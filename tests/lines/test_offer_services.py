@@ -1,14 +1,23 @@
 """Offer management acts through their services: options, offer changes, termination and its
 cancellation, the daily job, withdrawal, line transfer, number change, box move."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
 from django.core.management import call_command
 
 from guichet.billing.models import OneOffCharge
-from guichet.care.models import Activity, OutboxMessage, Request, RequestKind, RequestStatus
+from guichet.care.models import (
+    Activity,
+    OrderKind,
+    OrderStatus,
+    OutboxMessage,
+    Request,
+    RequestKind,
+    RequestStatus,
+)
+from guichet.care.services import OrderItemIn, order_advance, order_create
 from guichet.catalog.models import Product
 from guichet.lines import offer_services as offer
 from guichet.lines.errors import SubscriptionError, SubscriptionErrorCode
@@ -137,6 +146,22 @@ def test_the_international_option_waits_for_the_first_month(catalog):
         )
     assert refused.value.code == SubscriptionErrorCode.CONDITION_NOT_MET
     assert not Subscription.objects.filter(line=line, product__code="option-internationale")
+
+
+def test_a_plan_change_does_not_start_the_international_option_s_wait_again(mobile, catalog):
+    offer.offer_change(line=mobile, product=catalog["woot-20"], actor=SYSTEM, now=LATER)
+    started = datetime(2025, 5, 1, 8, 0, tzinfo=UTC)
+    assert offer.offer_due_run(now=started).offers_started == 1
+
+    # The new plan is two days old; the contract, two months.
+    offer.add_on_subscribe(
+        line=mobile,
+        product=_product("option-internationale"),
+        actor=_actor(mobile),
+        now=started + timedelta(days=2),
+    )
+
+    assert Subscription.objects.get(line=mobile, product__code="option-internationale")
 
 
 def test_incompatible_options_are_refused(mobile):
@@ -362,6 +387,30 @@ def test_withdrawal_within_14_days_terminates_with_the_prorata_due(catalog):
     assert line.status == LineStatus.TERMINATED
     assert line.termination_reason == "withdrawal"
     assert request.payload["prorata_cents"] == 260  # 6 days of April at 12.99 €
+
+
+def test_withdrawal_runs_from_the_sim_s_receipt_not_from_the_subscription(catalog):
+    line = make_mobile_line(make_account(make_customer()), now=NOW)
+    order = order_create(
+        customer=line.billing_account.customer,
+        kind=OrderKind.ACQUISITION,
+        line=line,
+        items=[OrderItemIn(label="Carte SIM", quantity=1, unit_price_cents=1000)],
+        actor=SYSTEM,
+        now=NOW,
+    )
+    # Subscribed 40 days ago, the SIM still on its way: the 14 days have not started.
+    assert offer.withdrawal_quote(line=line, now=LATER) == (None, 0)
+    for step in (OrderStatus.IN_PREPARATION, OrderStatus.SHIPPED):
+        order_advance(order=order, to_status=step, actor=SYSTEM, now=NOW, tracking_number="T")
+    order_advance(order=order, to_status=OrderStatus.DELIVERED, actor=SYSTEM, now=LATER)
+    # Received on 12 April: the last day is 26 April.
+    assert offer.withdrawal_quote(line=line, now=LATER)[0] == date(2025, 4, 26)
+
+    offer.withdrawal(line=line, actor=_actor(line), now=LATER + timedelta(days=14))
+
+    line.refresh_from_db()
+    assert line.status == LineStatus.TERMINATED
 
 
 def test_withdrawal_after_14_days_is_refused_with_the_reason(mobile):

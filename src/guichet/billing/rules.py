@@ -34,7 +34,7 @@ Rules chosen (each pinned by tests/billing/test_rules.py):
 - **Top-ups** are one-off: charged at their price in the period of the day they start.
 - **Activation fee** (SIM 10 €, or the box offer's): charged once, in the period that contains
   the line's activation date — the line's first invoice. The fee is the one of the line's first
-  plan or box offer.
+  plan or box offer. A line withdrawn (CGS 9) is not charged it: only the days used are due.
 - **Bonuses** are free and produce no line.
 - **One-off fees** (service fees charged by an act, `OneOffCharge`) go on the invoice of the
   period of their date, or on the first invoice after it; one line each, at their price.
@@ -221,8 +221,8 @@ class LineFacts:
     label: str  # "06 12 34 56 78" or the fixed access reference
     in_service: Span  # activation date to termination date
     subscriptions: tuple[SubscriptionFacts, ...]
-    # False on the record a line transfer (CGS 12) continues the contract on: its activation
-    # fee was the former holder's, on the former record.
+    # False on the record a line transfer (CGS 12) continues the contract on (its activation
+    # fee was the former holder's, on the former record) and on a line withdrawn (CGS 9).
     charges_activation: bool = True
     # On such a record, the day each product first started on the contract's former records:
     # a first free month granted there is not granted again.

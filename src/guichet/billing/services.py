@@ -65,7 +65,7 @@ from guichet.customers.models import Address, AddressKind, Civility, ContactTopi
 from guichet.customers.selectors import address_get
 from guichet.customers.services import address_set
 from guichet.devices.selectors import InsuranceOnBill, insurances_on_bill
-from guichet.lines.models import Line, LineStatus
+from guichet.lines.models import Line, LineStatus, TerminationReason
 from guichet.lines.selectors import BilledSubscription, lines_for_billing_account
 from guichet.payments.errors import InstalmentError
 from guichet.payments.models import Instalment
@@ -1181,7 +1181,10 @@ def _line_facts(line: Line) -> rules.LineFacts:
             )
             for subscription in line.billed_subscriptions  # type: ignore[attr-defined]
         ),
-        charges_activation=line.transferred_from_id is None,
+        # A transfer continues a contract whose fee was the former holder's; a withdrawal
+        # (CGS 9) leaves due only the days used, as the customer is told when withdrawing.
+        charges_activation=line.transferred_from_id is None
+        and line.termination_reason != TerminationReason.WITHDRAWAL,
         first_starts_before_transfer={
             code: _paris_date(starts_at)
             for code, starts_at in line.first_starts_before_transfer.items()  # type: ignore[attr-defined]

@@ -1,7 +1,7 @@
 """Reads of the care context; every read for a customer is scoped to that customer."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import models
 
@@ -11,11 +11,15 @@ from guichet.care.models import (
     ActorKind,
     AdvisorMessage,
     Order,
+    OrderKind,
+    OrderStatus,
     Request,
     TicketStatus,
     TroubleTicket,
 )
 from guichet.customers.models import Customer
+from guichet.customers.rules import paris_date
+from guichet.lines.models import Line
 
 
 def activities_for_customer(*, customer: Customer) -> models.QuerySet[Activity]:
@@ -165,3 +169,22 @@ def ticket_get(*, ticket_id: int) -> TroubleTicket | None:
         .prefetch_related("notes__author")
         .first()
     )
+
+
+def withdrawal_period_start(*, line: Line) -> date | None:
+    """CGS 9 and the brochure's last page (« dans les 14 jours suivant la réception de votre
+    carte SIM »): the withdrawal period runs from the first receipt of what was ordered with the
+    line, or from the subscription when nothing was; None while it is on its way (the period
+    has not started)."""
+    acquisitions = Order.objects.filter(line=line, kind=OrderKind.ACQUISITION).exclude(
+        status=OrderStatus.CANCELLED
+    )
+    received = (
+        acquisitions.filter(delivered_at__isnull=False)
+        .order_by("delivered_at")
+        .values_list("delivered_at", flat=True)
+        .first()
+    )
+    if received is not None:
+        return paris_date(received)
+    return None if acquisitions.exists() else paris_date(line.created_at)

@@ -55,6 +55,7 @@ from guichet.care.rules import (
     request_due_date,
     withdrawal_deadline,
 )
+from guichet.care.selectors import withdrawal_period_start
 from guichet.care.sms import SmsSender
 from guichet.catalog.models import Market, Product
 from guichet.customers.models import ContactChannel, ContactTopic, Customer
@@ -571,16 +572,9 @@ def order_advance(
 
 def _check_withdrawal_period(*, line: Line, now: datetime) -> None:
     """CGS 9: 14 days from receipt of the equipment, or from subscription without equipment."""
-    acquisitions = Order.objects.filter(line=line, kind=OrderKind.ACQUISITION).exclude(
-        status=OrderStatus.CANCELLED
-    )
-    if acquisitions.exists():
-        delivered = acquisitions.filter(delivered_at__isnull=False).order_by("delivered_at").first()
-        if delivered is None or delivered.delivered_at is None:
-            return  # the equipment has not arrived: the period has not started
-        period_start = paris_date(delivered.delivered_at)
-    else:
-        period_start = paris_date(line.created_at)
+    period_start = withdrawal_period_start(line=line)
+    if period_start is None:
+        return  # the equipment has not arrived: the period has not started
     deadline = withdrawal_deadline(period_start)
     if paris_date(now) > deadline:
         raise CareError(

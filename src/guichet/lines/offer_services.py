@@ -38,6 +38,7 @@ from guichet.care.models import (
 )
 from guichet.care.notifications import french_date
 from guichet.care.rules import withdrawal_deadline
+from guichet.care.selectors import withdrawal_period_start
 from guichet.care.services import (
     activity_record,
     activity_record_and_notify,
@@ -750,23 +751,11 @@ def offer_due_run(*, now: datetime) -> OfferDueReport:
 # Withdrawal (CGS 9) ---------------------------------------------------------------------------
 
 
-def withdrawal_period_start(*, line: Line) -> date:
-    """CGS 9: from receipt of the equipment, or from subscription without equipment."""
-    from guichet.care.models import Order, OrderKind
-
-    delivered = (
-        Order.objects.filter(line=line, kind=OrderKind.ACQUISITION, delivered_at__isnull=False)
-        .order_by("delivered_at")
-        .first()
-    )
-    if delivered is not None and delivered.delivered_at is not None:
-        return paris_date(delivered.delivered_at)
-    return paris_date(line.created_at)
-
-
-def withdrawal_quote(*, line: Line, now: datetime) -> tuple[date, int]:
-    """(last day of the withdrawal right, prorata of the days used so far)."""
-    deadline = withdrawal_deadline(withdrawal_period_start(line=line))
+def withdrawal_quote(*, line: Line, now: datetime) -> tuple[date | None, int]:
+    """(last day of the withdrawal right, None while its period has not started, and the
+    prorata of the days used so far)."""
+    period_start = withdrawal_period_start(line=line)
+    deadline = withdrawal_deadline(period_start) if period_start is not None else None
     plan = active_plan(line=line)
     prorata = offer_rules.withdrawal_prorata_cents(
         monthly_cents=(plan.product.price_cents or 0) if plan is not None else 0,
@@ -783,7 +772,7 @@ def withdrawal(*, line: Line, actor: Actor, now: datetime) -> Request:
     last day); the refund of anything paid beyond is due within 14 days (request's due date)."""
     _check_open(line)
     deadline, prorata = withdrawal_quote(line=line, now=now)
-    if paris_date(now) > deadline:
+    if deadline is not None and paris_date(now) > deadline:
         raise OfferError(
             code=OfferErrorCode.WITHDRAWAL_PERIOD_OVER,
             message=f"Le délai de rétractation de 14 jours a pris fin le {deadline:%d/%m/%Y}"
@@ -796,7 +785,10 @@ def withdrawal(*, line: Line, actor: Actor, now: datetime) -> Request:
         actor=actor,
         now=now,
         line=line,
-        payload={"prorata_cents": prorata, "deadline": deadline.isoformat()},
+        payload={
+            "prorata_cents": prorata,
+            "deadline": deadline.isoformat() if deadline is not None else None,
+        },
     )
     from guichet.lines.services import line_terminate
 

@@ -294,8 +294,10 @@ def termination(request: HttpRequest, customer: Customer, line_id: int) -> HttpR
         "terminated": line.status == "terminated",
     }
     withdrawal_deadline = offer.withdrawal_quote(line=line, now=now)[0]
-    if paris_date(now) <= withdrawal_deadline:
-        context["withdrawal_deadline"] = withdrawal_deadline
+    context["withdrawal_open"] = (
+        withdrawal_deadline is None or paris_date(now) <= withdrawal_deadline
+    )
+    context["withdrawal_deadline"] = withdrawal_deadline
     form = TerminationForm(request.POST or None, request.FILES or None, reasons=reasons)
     context["form"] = form
     if request.method != "POST" or pending is not None or context["terminated"]:
@@ -355,7 +357,7 @@ def withdrawal(request: HttpRequest, customer: Customer, line_id: int) -> HttpRe
         "line": line,
         "deadline": deadline,
         "prorata_cents": prorata,
-        "open": paris_date(now) <= deadline and line.status != "terminated",
+        "open": (deadline is None or paris_date(now) <= deadline) and line.status != "terminated",
         "terminated": line.status == "terminated",
     }
     if request.method != "POST":
