@@ -37,7 +37,13 @@ from guichet.lines.models import (
     SuspensionReason,
 )
 from guichet.lines.selectors import lines_for_customer
-from guichet.lines.services import line_activate, line_create, subscription_add
+from guichet.lines.services import (
+    line_activate,
+    line_create,
+    line_suspend,
+    line_suspension_cause_end,
+    subscription_add,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=PARIS)
@@ -107,6 +113,63 @@ def test_an_unpaid_suspension_is_not_lifted_here_and_nothing_changes(personas):
     line.refresh_from_db()
     assert line.status == LineStatus.SUSPENDED
     assert not ProvisioningCommand.objects.filter(line=line).exists()
+
+
+def test_a_sim_stolen_while_unpaid_is_barred_then_goes_back_to_the_unpaid_bar(personas):
+    line, actor = _line("karim@demo.guichet.fr")
+
+    loss_theft_declare(line=line, reason=SuspensionReason.THEFT, actor=actor, now=NOW)
+
+    line.refresh_from_db()
+    assert (line.status, line.suspension_reason, line.suspension_replaced) == (
+        LineStatus.SUSPENDED,
+        SuspensionReason.THEFT,
+        SuspensionReason.UNPAID,
+    )
+    assert ProvisioningCommand.objects.get(line=line).command == "suspend"
+
+    loss_theft_lift(line=line, actor=actor, now=LATER)
+
+    line.refresh_from_db()
+    assert (line.status, line.suspension_reason, line.suspension_replaced) == (
+        LineStatus.SUSPENDED,
+        SuspensionReason.UNPAID,
+        "",
+    )
+    restored = ProvisioningCommand.objects.filter(line=line).last()
+    assert (restored.command, restored.parameters) == ("suspend", {"scope": "outgoing"})
+
+
+def test_the_unpaid_settled_under_a_theft_is_forgotten_and_the_found_sim_works(personas):
+    line, actor = _line("karim@demo.guichet.fr")
+    loss_theft_declare(line=line, reason=SuspensionReason.THEFT, actor=actor, now=NOW)
+
+    reinstated = line_suspension_cause_end(
+        line=line, reason=SuspensionReason.UNPAID, actor=Actor.system(), now=NOW
+    )
+
+    line.refresh_from_db()
+    assert not reinstated
+    assert (line.suspension_reason, line.suspension_replaced) == (SuspensionReason.THEFT, "")
+    loss_theft_lift(line=line, actor=actor, now=LATER)
+    line.refresh_from_db()
+    assert line.status == LineStatus.ACTIVE
+
+
+def test_an_unpaid_bar_on_a_stolen_sim_applies_once_the_theft_is_lifted(personas):
+    line, actor = _line("camille@demo.guichet.fr")
+    loss_theft_declare(line=line, reason=SuspensionReason.LOSS, actor=actor, now=NOW)
+
+    line_suspend(line=line, reason=SuspensionReason.UNPAID, actor=Actor.system(), now=NOW)
+
+    line.refresh_from_db()
+    assert (line.suspension_reason, line.suspension_replaced) == (
+        SuspensionReason.LOSS,
+        SuspensionReason.UNPAID,
+    )
+    loss_theft_lift(line=line, actor=actor, now=LATER)
+    line.refresh_from_db()
+    assert (line.status, line.suspension_reason) == (LineStatus.SUSPENDED, SuspensionReason.UNPAID)
 
 
 def test_a_fibre_box_has_no_sim_to_suspend(personas):

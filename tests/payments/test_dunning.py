@@ -359,17 +359,26 @@ def test_paid_before_any_step_closes_quietly(line: Line, customer: Customer) -> 
     assert Activity.objects.filter(act=Act.DUNNING_CASE_RESOLVE).count() == 1
 
 
-def test_a_line_suspended_for_another_reason_is_left_alone(line: Line, customer: Customer) -> None:
+def test_a_line_suspended_for_a_loss_keeps_it_with_the_unpaid_bar_under_it(
+    line: Line, customer: Customer
+) -> None:
     lost = woot_line(line.billing_account, activated_at=paris(2026, 10, 15))
     line_suspend(line=lost, reason=SuspensionReason.LOSS, actor=SYSTEM, now=paris(2026, 12, 1))
     for day in (date(2026, 12, 18), date(2026, 12, 22), date(2027, 1, 1), date(2027, 1, 6)):
         run(day)
-    assert DunningStep.objects.get(step=StepCode.SUSPENSION).line_ids == [line.pk]
+    assert DunningStep.objects.get(step=StepCode.SUSPENSION).line_ids == [line.pk, lost.pk]
+    lost.refresh_from_db()
+    assert (lost.suspension_reason, lost.suspension_replaced) == (
+        SuspensionReason.LOSS,
+        SuspensionReason.UNPAID,
+    )
     pay(line, 1299, at=paris(2027, 1, 8), customer=customer)
 
     run(date(2027, 1, 9))
 
     assert status_of(lost) == (LineStatus.SUSPENDED, SuspensionReason.LOSS, "")
+    lost.refresh_from_db()
+    assert lost.suspension_replaced == ""  # found later, it works again
     assert status_of(line) == (LineStatus.ACTIVE, "", "")
     assert list(OneOffCharge.objects.values_list("billing_account_id", flat=True)) == [
         line.billing_account_id

@@ -156,6 +156,20 @@ def test_loss_then_replacement_sim_then_activation(client, personas):
     assert (line.iccid, line.status) == (swap.iccid, LineStatus.ACTIVE)
 
 
+def test_a_line_suspended_for_an_unpaid_invoice_can_still_be_reported_stolen(client, personas):
+    _log_in(client, "karim@demo.guichet.fr")
+    line = _line("karim@demo.guichet.fr")
+
+    page = client.get(_url("loss_theft", line)).content.decode()
+    assert 'name="reason"' in page
+    client.post(_url("loss_theft", line), {"reason": "theft"})
+    lifted = client.post(_url("suspension_lift", line), follow=True).content.decode()
+
+    assert "Ses usages sortants restent suspendus jusqu&#x27;au règlement" in lifted
+    line.refresh_from_db()
+    assert (line.status, line.suspension_reason) == (LineStatus.SUSPENDED, "unpaid")
+
+
 def test_the_unpaid_suspension_points_to_payment(client, personas):
     _log_in(client, "karim@demo.guichet.fr")
     line = _line("karim@demo.guichet.fr")

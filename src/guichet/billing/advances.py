@@ -37,7 +37,7 @@ from guichet.customers.models import ContactTopic
 from guichet.customers.rules import paris_date
 from guichet.lines.models import Line, LineStatus, SuspensionReason
 from guichet.lines.selectors import lines_with_main_offer_for_customer
-from guichet.lines.services import line_reinstate, line_suspend
+from guichet.lines.services import line_suspend, line_suspension_cause_end
 
 
 @dataclass(frozen=True)
@@ -337,9 +337,10 @@ def _lift_restriction(account: BillingAccount, *, now: datetime) -> None:
     # The operator lifts it (the cause is gone), whoever paid: a customer may not lift an
     # operator's suspension (lines.rules.CUSTOMER_SUSPENSION_REASONS).
     for line in lines_with_main_offer_for_customer(customer=account.customer):
-        if (
-            line.billing_account_id == account.pk
-            and line.status == LineStatus.SUSPENDED
-            and line.suspension_reason == SuspensionReason.BILL_ADVANCE_PENDING
-        ):
-            line_reinstate(line=line, actor=Actor.system(), now=now)
+        if line.billing_account_id == account.pk:
+            line_suspension_cause_end(
+                line=line,
+                reason=SuspensionReason.BILL_ADVANCE_PENDING,
+                actor=Actor.system(),
+                now=now,
+            )

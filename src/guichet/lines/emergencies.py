@@ -196,7 +196,12 @@ def loss_theft_lift(*, line: Line, actor: Actor, now: datetime) -> Line:
     if refusal is not None:
         raise _refuse(LineErrorCode.SUSPENSION_NOT_LIFTABLE, refusal, status=line.status)
     line_reinstate(line=line, actor=actor, now=now)
-    network_provisioning().send(line=line, command="reinstate", parameters={}, now=now)
+    if line.status == LineStatus.ACTIVE:
+        network_provisioning().send(line=line, command="reinstate", parameters={}, now=now)
+    else:  # back to the suspension of outgoing usage the loss or theft replaced
+        network_provisioning().send(
+            line=line, command="suspend", parameters={"scope": "outgoing"}, now=now
+        )
     return line
 
 

@@ -75,6 +75,12 @@ class Line(models.Model):
     # CGS 4: "Le contrat prend effet à la date de Mise en Service de la ligne".
     activated_at = models.DateTimeField(null=True, blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True)
+    # The suspension of outgoing usage (unpaid invoice, bill advance) that a stricter one (a lost
+    # or stolen SIM) replaced: the line goes back to it when the stricter one is lifted while
+    # its cause lasts (lines.rules.suspension_replaces).
+    suspension_replaced = models.CharField(
+        max_length=30, choices=SuspensionReason.choices, blank=True
+    )
     terminated_at = models.DateTimeField(null=True, blank=True)
     # Last day of the minimum commitment period (French date); null without commitment.
     commitment_end_date = models.DateField(null=True, blank=True)
@@ -111,6 +117,13 @@ class Line(models.Model):
                     & models.Q(suspended_at__isnull=True, suspension_reason="")
                 ),
                 name="line_suspension_iff_suspended",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(suspension_replaced="")
+                | models.Q(
+                    status=LineStatus.SUSPENDED, suspension_replaced__in=SuspensionReason.values
+                ),
+                name="line_suspension_replaced_while_suspended",
             ),
             models.CheckConstraint(
                 condition=models.Q(

@@ -130,8 +130,36 @@ CUSTOMER_SUSPENSION_REASONS = frozenset(
 )
 # CGS 2.4 lets the operator suspend "l'accès aux Services" for an unpaid invoice; the project
 # bars only outgoing usage (issue 4): the customer still receives calls and SMS and reaches the
-# emergency numbers. Every other suspension bars the line wholly.
-OUTGOING_ONLY_SUSPENSION_REASONS = frozenset({SuspensionReason.UNPAID})
+# emergency numbers. Every other suspension bars the line wholly, but the one awaiting a bill
+# advance:
+# CGS 5.1 (i) names the restriction while a bill advance is awaited: « blocage usages sortants ».
+OUTGOING_ONLY_SUSPENSION_REASONS = frozenset(
+    {SuspensionReason.UNPAID, SuspensionReason.BILL_ADVANCE_PENDING}
+)
+
+
+def suspension_replaces(status: str, current: str, reason: SuspensionReason) -> bool:
+    """Whether suspending for `reason` replaces the line's suspension instead of being refused:
+    one that bars outgoing usage only gives way to one that bars the line wholly, so that a SIM
+    lost or stolen while an invoice is unpaid can be barred (CGS 6.1); the line goes back to
+    the first when the second is lifted (`Line.suspension_replaced`)."""
+    return (
+        status == LineStatus.SUSPENDED
+        and current in OUTGOING_ONLY_SUSPENSION_REASONS
+        and reason not in OUTGOING_ONLY_SUSPENSION_REASONS
+    )
+
+
+def suspension_goes_under(status: str, current: str, reason: SuspensionReason) -> bool:
+    """Whether suspending for `reason` is kept under the line's suspension: one that bars
+    outgoing usage only, on a line already barred wholly, applies once that one is lifted."""
+    return (
+        status == LineStatus.SUSPENDED
+        and current not in OUTGOING_ONLY_SUSPENSION_REASONS
+        and reason in OUTGOING_ONLY_SUSPENSION_REASONS
+    )
+
+
 # CGS 8.1 (request, legitimate reason) and CGS 9 (withdrawal) are the customer's; CGS 8.2 and the
 # coverage and porting cases are established by the operator.
 CUSTOMER_TERMINATION_REASONS = frozenset(

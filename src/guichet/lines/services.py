@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, NoReturn
 
 from django.db import transaction
+from django.db.models import Min
 
 from guichet.billing.models import BillingAccount, BillingAccountStatus
 from guichet.billing.rules import ArrearsAct
@@ -66,10 +67,13 @@ from guichet.lines.rules import (
     normalize_imei,
     normalize_msisdn,
     normalize_puk,
+    suspension_goes_under,
+    suspension_replaces,
 )
 from guichet.lines.selectors import (
     active_plan,
     box_wifi_get,
+    contract_record_ids,
     line_get_for_customer,
 )
 from guichet.lines.wifi_rules import network_name_problem, wifi_key_problem
@@ -105,6 +109,7 @@ def _lock_state(line: Line) -> None:
 _LIFECYCLE_FIELDS = (
     "status",
     "suspension_reason",
+    "suspension_replaced",
     "termination_reason",
     "activated_at",
     "suspended_at",
@@ -315,20 +320,29 @@ def line_suspend(*, line: Line, reason: SuspensionReason, actor: Actor, now: dat
 
     The customer is told (CGS 2.4: "après vous en avoir informé par tout moyen").
     """
-    current, target = _transition(line, LineAction.SUSPEND)
     reason = SuspensionReason(reason)
+    _lock_state(line)
+    if suspension_goes_under(line.status, line.suspension_reason, reason):
+        return _suspension_keep_under(line, reason=reason, actor=actor, now=now)
+    replaced = line.suspension_reason
+    if suspension_replaces(line.status, replaced, reason):
+        current = target = LineStatus.SUSPENDED
+    else:
+        current, target = _transition(line, LineAction.SUSPEND)
+        replaced = ""
     _check_customer_reason(actor, reason, CUSTOMER_SUSPENSION_REASONS)
     line.status = target
     line.suspension_reason = reason
+    line.suspension_replaced = replaced
     line.suspended_at = now
-    line.save(update_fields=["status", "suspension_reason", "suspended_at"])
+    line.save(update_fields=["status", "suspension_reason", "suspension_replaced", "suspended_at"])
     _record_and_notify(
         line=line,
         actor=actor,
         act=Act.LINE_SUSPEND,
         summary=f"Suspension de la ligne {line.display_number} ({reason.label.lower()})",
         now=now,
-        old_values={"status": current},
+        old_values={"status": current, "suspension_reason": replaced},
         new_values={"status": target, "suspension_reason": reason},
         template="line_suspended_outgoing"
         if reason in OUTGOING_ONLY_SUSPENSION_REASONS
@@ -345,6 +359,8 @@ def line_reinstate(*, line: Line, actor: Actor, now: datetime) -> Line:
     current, target = _transition(line, LineAction.REINSTATE)
     reason = SuspensionReason(line.suspension_reason)
     _check_customer_reason(actor, reason, CUSTOMER_SUSPENSION_REASONS)
+    if line.suspension_replaced:
+        return _suspension_restore(line, lifted=reason, actor=actor, now=now)
     suspended_at = line.suspended_at
     line.status = target
     line.suspension_reason = ""
@@ -361,6 +377,70 @@ def line_reinstate(*, line: Line, actor: Actor, now: datetime) -> Line:
         template="line_reinstated",
     )
     return line
+
+
+def _suspension_keep_under(
+    line: Line, *, reason: SuspensionReason, actor: Actor, now: datetime
+) -> Line:
+    current = SuspensionReason(line.suspension_reason)
+    line.suspension_replaced = reason
+    line.save(update_fields=["suspension_replaced"])
+    _record_and_notify(
+        line=line,
+        actor=actor,
+        act=Act.LINE_SUSPEND,
+        summary=f"Suspension des usages sortants de la ligne {line.display_number}"
+        f" ({reason.label.lower()}), après sa suspension en cours ({current.label.lower()})",
+        now=now,
+        old_values={"status": line.status, "suspension_reason": current},
+        new_values={"status": line.status, "suspension_replaced": reason},
+        template="line_suspended_outgoing",
+        reason=reason.label.lower(),
+    )
+    return line
+
+
+def _suspension_restore(
+    line: Line, *, lifted: SuspensionReason, actor: Actor, now: datetime
+) -> Line:
+    """Lifting a suspension that replaced another whose cause lasts: the line goes back to it."""
+    restored = SuspensionReason(line.suspension_replaced)
+    line.suspension_reason = restored
+    line.suspension_replaced = ""
+    line.suspended_at = now
+    line.save(update_fields=["suspension_reason", "suspension_replaced", "suspended_at"])
+    _record_and_notify(
+        line=line,
+        actor=actor,
+        act=Act.LINE_REINSTATE,
+        summary=f"Fin de la suspension de la ligne {line.display_number}"
+        f" ({lifted.label.lower()}) : elle reste suspendue ({restored.label.lower()})",
+        now=now,
+        old_values={"status": line.status, "suspension_reason": lifted},
+        new_values={"status": line.status, "suspension_reason": restored},
+        template="line_suspended_outgoing",
+        reason=restored.label.lower(),
+    )
+    return line
+
+
+@transaction.atomic
+def line_suspension_cause_end(
+    *, line: Line, reason: SuspensionReason, actor: Actor, now: datetime
+) -> bool:
+    """The cause of the operator's suspension for `reason` is gone (the unpaid settled, the
+    advance paid): the line is reinstated when that is its suspension (True), or forgets it
+    when a stricter one replaced it, and stays suspended for that one alone (False)."""
+    _lock_state(line)
+    if line.status != LineStatus.SUSPENDED:
+        return False
+    if line.suspension_reason == reason:
+        line_reinstate(line=line, actor=actor, now=now)
+        return True
+    if line.suspension_replaced == reason:
+        line.suspension_replaced = ""
+        line.save(update_fields=["suspension_replaced"])
+    return False
 
 
 def _end_instant(subscription: Subscription, now: datetime) -> datetime:
@@ -559,9 +639,10 @@ def _check_add_on_rules(
 def _condition_met(code: str, *, line: Line, main_offer: Subscription, now: datetime) -> bool:
     holder = _holder(line)
     checks = {
-        # Brochure, compatibility table: "à l'issue du 1er mois de souscription".
+        # Brochure, compatibility table: "à l'issue du 1er mois de souscription", of the
+        # contract: a change of plan does not start the wait again.
         "after-first-subscription-month": lambda: (
-            paris_date(now) >= add_months(paris_date(main_offer.starts_at), 1)
+            paris_date(now) >= add_months(paris_date(_contract_start(line, main_offer)), 1)
         ),
         # Options §5, parental control: both conditions "cumulatives".
         "line-user-is-minor": lambda: line.user_is_minor,
@@ -578,6 +659,18 @@ def _condition_met(code: str, *, line: Line, main_offer: Subscription, now: date
     # verifiable here.
     check = checks.get(code)
     return check() if check is not None else True
+
+
+def _contract_start(line: Line, main_offer: Subscription) -> datetime:
+    """When the line's contract first had a plan or box offer, on this record or those a line
+    transfer continued it from."""
+    records = contract_record_ids(line=line)
+    first: datetime | None = (
+        Subscription.objects.filter(line_id__in=records, kind=main_offer.kind)
+        .exclude(status=SubscriptionStatus.SCHEDULED)
+        .aggregate(first=Min("starts_at"))["first"]
+    )
+    return first or main_offer.starts_at
 
 
 @transaction.atomic

@@ -37,8 +37,9 @@ from guichet.catalog.selectors import catalog_current
 from guichet.customers.models import Customer
 from guichet.customers.rules import paris_date
 from guichet.lines.models import Line, LineStatus, SuspensionReason, TerminationReason
+from guichet.lines.rules import OUTGOING_ONLY_SUSPENSION_REASONS
 from guichet.lines.selectors import lines_for_billing_account
-from guichet.lines.services import line_reinstate, line_suspend, line_terminate
+from guichet.lines.services import line_suspend, line_suspension_cause_end, line_terminate
 from guichet.payments.dunning_rules import (
     REMINDERS,
     STEP_LABELS,
@@ -232,10 +233,15 @@ def dunning_case_advance(
 
 def _suspend_lines(account: BillingAccount, *, actor: Actor, now: datetime) -> list[int]:
     """Bar outgoing usage on the account's active lines (CGS 2.4; billing continues). A line
-    already suspended for another reason keeps that suspension."""
+    already barred wholly (lost, stolen…) keeps that suspension, with this one under it: it
+    applies once that one is lifted while the unpaid lasts."""
     suspended = []
     for line in lines_for_billing_account(billing_account=account):
-        if line.status == LineStatus.ACTIVE:
+        if line.status == LineStatus.ACTIVE or (
+            line.status == LineStatus.SUSPENDED
+            and not line.suspension_replaced
+            and line.suspension_reason not in OUTGOING_ONLY_SUSPENSION_REASONS
+        ):
             line_suspend(line=line, reason=SuspensionReason.UNPAID, actor=actor, now=now)
             suspended.append(line.pk)
     return suspended
@@ -273,8 +279,9 @@ def dunning_case_resolve_if_paid(
     channel = "selfcare" if actor.is_customer else "customer_service"
     reinstated: list[Line] = []
     for line in lines_for_billing_account(billing_account=billing_account):
-        if (line.status, line.suspension_reason) == (LineStatus.SUSPENDED, SuspensionReason.UNPAID):
-            line_reinstate(line=line, actor=system, now=now)
+        if line_suspension_cause_end(
+            line=line, reason=SuspensionReason.UNPAID, actor=system, now=now
+        ):
             one_off_charge_add(
                 billing_account=billing_account,
                 fee_code=REINSTATEMENT_FEE,

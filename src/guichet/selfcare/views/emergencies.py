@@ -30,6 +30,7 @@ from guichet.lines.emergencies import (
 )
 from guichet.lines.errors import LineError
 from guichet.lines.models import LineStatus
+from guichet.lines.rules import OUTGOING_ONLY_SUSPENSION_REASONS
 from guichet.lines.selectors import sim_swap_pending, sim_swaps_for_line
 from guichet.selfcare.forms.lines import LossTheftForm, SimActivationForm, UnlockCodeForm
 from guichet.selfcare.views.common import customer_view
@@ -64,7 +65,9 @@ def loss_theft(request: HttpRequest, customer: Customer, line_id: int) -> HttpRe
             "form": form,
             "has_sim": line_has_sim(line),
             "declared": declared if line.status == LineStatus.SUSPENDED else None,
-            "suspended": line.status == LineStatus.SUSPENDED,
+            # Barred wholly already; a line barred for outgoing usage only can still be.
+            "suspended": line.status == LineStatus.SUSPENDED
+            and line.suspension_reason not in OUTGOING_ONLY_SUSPENSION_REASONS,
             "mobile": line.market == Market.MOBILE,
         },
         status=400 if form.errors else 200,
@@ -161,7 +164,15 @@ def suspension_lift(request: HttpRequest, customer: Customer, line_id: int) -> H
         except LineError as error:
             error_message = error.message
         else:
-            messages.success(request, _("Your line works again."))
+            messages.success(
+                request,
+                _("Your line works again.")
+                if line.status == LineStatus.ACTIVE
+                else _(
+                    "Your line is no longer barred for loss or theft. Its outgoing usage stays"
+                    " suspended until the amount due is paid."
+                ),
+            )
             return redirect("selfcare:suspension_lift", line_id=line.pk)
     return render(
         request,
