@@ -106,7 +106,9 @@ def test_karim_may_ask_to_insure_his_phone_and_is_refused_at_the_last_step(clien
     assert "Apple iPhone 13 128 Go" in page  # access is never blocked
     phone_id = page.split('name="equipment"')[1].split('value="')[1].split('"')[0]
 
-    response = client.post(url, {"equipment": phone_id, "purchase_price": "629,00"})
+    recap = client.post(url, {"equipment": phone_id, "purchase_price": "629,00"})
+    assert "Vérifiez avant de confirmer" in recap.content.decode()
+    response = client.post(url, {"equipment": phone_id, "purchase_price": "629,00", "confirm": "1"})
 
     assert response.status_code == 400
     page = response.content.decode()
@@ -124,7 +126,16 @@ def test_lea_insures_her_phone_then_declares_a_claim(client, personas):
 
     bad = client.post(url, {"equipment": phone_id, "purchase_price": "abc"})
     assert bad.status_code == 400
-    response = client.post(url, {"equipment": phone_id, "purchase_price": "799,00"})
+    assert 'value="799,00"' in page  # the price she paid us, filled in
+    recap = client.post(url, {"equipment": phone_id, "purchase_price": "100,00"}).content.decode()
+    assert "Vérifiez avant de confirmer" in recap
+    assert "6,99\xa0€ par mois" in recap
+    assert not InsuranceContract.objects.filter(customer=lea).exists()
+    lower = client.post(url, {"equipment": phone_id, "purchase_price": "100,00", "confirm": "1"})
+    assert lower.status_code == 400
+    assert "acheté 799,00 € chez nous" in lower.content.decode()
+    assert not InsuranceContract.objects.filter(customer=lea).exists()
+    response = client.post(url, {"equipment": phone_id, "purchase_price": "799,00", "confirm": "1"})
 
     assert response.status_code == 302
     assert InsuranceContract.objects.get(customer=lea).monthly_price_cents == 1399

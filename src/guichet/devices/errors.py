@@ -15,6 +15,7 @@ class DeviceErrorCode(StrEnum):
     WITHDRAWAL_NOT_OPEN = "device_withdrawal_not_open"
     EQUIPMENT_NOT_INSURABLE = "device_equipment_not_insurable"
     ALREADY_INSURED = "device_already_insured"
+    INSURED_VALUE_NOT_PURCHASE_PRICE = "device_insured_value_not_purchase_price"
     NOT_INSURED = "device_not_insured"
     CLAIM_INVALID = "device_claim_invalid"
     REFUND_OFFER_NOT_ELIGIBLE = "device_refund_offer_not_eligible"

@@ -85,9 +85,17 @@ def insurable_phones(*, customer: Customer, line: Line) -> list[Equipment]:
 
 
 def purchase_price_cents(*, equipment: Equipment) -> int | None:
-    """What the customer paid for a phone bought from the operator (its renewal), or None."""
+    """What the customer paid for a phone bought from the operator (its renewal order, or the
+    price its instalment plan spreads), or None for a phone bought elsewhere."""
     renewal = DeviceRenewal.objects.filter(equipment=equipment).first()
-    return renewal.price_cents if renewal else None
+    if renewal is not None:
+        return renewal.price_cents
+    financed: int | None = (
+        equipment.instalment_plans.order_by("created_at", "id")  # type: ignore[attr-defined]
+        .values_list("principal_cents", flat=True)
+        .first()
+    )
+    return financed
 
 
 def insurance_contracts_for_line(*, customer: Customer, line: Line) -> list[InsuranceContract]:

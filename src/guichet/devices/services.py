@@ -61,7 +61,7 @@ from guichet.devices.partners import (
     Repairer,
     working_days_since,
 )
-from guichet.devices.selectors import device_units_left, refund_purchases
+from guichet.devices.selectors import device_units_left, purchase_price_cents, refund_purchases
 from guichet.lines.models import Equipment, EquipmentKind, Line, LineStatus, Ownership
 from guichet.lines.selectors import line_get_for_customer
 from guichet.lines.services import equipment_register
@@ -533,6 +533,16 @@ def insurance_subscribe(
         raise DeviceError(
             code=DeviceErrorCode.EQUIPMENT_NOT_INSURABLE,
             message="Indiquez le prix d'achat du téléphone.",
+        )
+    # A phone bought from us is insured at the price paid; one bought elsewhere at the price
+    # declared, which the insurer checks against the purchase invoice on a claim.
+    paid = purchase_price_cents(equipment=equipment)
+    if paid is not None and insured_value_cents != paid:
+        raise DeviceError(
+            code=DeviceErrorCode.INSURED_VALUE_NOT_PURCHASE_PRICE,
+            message=f"Votre {equipment.model} a été acheté {euros(paid)} chez nous : c'est le"
+            " prix d'achat à assurer.",
+            extra={"purchase_price_cents": paid},
         )
     if InsuranceContract.objects.filter(
         equipment=equipment, status=InsuranceStatus.ACTIVE

@@ -277,14 +277,22 @@ def insurance_subscribe(request: HttpRequest, customer: Customer, line_id: int) 
         price = purchase_price_cents(equipment=phones[0])
         initial = {"equipment": phones[0].pk}
         if price is not None:
-            initial["purchase_price"] = Decimal(price) / 100
+            initial["purchase_price"] = (Decimal(price) / 100).quantize(Decimal("0.01"))
     form = InsuranceForm(
         request.POST or None,
         initial=initial,
         phones=[(phone.pk, f"{phone.model} (IMEI {phone.imei})") for phone in phones],
     )
     unpaid = False
-    if request.method == "POST" and form.is_valid():
+    recap = None
+    if request.method == "POST" and form.is_valid() and not form.cleaned_data["confirm"]:
+        value = int(form.cleaned_data["purchase_price"] * 100)
+        recap = {
+            "phone": next(p for p in phones if p.pk == form.cleaned_data["equipment"]),
+            "value_cents": value,
+            "band": rules.insurance_band(value),
+        }
+    elif request.method == "POST" and form.is_valid():
         equipment = next(phone for phone in phones if phone.pk == form.cleaned_data["equipment"])
         try:
             contract = insurance_subscribe_act(
@@ -318,6 +326,7 @@ def insurance_subscribe(request: HttpRequest, customer: Customer, line_id: int) 
             "bands": rules.insurance_bands(),
             "contracts": insurance_contracts_for_line(customer=customer, line=line),
             "unpaid": unpaid,
+            "recap": recap,
         },
     )
 
