@@ -4,10 +4,12 @@ the URL of the page that performs it (one per eligible line for the acts on a li
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 
 from guichet.lines.emergencies import is_fibre_box_line, line_has_sim
 from guichet.lines.models import Line, LineStatus
+from guichet.selfcare.context import section_label
 from guichet.selfcare.registry import Access, Market, RegisteredAct, Scope, Section, acts_for
 
 
@@ -17,6 +19,12 @@ class ActLink:
     label: str
     url: str
     line: Line | None
+
+    @property
+    def section(self) -> str | Promise:
+        """Where the act is in this portal (its section's name), which the page it opens
+        belongs to; the seed's path names menus of the operator's app that this one has not."""
+        return section_label(self.act.section)
 
 
 def _eligible_lines(act: RegisteredAct, lines: list[Line]) -> list[Line]:

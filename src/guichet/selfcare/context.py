@@ -35,6 +35,10 @@ _PREFIXES = {
 }
 
 
+def section_label(section: Section) -> str | Promise:
+    return next(label for entry, label, _, _ in _SECTIONS if entry == section)
+
+
 def current_section(path: str) -> Section:
     first = path.strip("/").split("/", 1)[0]
     return _PREFIXES.get(first, Section.HOME)
