@@ -80,8 +80,10 @@ def _snapshot(line: Line) -> tuple[Any, ...]:
 def _act(action: LineAction, line: Line, actor: Actor = SYSTEM) -> Callable[[], Line]:
     return {
         LineAction.ACTIVATE: lambda: line_activate(line=line, actor=actor, now=LATER),
+        # A bar of outgoing usage, like the suspended line's: a stricter one would replace it
+        # (lines.rules.suspension_replaces, tests/lines/test_emergencies.py).
         LineAction.SUSPEND: lambda: line_suspend(
-            line=line, reason=SuspensionReason.FRAUD, actor=actor, now=LATER
+            line=line, reason=SuspensionReason.BILL_ADVANCE_PENDING, actor=actor, now=LATER
         ),
         LineAction.REINSTATE: lambda: line_reinstate(line=line, actor=actor, now=LATER),
         LineAction.TERMINATE: lambda: line_terminate(

@@ -93,6 +93,7 @@ def activated_lines_by_billing_account(
             "access_reference",
             "activated_at",
             "terminated_at",
+            "termination_reason",
             "transferred_from_id",
         )
         .order_by("created_at", "id")
