@@ -121,6 +121,24 @@ def test_home_shows_the_data_gauge_calls_sms_and_out_of_bundle_of_the_period(cli
     assert "Normal" in text  # not throttled
 
 
+def test_the_used_and_left_figures_add_up_to_the_allowance(client, personas):
+    line = _mobile("camille@demo.guichet.fr")
+    # 11,413,160 Ko used, 1,413,160 of them in zone 1: 10,884… Go of 100 Go, 1,347… Go of 17.
+    LineUsageTotals.objects.filter(line=line, period_start=NOW.date().replace(day=1)).update(
+        data_france_ko=10_000_000, data_roaming_included_ko=1_413_160
+    )
+    _log_in(client, "camille@demo.guichet.fr")
+
+    home = _text(client.get(reverse("selfcare:home")).content.decode())
+    usage = _text(client.get(reverse("selfcare:usage")).content.decode())
+
+    # Used rounded down, and what is left the rest: 10,88 + 89,12 = 100,00 (not 89,11).
+    for text in (home, usage):
+        assert "Utilisé 10,88 Go / 100,00 Go Restant 89,12 Go" in text
+    assert "Data utilisée sur place 1,34 Go / 17,00 Go" in usage
+    assert "Reste à utiliser sur place 15,66 Go" in usage
+
+
 def test_home_says_when_the_line_is_throttled(client, personas):
     line = _mobile("hugo@demo.guichet.fr")
     LineUsageTotals.objects.filter(line=line, period_start=NOW.date().replace(day=1)).update(
