@@ -10,9 +10,15 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape
 
-from guichet.billing.selectors import arrears_state, invoices_in_arrears_for_customer
+from guichet.billing.models import PaymentMethod
+from guichet.billing.selectors import (
+    arrears_state,
+    invoices_available_for_customer,
+    invoices_in_arrears_for_customer,
+)
 from guichet.billing.settlement import invoice_payment_record
 from guichet.care.actors import Actor
 from guichet.care.models import Activity, OutboxMessage
@@ -139,6 +145,25 @@ def test_the_used_and_left_figures_add_up_to_the_allowance(client, personas):
     assert "Reste à utiliser sur place 15,66 Go" in usage
 
 
+def test_home_offers_no_card_payment_of_an_invoice_whose_debit_is_announced(client, personas):
+    camille = _customer("camille@demo.guichet.fr")
+    last = invoices_available_for_customer(customer=camille, today=NOW.date())[0]
+    # Her November invoice: owed, by direct debit, due after today (Factures: "prélevée le").
+    assert last.payment_method == PaymentMethod.DIRECT_DEBIT
+    assert last.outstanding_cents > 0 and last.due_on >= NOW.date()
+    _log_in(client, "camille@demo.guichet.fr")
+
+    home = client.get(reverse("selfcare:home")).content.decode()
+    invoices = client.get(reverse("selfcare:invoices")).content.decode()
+
+    pay = reverse("selfcare:invoice_pay", kwargs={"number": last.number})
+    assert pay not in invoices
+    assert pay not in home
+    assert "Payer " not in _text(home)
+    due = date_format(last.due_on, "j F Y")
+    assert f"Prélèvement automatique — prélevée le {due}" in _text(home)
+
+
 def test_home_says_when_the_line_is_throttled(client, personas):
     line = _mobile("hugo@demo.guichet.fr")
     LineUsageTotals.objects.filter(line=line, period_start=NOW.date().replace(day=1)).update(
@@ -178,15 +203,18 @@ def test_no_unpaid_banner_once_everything_is_paid(client, personas):
 
 
 def test_home_offers_to_pay_the_last_invoice_when_it_is_payable(client, personas):
-    customer = _customer("camille@demo.guichet.fr")
+    # Karim pays by card (a direct-debit invoice not due yet is not offered: the test above).
+    customer = _customer("karim@demo.guichet.fr")
     last = customer.billing_accounts.get().invoices.order_by("-issued_on", "-id").first()
-    _log_in(client, "camille@demo.guichet.fr")
+    assert last.payment_method == PaymentMethod.CARD and last.outstanding_cents > 0
+    _log_in(client, "karim@demo.guichet.fr")
 
     html = client.get(reverse("selfcare:home")).content.decode()
     assert last.number in html
     assert reverse("selfcare:invoice_pay", kwargs={"number": last.number}) in html
+    assert "prélevée le" not in html
 
-    _settle_arrears("camille@demo.guichet.fr")
+    _settle_arrears("karim@demo.guichet.fr")
     last.refresh_from_db()
     if last.outstanding_cents:  # not yet due, so not among the arrears
         invoice_payment_record(
