@@ -304,6 +304,20 @@ def test_usage_page_shows_counters_history_charts_and_out_of_bundle_rules(client
     assert "Hors forfait par mois" in text
 
 
+def test_usage_chart_months_are_named_unambiguously(client, personas):
+    _log_in(client, "camille@demo.guichet.fr")
+
+    html = client.get(reverse("selfcare:usage")).content.decode()
+
+    # December 2025 to November 2026 under each chart's bars: June and July told apart.
+    labels = re.findall(r'<text x="[\d.]+" y="134">([^<]*)</text>', html)
+    assert labels[:12] == [
+        "déc.", "jan.", "fév.", "mars", "avr.", "mai",
+        "juin", "juil.", "août", "sept.", "oct.", "nov.",
+    ]  # fmt: skip
+    assert labels[12:] == labels[:12]
+
+
 def test_usage_page_tells_a_line_alerted_for_roaming_beyond_occasional_travel(client, personas):
     line = _mobile("lea@demo.guichet.fr")
     _log_in(client, "lea@demo.guichet.fr")

@@ -84,7 +84,7 @@ def _french_decimal(scaled: int, places: int) -> str:
 @dataclass(frozen=True)
 class Bar:
     label: str  # month, e.g. "nov. 2026"
-    short_label: str  # under the bar, e.g. "nov"
+    short_label: str  # under the bar, e.g. "nov.", "juin", "juil."
     value: int  # in the chart's unit (Ko, micro-euros)
     text: str  # the value as read: "12,30 Go", "3,60 €"
     x: float
