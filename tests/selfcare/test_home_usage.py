@@ -35,6 +35,7 @@ from guichet.lines.models import (
 )
 from guichet.lines.rules import luhn_valid
 from guichet.lines.services import line_activate, line_create, subscription_add
+from guichet.selfcare.rating_reasons import reason_in_french
 from guichet.selfcare.views import usage as usage_views
 from guichet.usage.models import (
     CarrierBillingCap,
@@ -297,11 +298,33 @@ def test_usage_page_shows_counters_history_charts_and_out_of_bundle_rules(client
         line_id=line.pk, period_start=NOW.date().replace(day=1), out_of_bundle_only=True
     )
     assert records.paginator.count > 0
-    assert escape(records.object_list[0].reason) in html
+    first = records.object_list[0]
+    assert first.reason.startswith("from France to zone 2: 0.60 €/min, first minute indivisible")
+    # In French: the service, its direction and the rule (rating writes it in English).
+    row = text.split("Règle de tarification", 1)[1]
+    assert f"Appel · émis · {first.other_party}" in row
+    assert "depuis la France vers la zone 2 : 0,60 €/min, première minute indivisible" in row
+    assert reason_in_french(first.reason) in row
+    assert escape(first.reason) not in html
+    assert "voice ·" not in text and "first minute" not in text
     # Twelve months of bars in each chart, and the figures as text.
     assert html.count('class="bar-data"') == 12
     assert html.count('class="bar-money"') == 12
     assert "Hors forfait par mois" in text
+
+
+def test_usage_page_in_english_keeps_the_rules_as_rating_wrote_them(client, personas):
+    line = _mobile("karim@demo.guichet.fr")
+    first = line_usage_records(
+        line_id=line.pk, period_start=NOW.date().replace(day=1), out_of_bundle_only=True
+    ).object_list[0]
+    _log_in(client, "karim@demo.guichet.fr")
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("selfcare:usage")})
+
+    text = _text(client.get(reverse("selfcare:usage")).content.decode())
+
+    assert f"Call · sent · {first.other_party}" in text
+    assert _text(escape(first.reason)) in text
 
 
 def test_usage_chart_months_are_named_unambiguously(client, personas):
