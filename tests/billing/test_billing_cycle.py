@@ -247,7 +247,7 @@ def test_the_transition_invoice_prorates_the_box_and_the_next_periods_start_on_t
     )
     assert (again.accounts, again.created, again.existing) == (1, 0, 1)
     assert Activity.objects.get(act=Act.INVOICE_ISSUE, subject_id=invoices[1].pk).summary == (
-        "Facture F2027-000001 du 01/12/2026 au 14/12/2026 : 17.99 €"
+        "Facture F2027-000001 du 01/12/2026 au 14/12/2026 : 17,99\u00a0€"
     )
 
 

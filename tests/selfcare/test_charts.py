@@ -1,10 +1,20 @@
 """The pure rules of the portal's charts: the data gauge and the monthly bars."""
 
+from fractions import Fraction
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from guichet.selfcare.charts import GAUGE_CIRCUMFERENCE, bar_chart, data_size, gauge
+from guichet.selfcare.charts import (
+    GAUGE_CIRCUMFERENCE,
+    KO_PER_GO,
+    bar_chart,
+    data_left,
+    data_shown_ko,
+    data_size,
+    gauge,
+)
 
 KO = st.integers(min_value=0, max_value=10**12)
 
@@ -44,6 +54,49 @@ def test_the_gauge_reads_like_the_brochure():
     assert data_size(half.left_ko) == "50,00 Go"
     assert data_size(512) == "512 Ko"
     assert data_size(1536) == "1,5 Mo"
+
+
+def _hundredths_of_go(text: str) -> int:
+    assert text.endswith(" Go"), text
+    whole, fraction = text.removesuffix(" Go").split(",")
+    return int(whole) * 100 + int(fraction)
+
+
+def test_used_and_left_add_up_to_the_allowance():
+    allowance = 100 * KO_PER_GO
+    used = 11_413_160  # 10,884… Go: "10,88 Go", and 89,115… Go left
+
+    assert data_size(used) == "10,88 Go"
+    assert data_size(allowance - used) == "89,11 Go"  # rounded down too: 99,99 Go in all
+    assert data_size(data_left(used_ko=used, allowance_ko=allowance)) == "89,12 Go"
+
+
+@given(
+    allowance_go=st.integers(min_value=2, max_value=500),
+    share=st.fractions(min_value=0, max_value=1),
+)
+def test_used_and_left_as_shown_add_up_to_a_whole_allowance(allowance_go, share):
+    allowance = allowance_go * KO_PER_GO
+    used = int(allowance * share)
+    left = data_left(used_ko=used, allowance_ko=allowance)
+
+    # The used figure is never overstated; what is left is never less than the counters' (and,
+    # in Go, less than one last digit more).
+    assert data_shown_ko(used) <= used
+    assert allowance - used <= left
+    if used >= KO_PER_GO and left >= KO_PER_GO:
+        assert left - (allowance - used) < Fraction(KO_PER_GO, 100)
+        assert _hundredths_of_go(data_size(used)) + _hundredths_of_go(data_size(left)) == (
+            allowance_go * 100
+        )
+
+
+@given(used=KO, allowance=st.integers(min_value=0, max_value=10**12))
+def test_nothing_is_left_once_the_allowance_is_used_up(used, allowance):
+    left = data_left(used_ko=used, allowance_ko=allowance)
+
+    assert left >= 0
+    assert (left == 0) == (used >= allowance)
 
 
 @given(values=st.lists(st.integers(min_value=0, max_value=10**12), min_size=1, max_size=24))

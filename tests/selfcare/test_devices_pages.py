@@ -146,7 +146,9 @@ def test_lea_insures_her_phone_then_declares_a_claim(client, personas):
     assert "antérieur à la souscription" in before.content.decode()
     response = client.post(claim_url, {**claim, "occurred_on": "2026-11-23"})
     assert response.status_code == 302
-    assert "SIN-202611-" in client.get(claim_url).content.decode()
+    claims = client.get(claim_url).content.decode()
+    assert "SIN-202611-" in claims
+    assert "(23 novembre 2026)" in claims and "2026-11-23" not in claims
 
 
 def test_a_ticket_is_opened_noted_and_hidden_from_another_customer(client, personas):

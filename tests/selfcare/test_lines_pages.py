@@ -1,5 +1,6 @@
 """The Lignes pages of the lines and emergencies part, through HTTP as the demo personas."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -55,6 +56,10 @@ def _line(email: str, market: str = Market.MOBILE):
     return next(line for line in lines_for_customer(customer=customer) if line.market == market)
 
 
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
 def _url(name: str, line) -> str:
     return reverse(f"selfcare:{name}", kwargs={"line_id": line.pk})
 
@@ -96,6 +101,19 @@ def test_the_offer_detail_comes_from_the_catalog(client, personas):
     assert "renouvelée chaque mois jusqu'à résiliation" in html
     assert f"Carte SIM se terminant par {line.iccid[-4:]}" in html
     assert line.iccid not in html
+
+
+def test_the_offer_detail_reads_its_prices_and_zone_the_french_way(client, personas):
+    _log_in(client, "lea@demo.guichet.fr")  # Woot 100 Go: 17.99 € less 5 €, roaming in zone 1
+    line = _line("lea@demo.guichet.fr")
+
+    text = _text(client.get(_url("line_detail", line)).content.decode())
+
+    # _text folds the no-break space before "€" into a space.
+    assert "Remise 5,00 € de remise sur le prix de 17,99 €" in text
+    assert "17.99" not in text
+    assert "À l'étranger Zone 1 · 17 Go" in text
+    assert "Zones 1" not in text
 
 
 def test_the_porting_code_and_the_puk_ask_for_a_fresh_sign_in(client, personas, settings):

@@ -309,6 +309,9 @@ def test_termination_shows_the_fees_and_date_then_opens_a_request_and_a_return_s
     assert request.payload["termination_date"] == "2026-12-03"
     line.refresh_from_db()
     assert line.status == LineStatus.ACTIVE
+    pending = client.get(url).content.decode()
+    assert "<dt>Date de résiliation</dt><dd>3 décembre 2026</dd>" in pending
+    assert "2026-12-03" not in pending
 
     log = client.get(reverse("selfcare:activity_log")).content.decode()
     slip_url = reverse("selfcare:return_slip", kwargs={"line_id": line.pk})
@@ -451,6 +454,9 @@ def test_a_box_move_checks_the_new_address_then_opens_a_request(client, personas
     client.post(url, {**data, "postcode": "75011", "city": "Paris", "confirm": "1"})
     request = Request.objects.get(line=line, kind=RequestKind.MOVE)
     assert request.payload["new_address"] == "3 rue des Lilas, 75011 Paris"
+    pending = client.get(url).content.decode()
+    assert "Déménagement au 3 rue des Lilas, 75011 Paris le 15 décembre 2026" in pending
+    assert "2026-12-15" not in pending
     assert OutboxMessage.objects.filter(
         template="offer_notice", customer=line.billing_account.customer
     ).exists()

@@ -492,6 +492,10 @@ def test_order_detail_shows_its_steps_and_history_and_404s_for_another_customer(
     assert 'class="step-done">Reçue' in html
     assert 'class="step-current">En préparation' in html
     assert format_eur_fr(1000) in html
+    # French puts a space before the colon: "État : …", the total in the facts list.
+    assert '<h2 id="status-title">État : En préparation</h2>' in html
+    assert f"<dt>Total</dt><dd><strong>{format_eur_fr(1000)}</strong></dd>" in html
+    assert "État:" not in html and "Total:" not in html
     assert (
         signed_in.get(reverse("selfcare:order_detail", args=[stranger_order.pk])).status_code == 404
     )
@@ -514,6 +518,8 @@ def test_request_detail_shows_due_date_and_404s_for_another_customer(
     html = signed_in.get(reverse("selfcare:request_detail", args=[request.pk])).content.decode()
     assert request.due_date.strftime("%d/%m/%Y") in html
     assert 'class="step-current">Envoyée' in html
+    assert '<h2 id="status-title">État : Envoyée</h2>' in html
+    assert "État:" not in html
     assert "Résiliation" in signed_in.get(reverse("selfcare:requests")).content.decode()
     assert signed_in.get(reverse("selfcare:request_detail", args=[other.pk])).status_code == 404
     assert request.status == RequestStatus.SUBMITTED

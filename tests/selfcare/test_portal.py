@@ -1,5 +1,6 @@
 """The portal around every page: the five sections, the act finder, the bell, re-authentication."""
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -8,6 +9,9 @@ import time_machine
 from django.test import Client
 from django.urls import path, reverse
 
+from guichet.billing.models import Invoice
+from guichet.billing.rules import format_eur_fr
+from guichet.care.acts import Act
 from guichet.customers.selectors import customer_get_by_login_email
 from guichet.demo.services import DEMO_PASSWORD, demo_data_create
 from guichet.lines.selectors import lines_for_customer
@@ -115,6 +119,20 @@ def test_the_activity_log_shows_the_customers_own_activities_newest_first(client
 
     assert newest.summary in html
     assert "Benali" not in html  # Karim's activities stay his
+
+
+def test_the_activity_log_gives_an_invoices_total_the_french_way(client, personas):
+    _log_in(client, "camille@demo.guichet.fr")
+    camille = customer_get_by_login_email(email="camille@demo.guichet.fr")
+    issued = camille.activities.filter(act=Act.INVOICE_ISSUE).order_by("-at", "-id").first()
+    invoice = Invoice.objects.get(pk=issued.subject_id)
+
+    html = client.get(reverse("selfcare:activity_log")).content.decode()
+
+    total = format_eur_fr(invoice.total_cents)  # "67,96 €", never "67.96 €"
+    assert "," in total
+    assert f"Facture {invoice.number} de {invoice.period_start:%m/%Y} : {total}" in html
+    assert not re.search(r"\d\.\d\d €", html)
 
 
 # Re-authentication before sensitive acts ---------------------------------------------------------

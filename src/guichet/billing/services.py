@@ -1024,7 +1024,9 @@ def _issue_summary(invoice: Invoice) -> str:
         period = f"de {invoice.period_start:%m/%Y}"
     else:
         period = f"du {invoice.period_start:%d/%m/%Y} au {invoice.period_end:%d/%m/%Y}"
-    return f"Facture {invoice.number} {period} : {rules.format_eur(invoice.total_cents)} €"
+    # Shown to the customer (the activity log): French amount, "67,96 €" (rules.format_eur
+    # is for the commands' reports).
+    return f"Facture {invoice.number} {period} : {rules.format_eur_fr(invoice.total_cents)}"
 
 
 def _issue_values(invoice: Invoice) -> dict[str, object]:

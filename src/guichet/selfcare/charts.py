@@ -5,6 +5,7 @@ percentages, never money (amounts arrive as integer cents or micro-euros and sta
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 KO_PER_MO = 1024
 KO_PER_GO = 1024 * 1024
@@ -45,13 +46,34 @@ def gauge(*, used_ko: int, allowance_ko: int, throttled: bool) -> Gauge:
     return Gauge(used_ko, allowance_ko, left, throttled, percent)
 
 
-def data_size(ko: int) -> str:
-    """Ko as a customer reads a volume, French style: "512 Ko", "12,3 Mo", "57,80 Go"."""
+def data_size(ko: int | Fraction) -> str:
+    """Ko as a customer reads a volume, French style: "512 Ko", "12,3 Mo", "57,80 Go", rounded
+    down to the last digit shown."""
     if ko < KO_PER_MO:
-        return f"{ko} Ko"
+        return f"{math.floor(ko)} Ko"
     if ko < KO_PER_GO:
         return _french_decimal(ko * 10 // KO_PER_MO, 1) + " Mo"
     return _french_decimal(ko * 100 // KO_PER_GO, 2) + " Go"
+
+
+def data_shown_ko(ko: int) -> Fraction:
+    """The volume `data_size(ko)` reads, in Ko: `ko` rounded down to the last digit shown."""
+    if ko < KO_PER_MO:
+        return Fraction(ko)
+    if ko < KO_PER_GO:
+        return Fraction(ko * 10 // KO_PER_MO * KO_PER_MO, 10)
+    return Fraction(ko * 100 // KO_PER_GO * KO_PER_GO, 100)
+
+
+def data_left(*, used_ko: int, allowance_ko: int) -> Fraction:
+    """What is left of an allowance as the page tells it, in Ko: the allowance less the used
+    volume as shown. The used figure is rounded down (never overstated), so rounding what is
+    left down as well would lose up to a digit ("10,88 Go" used, "89,11 Go" left of 100 Go);
+    this way the two figures add up to the allowance ("10,88 Go" + "89,12 Go"). Nothing is left
+    once the allowance is used up."""
+    if used_ko >= allowance_ko:
+        return Fraction(0)
+    return Fraction(allowance_ko) - data_shown_ko(max(used_ko, 0))
 
 
 def _french_decimal(scaled: int, places: int) -> str:
@@ -62,7 +84,7 @@ def _french_decimal(scaled: int, places: int) -> str:
 @dataclass(frozen=True)
 class Bar:
     label: str  # month, e.g. "nov. 2026"
-    short_label: str  # under the bar, e.g. "nov"
+    short_label: str  # under the bar, e.g. "nov.", "juin", "juil."
     value: int  # in the chart's unit (Ko, micro-euros)
     text: str  # the value as read: "12,30 Go", "3,60 €"
     x: float

@@ -5,17 +5,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from guichet.billing.selectors import (
-    PAYABLE_STATUSES,
-    arrears_state,
-    invoices_available_for_customer,
-)
+from guichet.billing.selectors import arrears_state, invoices_available_for_customer
 from guichet.customers.models import Customer
 from guichet.customers.rules import paris_date
 from guichet.lines.selectors import box_wifi_for_lines, lines_with_main_offer_for_customer
 from guichet.selfcare.acts import act_links
 from guichet.selfcare.registry import Section, act_get
 from guichet.selfcare.views.common import customer_view
+from guichet.selfcare.views.invoices import invoice_row
 from guichet.selfcare.views.usage_display import at_a_glance
 from guichet.usage.selectors import line_usages
 
@@ -55,9 +52,8 @@ def home(request: HttpRequest, customer: Customer) -> HttpResponse:
             "cards": cards,
             "period_start": today.replace(day=1),
             "last_invoice": last_invoice,
-            "last_invoice_payable": last_invoice is not None
-            and last_invoice.status in PAYABLE_STATUSES
-            and last_invoice.outstanding_cents > 0,
+            # Factures' rule: no card payment offered while a direct debit is announced.
+            "last_invoice_row": invoice_row(last_invoice, today) if last_invoice else None,
             "arrears": arrears_state(customer=customer, today=today),
             "assistance": act_links(
                 lines=lines, acts=[act_get(act_id) for act_id in ASSISTANCE_ACTS]

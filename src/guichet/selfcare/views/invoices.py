@@ -58,7 +58,9 @@ class InvoiceRow:
     debit_announced: bool
 
 
-def _row(invoice: Invoice, today: date) -> InvoiceRow:
+def invoice_row(invoice: Invoice, today: date) -> InvoiceRow:
+    """The invoice as Factures lists it, and whether the card payment is offered for it: the
+    one rule, which Accueil follows for the last invoice too."""
     owed = invoice.outstanding_cents > 0 and invoice.status in PAYABLE_STATUSES
     debit_announced = (
         owed
@@ -79,7 +81,7 @@ def invoice_years(invoices: list[Invoice], today: date) -> list[tuple[int, list[
     """The invoices (newest first) grouped by the year of their period."""
     years: dict[int, list[InvoiceRow]] = {}
     for invoice in invoices:
-        years.setdefault(invoice.period_start.year, []).append(_row(invoice, today))
+        years.setdefault(invoice.period_start.year, []).append(invoice_row(invoice, today))
     return list(years.items())
 
 

@@ -114,7 +114,8 @@ def _line_conso(
 ) -> LineConso:
     history = usage_history(line=line, last_period=usage.period_start, months=HISTORY_MONTHS)
     labels = [date_format(month.month, "F Y") for month in history]
-    short = [date_format(month.month, "M") for month in history]
+    # "N" ("juin", "juil.", "sept."): "M" cuts every month to 3 letters, "Jui" and "Jul".
+    short = [date_format(month.month, "N") for month in history]
     money_cents = [
         round_to_cents(month.out_of_bundle_micro_eur, unit="micro_eur") for month in history
     ]

@@ -6,7 +6,7 @@ from datetime import date
 
 from guichet.billing.rules import round_to_cents
 from guichet.lines.models import Line
-from guichet.selfcare.charts import Gauge, data_size, gauge
+from guichet.selfcare.charts import Gauge, data_left, data_size, gauge
 from guichet.usage.selectors import LineUsage, UsageQuantity
 
 FRANCE = "FR"
@@ -41,16 +41,25 @@ def call_duration(seconds: int) -> str:
 
 def at_a_glance(*, line: Line, usage: LineUsage) -> UsageAtAGlance:
     used = usage.data_france_ko + usage.data_roaming_ko
+    # What is left is the allowance less the used figure as shown (charts.data_left), so that
+    # the two figures add up: the counters' remaining volumes (usage.data_remaining_ko, and
+    # usage.data_roaming_remaining_ko, the same rule), rounded down on their own, fell a last
+    # digit short.
+    left = data_left(used_ko=used, allowance_ko=usage.data_allowance_ko)
+    roaming_left = min(
+        left,
+        data_left(used_ko=usage.data_roaming_ko, allowance_ko=usage.data_roaming_allowance_ko),
+    )
     voice = sum(q.quantity for q in usage.quantities if q.service == "voice" and q.origin == FRANCE)
     return UsageAtAGlance(
         line=line,
         period_start=usage.period_start,
         gauge=gauge(used_ko=used, allowance_ko=usage.data_allowance_ko, throttled=usage.throttled),
         used_text=data_size(used),
-        left_text=data_size(usage.data_remaining_ko),
+        left_text=data_size(left),
         allowance_text=data_size(usage.data_allowance_ko),
         roaming_used_text=data_size(usage.data_roaming_ko),
-        roaming_left_text=data_size(usage.data_roaming_remaining_ko),
+        roaming_left_text=data_size(roaming_left),
         roaming_allowance_text=data_size(usage.data_roaming_allowance_ko),
         roaming_charged_text=data_size(usage.data_roaming_charged_ko),
         call_seconds_france=voice,
