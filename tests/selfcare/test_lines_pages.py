@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from guichet.care.models import Activity
+from guichet.care.models import Activity, Order, OrderKind
 from guichet.catalog.models import Market
 from guichet.customers.rules import paris_date
 from guichet.customers.selectors import customer_get_by_login_email
@@ -164,6 +164,9 @@ def test_loss_then_replacement_sim_then_activation(client, personas):
     ordered = client.post(_url("sim_replacement", line), follow=True).content.decode()
     assert "Votre carte SIM de remplacement est en route." in ordered
     swap = SimSwap.objects.get(line=line)
+    order = Order.objects.get(line=line, kind=OrderKind.SIM_REPLACEMENT)
+    tracking = client.get(reverse("selfcare:order_detail", kwargs={"order_id": order.pk}))
+    assert _url("sim_activation", line) in tracking.content.decode()  # « Mes commandes > … »
 
     wrong = client.post(_url("sim_activation", line), {"iccid": "8933201234567890123"})
     assert wrong.status_code == 400
@@ -172,6 +175,8 @@ def test_loss_then_replacement_sim_then_activation(client, personas):
     assert "Votre nouvelle carte SIM est active" in done.content.decode()
     line.refresh_from_db()
     assert (line.iccid, line.status) == (swap.iccid, LineStatus.ACTIVE)
+    tracking = client.get(reverse("selfcare:order_detail", kwargs={"order_id": order.pk}))
+    assert _url("sim_activation", line) not in tracking.content.decode()
 
 
 def test_a_line_suspended_for_an_unpaid_invoice_can_still_be_reported_stolen(client, personas):

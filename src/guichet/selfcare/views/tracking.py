@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from guichet.care.actors import Actor
 from guichet.care.errors import CareError
-from guichet.care.models import OrderStatus, RequestStatus
+from guichet.care.models import Order, OrderKind, OrderStatus, RequestStatus
 from guichet.care.selectors import (
     activities_for_subject,
     advisor_thread_for_customer,
@@ -20,6 +20,7 @@ from guichet.care.selectors import (
 from guichet.care.services import advisor_message_post
 from guichet.customers.models import Customer
 from guichet.devices.selectors import orders_awaiting_card_payment
+from guichet.lines.selectors import sim_swap_pending
 from guichet.selfcare.forms.account import AdvisorMessageForm
 from guichet.selfcare.views.common import customer_view
 
@@ -75,7 +76,19 @@ def order_detail(request: HttpRequest, customer: Customer, order_id: int) -> Htt
             "awaiting_payment": orders_awaiting_card_payment(order_ids=[order.pk]),
             "steps": _steps(ORDER_STEPS, order.status),
             "history": list(reversed(activities_for_subject(subject=order))),
+            "sim_to_activate": _sim_to_activate(order),
         },
+    )
+
+
+def _sim_to_activate(order: Order) -> bool:
+    """A replacement SIM sent and not activated yet: its order page leads to the activation
+    (seed 000: « Activer SIM de remplacement — Mes commandes > … »)."""
+    return (
+        order.kind == OrderKind.SIM_REPLACEMENT
+        and order.line is not None
+        and order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+        and sim_swap_pending(line=order.line) is not None
     )
 
 
