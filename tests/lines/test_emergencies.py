@@ -8,7 +8,7 @@ from django.contrib.auth.hashers import check_password
 
 from guichet.billing.models import OneOffCharge
 from guichet.care.actors import Actor
-from guichet.care.models import Activity, Order, OrderStatus, RequestStatus
+from guichet.care.models import Activity, Order, OrderStatus, OutboxMessage, RequestStatus
 from guichet.catalog.models import Market
 from guichet.catalog.selectors import product_get
 from guichet.customers.selectors import customer_get_by_login_email
@@ -35,6 +35,7 @@ from guichet.lines.models import (
     ProvisioningCommand,
     SimSwapStatus,
     SuspensionReason,
+    TerminationReason,
 )
 from guichet.lines.selectors import lines_for_customer
 from guichet.lines.services import (
@@ -42,6 +43,7 @@ from guichet.lines.services import (
     line_create,
     line_suspend,
     line_suspension_cause_end,
+    line_terminate,
     subscription_add,
 )
 
@@ -156,12 +158,31 @@ def test_the_unpaid_settled_under_a_theft_is_forgotten_and_the_found_sim_works(p
     assert line.status == LineStatus.ACTIVE
 
 
+def test_a_stolen_sim_s_line_with_an_unpaid_bar_kept_can_be_terminated(personas):
+    line, actor = _line("karim@demo.guichet.fr")
+    loss_theft_declare(line=line, reason=SuspensionReason.THEFT, actor=actor, now=NOW)
+
+    line_terminate(line=line, reason=TerminationReason.UNPAID, actor=Actor.system(), now=LATER)
+
+    line.refresh_from_db()
+    assert (line.status, line.suspension_reason, line.suspension_replaced) == (
+        LineStatus.TERMINATED,
+        "",
+        "",
+    )
+
+
 def test_an_unpaid_bar_on_a_stolen_sim_applies_once_the_theft_is_lifted(personas):
     line, actor = _line("camille@demo.guichet.fr")
     loss_theft_declare(line=line, reason=SuspensionReason.LOSS, actor=actor, now=NOW)
 
     line_suspend(line=line, reason=SuspensionReason.UNPAID, actor=Actor.system(), now=NOW)
+    line_suspend(
+        line=line, reason=SuspensionReason.BILL_ADVANCE_PENDING, actor=Actor.system(), now=NOW
+    )
 
+    kept = OutboxMessage.objects.filter(template="line_suspension_kept_under")
+    assert kept.filter(channel="email").count() == 1
     line.refresh_from_db()
     assert (line.suspension_reason, line.suspension_replaced) == (
         SuspensionReason.LOSS,

@@ -127,14 +127,15 @@ def test_lea_insures_her_phone_then_declares_a_claim(client, personas):
     bad = client.post(url, {"equipment": phone_id, "purchase_price": "abc"})
     assert bad.status_code == 400
     assert 'value="799,00"' in page  # the price she paid us, filled in
-    recap = client.post(url, {"equipment": phone_id, "purchase_price": "100,00"}).content.decode()
+    for step in ({}, {"confirm": "1"}):  # refused at the recap, and if posted past it
+        lower = client.post(url, {"equipment": phone_id, "purchase_price": "100,00", **step})
+        assert lower.status_code == 400
+        assert "acheté 799,00 € chez nous" in lower.content.decode()
+        assert "Vérifiez avant de confirmer" not in lower.content.decode()
+    assert not InsuranceContract.objects.filter(customer=lea).exists()
+    recap = client.post(url, {"equipment": phone_id, "purchase_price": "799,00"}).content.decode()
     assert "Vérifiez avant de confirmer" in recap
-    assert "6,99\xa0€ par mois" in recap
-    assert not InsuranceContract.objects.filter(customer=lea).exists()
-    lower = client.post(url, {"equipment": phone_id, "purchase_price": "100,00", "confirm": "1"})
-    assert lower.status_code == 400
-    assert "acheté 799,00 € chez nous" in lower.content.decode()
-    assert not InsuranceContract.objects.filter(customer=lea).exists()
+    assert "13,99\xa0€ par mois" in recap
     response = client.post(url, {"equipment": phone_id, "purchase_price": "799,00", "confirm": "1"})
 
     assert response.status_code == 302

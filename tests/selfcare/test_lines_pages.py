@@ -186,6 +186,8 @@ def test_a_line_suspended_for_an_unpaid_invoice_can_still_be_reported_stolen(cli
     page = client.get(_url("loss_theft", line)).content.decode()
     assert 'name="reason"' in page
     client.post(_url("loss_theft", line), {"reason": "theft"})
+    lift = client.get(_url("suspension_lift", line)).content.decode()
+    assert "vous recevez de nouveau appels et SMS, mais les usages sortants restent" in lift
     lifted = client.post(_url("suspension_lift", line), follow=True).content.decode()
 
     assert "Ses usages sortants restent suspendus jusqu&#x27;au règlement" in lifted

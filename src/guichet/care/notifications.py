@@ -51,6 +51,17 @@ TEMPLATES: dict[str, NotificationTemplate] = {
         sms_body="Les usages sortants de votre ligne {line} sont suspendus depuis le {date}"
         " (motif : {reason}). Vous recevez toujours appels et SMS.",
     ),
+    # An outgoing bar kept under a line's whole suspension (lines.services._suspension_keep_under).
+    "line_suspension_kept_under": NotificationTemplate(
+        subject="Suspension des usages sortants de votre ligne {line}",
+        email_body="Bonjour {first_name},\n\nVotre ligne {line} est suspendue ({current}). Depuis"
+        " le {date}, ses usages sortants le sont aussi (motif : {reason}) : à la levée de la"
+        " suspension en cours, vous recevrez appels et SMS, mais les appels, SMS et données"
+        " sortants resteront suspendus tant que ce motif dure.\nLa suspension n'arrête pas la"
+        " facturation (CGS 2.4)." + _SIGNATURE,
+        sms_body="Ligne {line} : à la levée de sa suspension ({current}), ses usages sortants"
+        " resteront suspendus (motif : {reason}).",
+    ),
     "line_reinstated": NotificationTemplate(
         subject="Remise en service de votre ligne {line}",
         email_body="Bonjour {first_name},\n\nVotre ligne {line} est de nouveau en service depuis"

@@ -174,8 +174,8 @@ def ticket_get(*, ticket_id: int) -> TroubleTicket | None:
 def withdrawal_period_start(*, line: Line) -> date | None:
     """CGS 9 and the brochure's last page (« dans les 14 jours suivant la réception de votre
     carte SIM »): the withdrawal period runs from the first receipt of what was ordered with the
-    line, or from the subscription when nothing was; None while it is on its way (the period
-    has not started)."""
+    line (or the line's activation, which needed it, when no delivery was recorded), or from the
+    subscription when nothing was; None while it is on its way (the period has not started)."""
     acquisitions = Order.objects.filter(line=line, kind=OrderKind.ACQUISITION).exclude(
         status=OrderStatus.CANCELLED
     )
@@ -187,4 +187,7 @@ def withdrawal_period_start(*, line: Line) -> date | None:
     )
     if received is not None:
         return paris_date(received)
-    return None if acquisitions.exists() else paris_date(line.created_at)
+    if not acquisitions.exists():
+        return paris_date(line.created_at)
+    # A line in service had its SIM, even when the carrier's delivery was never recorded.
+    return paris_date(line.activated_at) if line.activated_at is not None else None

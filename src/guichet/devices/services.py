@@ -506,6 +506,19 @@ def device_renewal_deliver(
 # Insurance -------------------------------------------------------------------------------------
 
 
+def insured_value_check(*, equipment: Equipment, insured_value_cents: int) -> None:
+    """A phone bought from us is insured at the price paid; one bought elsewhere at the price
+    declared, which the insurer checks against the purchase invoice on a claim."""
+    paid = purchase_price_cents(equipment=equipment)
+    if paid is not None and insured_value_cents != paid:
+        raise DeviceError(
+            code=DeviceErrorCode.INSURED_VALUE_NOT_PURCHASE_PRICE,
+            message=f"Votre {equipment.model} a été acheté {euros(paid)} chez nous : c'est le"
+            " prix d'achat à assurer.",
+            extra={"purchase_price_cents": paid},
+        )
+
+
 @transaction.atomic
 def insurance_subscribe(
     *,
@@ -534,16 +547,7 @@ def insurance_subscribe(
             code=DeviceErrorCode.EQUIPMENT_NOT_INSURABLE,
             message="Indiquez le prix d'achat du téléphone.",
         )
-    # A phone bought from us is insured at the price paid; one bought elsewhere at the price
-    # declared, which the insurer checks against the purchase invoice on a claim.
-    paid = purchase_price_cents(equipment=equipment)
-    if paid is not None and insured_value_cents != paid:
-        raise DeviceError(
-            code=DeviceErrorCode.INSURED_VALUE_NOT_PURCHASE_PRICE,
-            message=f"Votre {equipment.model} a été acheté {euros(paid)} chez nous : c'est le"
-            " prix d'achat à assurer.",
-            extra={"purchase_price_cents": paid},
-        )
+    insured_value_check(equipment=equipment, insured_value_cents=insured_value_cents)
     if InsuranceContract.objects.filter(
         equipment=equipment, status=InsuranceStatus.ACTIVE
     ).exists():

@@ -322,6 +322,7 @@ def line_suspend(*, line: Line, reason: SuspensionReason, actor: Actor, now: dat
     """
     reason = SuspensionReason(reason)
     _lock_state(line)
+    _check_customer_reason(actor, reason, CUSTOMER_SUSPENSION_REASONS)
     if suspension_goes_under(line.status, line.suspension_reason, reason):
         return _suspension_keep_under(line, reason=reason, actor=actor, now=now)
     replaced = line.suspension_reason
@@ -330,7 +331,6 @@ def line_suspend(*, line: Line, reason: SuspensionReason, actor: Actor, now: dat
     else:
         current, target = _transition(line, LineAction.SUSPEND)
         replaced = ""
-    _check_customer_reason(actor, reason, CUSTOMER_SUSPENSION_REASONS)
     line.status = target
     line.suspension_reason = reason
     line.suspension_replaced = replaced
@@ -382,6 +382,10 @@ def line_reinstate(*, line: Line, actor: Actor, now: datetime) -> Line:
 def _suspension_keep_under(
     line: Line, *, reason: SuspensionReason, actor: Actor, now: datetime
 ) -> Line:
+    """An outgoing bar on a line barred wholly: kept, to apply when that bar is lifted. A line
+    keeps one (the first): the dunning and the bill advance each lift theirs on their own."""
+    if line.suspension_replaced:
+        return line
     current = SuspensionReason(line.suspension_reason)
     line.suspension_replaced = reason
     line.save(update_fields=["suspension_replaced"])
@@ -390,12 +394,14 @@ def _suspension_keep_under(
         actor=actor,
         act=Act.LINE_SUSPEND,
         summary=f"Suspension des usages sortants de la ligne {line.display_number}"
-        f" ({reason.label.lower()}), après sa suspension en cours ({current.label.lower()})",
+        f" ({reason.label.lower()}) à la levée de sa suspension en cours"
+        f" ({current.label.lower()})",
         now=now,
         old_values={"status": line.status, "suspension_reason": current},
         new_values={"status": line.status, "suspension_replaced": reason},
-        template="line_suspended_outgoing",
+        template="line_suspension_kept_under",
         reason=reason.label.lower(),
+        current=current.label.lower(),
     )
     return line
 
@@ -477,6 +483,7 @@ def line_terminate(*, line: Line, reason: TerminationReason, actor: Actor, now: 
     line.termination_reason = reason
     line.terminated_at = now
     line.suspension_reason = ""
+    line.suspension_replaced = ""
     line.suspended_at = None
     line.save(
         update_fields=[
@@ -484,6 +491,7 @@ def line_terminate(*, line: Line, reason: TerminationReason, actor: Actor, now: 
             "termination_reason",
             "terminated_at",
             "suspension_reason",
+            "suspension_replaced",
             "suspended_at",
         ]
     )

@@ -44,6 +44,7 @@ from guichet.devices.services import (
     device_renewal_withdrawal_deadline,
     instalment_first_cents,
     insurance_claim_declare,
+    insured_value_check,
     refund_claim_submit,
 )
 from guichet.devices.services import device_renewal_cancel as device_renewal_cancel_act
@@ -287,11 +288,13 @@ def insurance_subscribe(request: HttpRequest, customer: Customer, line_id: int) 
     recap = None
     if request.method == "POST" and form.is_valid() and not form.cleaned_data["confirm"]:
         value = int(form.cleaned_data["purchase_price"] * 100)
-        recap = {
-            "phone": next(p for p in phones if p.pk == form.cleaned_data["equipment"]),
-            "value_cents": value,
-            "band": rules.insurance_band(value),
-        }
+        phone = next(p for p in phones if p.pk == form.cleaned_data["equipment"])
+        try:
+            insured_value_check(equipment=phone, insured_value_cents=value)
+        except DeviceError as error:
+            refusal(form, error)
+        else:
+            recap = {"phone": phone, "value_cents": value, "band": rules.insurance_band(value)}
     elif request.method == "POST" and form.is_valid():
         equipment = next(phone for phone in phones if phone.pk == form.cleaned_data["equipment"])
         try:

@@ -84,12 +84,10 @@ def order_detail(request: HttpRequest, customer: Customer, order_id: int) -> Htt
 def _sim_to_activate(order: Order) -> bool:
     """A replacement SIM sent and not activated yet: its order page leads to the activation
     (seed 000: « Activer SIM de remplacement — Mes commandes > … »)."""
-    return (
-        order.kind == OrderKind.SIM_REPLACEMENT
-        and order.line is not None
-        and order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
-        and sim_swap_pending(line=order.line) is not None
-    )
+    if order.kind != OrderKind.SIM_REPLACEMENT or order.line is None:
+        return False
+    pending = sim_swap_pending(line=order.line)
+    return pending is not None and pending.order_id == order.pk
 
 
 @customer_view
