@@ -84,7 +84,7 @@ SWITZERLAND_3H = Price(
     kind=PriceKind.OPTION,
     price_cents=2000,
     list_price_cents=2000,
-    whole_periods=True,
+    due_whole_month=True,
 )
 PRICES = {p.code: p for p in (WOOT, KASPERSKY, FREE_OPTION, TOP_UP, BOX, SWITZERLAND_3H)}
 NOVEMBER = date(2026, 11, 1)  # 30 days

@@ -21,7 +21,7 @@ Rules chosen (each pinned by tests/billing/test_rules.py):
   (100 + rate))`, then summed over the invoice; excl. VAT = amount − VAT.
 - **Plan / box offer**: two lines, the list price and the discount (negative), each prorated.
 - **Options** (monthly, tacitly renewed, brochure Options note (3)) are billed per day like the
-  plan, except those that include usage (`Price.whole_periods`: calls, SMS or data, whose
+  plan, except those that include usage (`Price.due_whole_month`: calls, SMS or data, whose
   allowance rating grants whole for the month): such a subscription is due in full for every
   period it is in force in, however few days (prorated only by the line's own days in service,
   like the plan), since its allowance is; so the month started stays due when it is cancelled
@@ -205,7 +205,7 @@ class Price:
     activation_fee_label: str = ""
     free_months: int = 0
     # Options that include usage: due in full for each period they are in force in.
-    whole_periods: bool = False
+    due_whole_month: bool = False
     source: str = ""
 
 
@@ -387,7 +387,7 @@ def line_charges(
                 pieces.append((Span(span.start, min(free_end, span.end or free_end)), True))
                 pieces.append((Span(max(span.start, free_end), span.end), False))
             for piece, free in pieces:
-                whole = price.whole_periods and not free
+                whole = price.due_whole_month and not free
                 if whole and piece.end == piece.start == span.start:
                     # Taken and cancelled the same day: it was in force that day.
                     piece = Span(piece.start, piece.start + timedelta(days=1))

@@ -1127,7 +1127,7 @@ def _price_extras(entry: object) -> dict[str, Any] | None:
         return {
             "kind": rules.PriceKind.OPTION,
             "free_months": entry.free_months,
-            "whole_periods": entry.due_whole_period,
+            "due_whole_month": entry.due_whole_month,
         }
     if isinstance(entry, TopUp):
         return {"kind": rules.PriceKind.TOP_UP}

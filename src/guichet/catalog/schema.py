@@ -540,7 +540,7 @@ class Option(Sourced):
         return cents(self.price_eur)
 
     @property
-    def due_whole_period(self) -> bool:
+    def due_whole_month(self) -> bool:
         """Whether each month it is in force in is due in full (options.toml's header): a
         monthly option that includes usage, whose allowance is the month's whatever the day."""
         return self.allowance is not None and self.renewal == "monthly_tacit"

@@ -157,8 +157,8 @@ def rates_for_zone(*, zone: TariffZone) -> QuerySet[TariffRate]:
 
 def option_due_whole_month(*, product: Product) -> bool:
     """Whether the option is due in full for each month it is in force in
-    (`schema.Option.due_whole_period`, as the release that described it says)."""
+    (`schema.Option.due_whole_month`, as the release that described it says)."""
     return (
         product.kind == ProductKind.OPTION
-        and Option.model_validate(product.details).due_whole_period
+        and Option.model_validate(product.details).due_whole_month
     )
